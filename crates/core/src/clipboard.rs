@@ -1,0 +1,111 @@
+//! Copying secrets to the clipboard, and clearing them again.
+//!
+//! The secret is offered with the password-manager hint (`x-kde-passwordManagerHint`) so
+//! clipboard histories skip it. After `clear_after`, the clipboard is cleared only if it
+//! still holds that secret: we keep a SHA-256 of it, not the secret, while we wait. A newer
+//! copy cancels the older timer.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+#[derive(Default)]
+struct State {
+    clipboard: Option<arboard::Clipboard>,
+    /// Counts copies, so a timer can tell whether a newer copy replaced its secret.
+    generation: u64,
+    /// Hash of the secret we last put there, until it is cleared.
+    ours: Option<[u8; 32]>,
+}
+
+#[derive(Clone, Default)]
+pub struct SecureClipboard {
+    state: Arc<Mutex<State>>,
+}
+
+fn digest(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
+}
+
+impl State {
+    fn clipboard(&mut self) -> Result<&mut arboard::Clipboard> {
+        if self.clipboard.is_none() {
+            let cb = arboard::Clipboard::new()
+                .map_err(|e| Error::Clipboard(format!("no clipboard is available ({e}); is a desktop session running?")))?;
+            self.clipboard = Some(cb);
+        }
+        Ok(self.clipboard.as_mut().expect("just set"))
+    }
+
+    /// Clear the clipboard if it still holds the secret we put there.
+    fn clear_if_ours(&mut self) -> bool {
+        let Some(ours) = self.ours.take() else { return false };
+        let Ok(cb) = self.clipboard() else { return false };
+        let still_ours = match cb.get_text() {
+            Ok(text) => digest(&text) == ours,
+            Err(_) => false,
+        };
+        if still_ours {
+            if let Err(e) = cb.clear() {
+                tracing::warn!(error = %e, "could not clear the clipboard");
+                return false;
+            }
+            tracing::info!("clipboard cleared");
+        }
+        still_ours
+    }
+}
+
+impl SecureClipboard {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Put `secret` on the clipboard and clear it after `clear_after` if it is still there.
+    pub fn copy(&self, secret: &SecretString, clear_after: Duration) -> Result<()> {
+        let generation = {
+            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let cb = st.clipboard()?;
+            let mut set = cb.set();
+            #[cfg(all(unix, not(target_os = "macos")))]
+            {
+                use arboard::SetExtLinux;
+                set = set.exclude_from_history();
+            }
+            set.text(secret.expose_secret().to_string())
+                .map_err(|e| Error::Clipboard(format!("the secret could not be placed on the clipboard ({e})")))?;
+            st.generation += 1;
+            st.ours = Some(digest(secret.expose_secret()));
+            st.generation
+        };
+        let state = Arc::downgrade(&self.state);
+        std::thread::Builder::new()
+            .name("clipboard-clear".into())
+            .spawn(move || {
+                std::thread::sleep(clear_after);
+                if let Some(state) = state.upgrade() {
+                    let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
+                    if st.generation == generation {
+                        st.clear_if_ours();
+                    }
+                }
+            })
+            .map_err(|e| Error::Clipboard(format!("could not schedule clearing ({e})")))?;
+        Ok(())
+    }
+
+    /// Clear now if the clipboard still holds our secret (on quit). True if it did.
+    pub fn clear_if_ours(&self) -> bool {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).clear_if_ours()
+    }
+
+    /// Whether the clipboard currently holds `secret` (checked by hash; for revoke).
+    pub fn holds(&self, secret: &SecretString) -> bool {
+        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.ours == Some(digest(secret.expose_secret()))
+    }
+}

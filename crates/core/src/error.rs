@@ -1,0 +1,140 @@
+//! One error type for everything core does.
+//!
+//! Every message is written for the person at the keyboard: it says what happened and
+//! what to do next. No message ever contains a secret: variants carry labels, ids,
+//! paths and reasons, never token material, and foreign errors (keyring, serde, io) are
+//! reduced to their Display text at the boundary, never to their Debug form.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use ts_rs::TS;
+use uuid::Uuid;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The user gave something we cannot store as it is (empty secret, bad URL, ...).
+    #[error("{0}")]
+    InvalidInput(String),
+
+    #[error("There is already a {platform} token labelled “{label}”. Choose another label, or edit the existing token.")]
+    DuplicateLabel { platform: String, label: String },
+
+    #[error("No token with id {0}. It may have been deleted from another Latchkey window or the command line; the list has been refreshed.")]
+    NotFound(Uuid),
+
+    #[error("The system keychain is not available ({detail}). Latchkey keeps secrets only in the keychain, so nothing was stored. Start your Secret Service (GNOME Keyring, KWallet or KeePassXC with Secret Service enabled), then press Retry.")]
+    KeychainUnavailable { detail: String },
+
+    #[error("The system keychain is locked. Unlock it (for example by logging in again, or in Passwords and Keys), then try again. Nothing was changed.")]
+    KeychainLocked,
+
+    #[error("The system keychain did not answer within {secs} s. It may be waiting for a password prompt; unlock it and try again. Nothing was changed.")]
+    KeychainTimeout { secs: u64 },
+
+    #[error("The keychain holds no secret for “{label}”. It may have been removed outside Latchkey. Use Replace secret to store it again, or delete this entry.")]
+    SecretMissing { label: String },
+
+    #[error("The keychain entry for “{label}” could not be read ({detail}). Use Replace secret to store it again.")]
+    SecretUnreadable { label: String, detail: String },
+
+    #[error("Another Latchkey process (the app or the command line) has held the vault lock for more than {secs} s. Try again in a moment; if it persists, close other Latchkey windows.")]
+    Busy { secs: u64 },
+
+    #[error("The vault file could not be written: {context} ({source}). Nothing was changed; check free disk space and the permissions of {path}.", path = path.display())]
+    Io {
+        context: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("Changes are disabled: {0}")]
+    ReadOnly(String),
+
+    #[error("The clipboard could not be used: {0}")]
+    Clipboard(String),
+
+    #[error("Something went wrong inside Latchkey ({0}). Nothing was changed; please try again.")]
+    Internal(String),
+}
+
+/// What the UI and the CLI switch on. Stable, snake_case strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorKind {
+    InvalidInput,
+    DuplicateLabel,
+    NotFound,
+    KeychainUnavailable,
+    KeychainLocked,
+    KeychainTimeout,
+    SecretMissing,
+    Busy,
+    Io,
+    ReadOnly,
+    Clipboard,
+    Internal,
+}
+
+/// The serialisable form of an error: `{kind, message}`.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ErrorPayload {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl Error {
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Error::InvalidInput(msg.into())
+    }
+
+    pub fn io(context: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { context, path: path.into(), source }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidInput(_) => ErrorKind::InvalidInput,
+            Error::DuplicateLabel { .. } => ErrorKind::DuplicateLabel,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::KeychainUnavailable { .. } => ErrorKind::KeychainUnavailable,
+            Error::KeychainLocked => ErrorKind::KeychainLocked,
+            Error::KeychainTimeout { .. } => ErrorKind::KeychainTimeout,
+            Error::SecretMissing { .. } | Error::SecretUnreadable { .. } => ErrorKind::SecretMissing,
+            Error::Busy { .. } => ErrorKind::Busy,
+            Error::Io { .. } => ErrorKind::Io,
+            Error::ReadOnly(_) => ErrorKind::ReadOnly,
+            Error::Clipboard(_) => ErrorKind::Clipboard,
+            Error::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// True when the keychain itself is the problem (as opposed to one entry in it).
+    pub fn is_keychain_down(&self) -> bool {
+        matches!(
+            self,
+            Error::KeychainUnavailable { .. } | Error::KeychainLocked | Error::KeychainTimeout { .. }
+        )
+    }
+
+    pub fn payload(&self) -> ErrorPayload {
+        ErrorPayload { kind: self.kind(), message: self.to_string() }
+    }
+}
+
+impl From<&Error> for ErrorPayload {
+    fn from(e: &Error) -> Self {
+        e.payload()
+    }
+}
+
+impl Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.payload().serialize(s)
+    }
+}

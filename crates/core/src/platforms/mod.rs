@@ -1,0 +1,195 @@
+//! What Latchkey knows about each platform, and the seam for talking to it.
+//!
+//! The catalogue (defaults, secret forms, staleness period, where tokens are managed) is
+//! data the UI and the CLI show. Live validation and revocation go through
+//! [`PlatformAdapter`], one implementation per platform (added with platform validation).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::{DateTime, Duration, Utc};
+use secrecy::SecretString;
+use serde::Serialize;
+use ts_rs::TS;
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::record::{Identity, Platform, TokenKind, TokenRecord, Validity};
+use crate::secret::kinds_for;
+
+/// Facts about a platform for forms and defaults.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct PlatformInfo {
+    pub id: Platform,
+    pub name: String,
+    /// Public server pre-filled in the form; `None` where the user must say (Other).
+    #[ts(optional)]
+    pub default_server: Option<String>,
+    /// Whether self-hosted servers are common, so the form shows the server field up front.
+    pub self_hosted: bool,
+    /// Secret forms the platform uses, first is the default.
+    pub kinds: Vec<TokenKind>,
+    /// The platform's own staleness period, where it documents one (CVAT: a year).
+    #[ts(optional)]
+    pub stale_after_days: Option<u32>,
+    /// Short help shown under the secret field: where the user finds the token.
+    pub where_to_find: String,
+}
+
+pub fn info(platform: Platform) -> PlatformInfo {
+    let (server, self_hosted, stale, where_to_find): (Option<&str>, bool, Option<u32>, &str) = match platform {
+        Platform::Supervisely => (
+            Some("https://app.supervisely.com"),
+            true,
+            None,
+            "Account settings → API token. Enterprise instances use their own server address.",
+        ),
+        // CVAT removes personal access tokens unused for a year (ACCESS_TOKEN_STALE_PERIOD).
+        Platform::Cvat => (
+            Some("https://app.cvat.ai"),
+            true,
+            Some(365),
+            "User settings → Security → Personal access tokens. Shown once when created.",
+        ),
+        Platform::Roboflow => (
+            Some("https://api.roboflow.com"),
+            false,
+            None,
+            "Settings → API Keys for the workspace: the Private API Key.",
+        ),
+        Platform::Encord => (
+            Some("https://api.encord.com"),
+            false,
+            None,
+            "The Ed25519 private key whose public key is registered under Settings → Public keys; or a project/dataset API key.",
+        ),
+        Platform::Env0 => (
+            Some("https://api.env0.com"),
+            false,
+            None,
+            "Organization settings → API Keys (or Personal settings → API Keys): key id and secret.",
+        ),
+        Platform::Other => (None, true, None, "Any API token. Give the server it belongs to, if any."),
+    };
+    PlatformInfo {
+        id: platform,
+        name: platform.name().to_string(),
+        default_server: server.map(str::to_string),
+        self_hosted,
+        kinds: kinds_for(platform).to_vec(),
+        stale_after_days: stale,
+        where_to_find: where_to_find.to_string(),
+    }
+}
+
+pub fn catalogue() -> Vec<PlatformInfo> {
+    Platform::ALL.into_iter().map(info).collect()
+}
+
+/// Check and normalise a server URL: absolute http(s), HTTPS unless it is this machine,
+/// no credentials, query or fragment. Returns it without a trailing slash.
+pub fn normalise_server_url(raw: &str) -> Result<String> {
+    let raw = raw.trim();
+    let with_scheme = if raw.contains("://") { raw.to_string() } else { format!("https://{raw}") };
+    let url = Url::parse(&with_scheme).map_err(|e| {
+        Error::invalid(format!("“{raw}” is not a valid server address ({e}). Use the form https://host.example.com"))
+    })?;
+    let host = url
+        .host_str()
+        .ok_or_else(|| Error::invalid(format!("“{raw}” has no host name. Use the form https://host.example.com")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(host) => {}
+        "http" => {
+            return Err(Error::invalid(format!(
+                "“{raw}” uses plain http. Tokens would cross the network unencrypted; use https:// (plain http is only allowed for this machine)."
+            )))
+        }
+        other => return Err(Error::invalid(format!("“{other}” addresses are not supported; use https://"))),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid("Put no user name or password in the server address; the token is stored separately."));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid("The server address must not contain ? or #. Give only the base address."));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// What validation learnt about a token.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    pub validity: Validity,
+    pub identity: Option<Identity>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// How a token is revoked.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "how", rename_all = "snake_case")]
+#[ts(export)]
+pub enum RevokeOutcome {
+    /// The platform's API revoked it.
+    Revoked,
+    /// Only the user can do it: open this page and follow the steps, then confirm.
+    Guided { settings_url: String, steps: Vec<String> },
+}
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One platform's live API. Every method takes the record (for its server URL) so that
+/// self-hosted instances and the fake servers in tests are addressed the same way.
+pub trait PlatformAdapter: Send + Sync {
+    fn platform(&self) -> Platform;
+    /// Ask the platform whether it accepts the token and what it knows about it.
+    fn validate<'a>(&'a self, record: &'a TokenRecord, secret: &'a SecretString) -> BoxFuture<'a, Result<Validation>>;
+    /// Revoke through the API where the token may revoke itself, else explain how.
+    fn revoke<'a>(&'a self, record: &'a TokenRecord, secret: &'a SecretString) -> BoxFuture<'a, Result<RevokeOutcome>>;
+    /// Environment variables the platform's SDK and CLI read, for `latchkey run`.
+    fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Vec<(String, SecretString)>;
+}
+
+/// The unused period after which the platform itself treats a token as stale, if documented.
+pub fn documented_stale_period(platform: Platform) -> Option<Duration> {
+    info(platform).stale_after_days.map(|d| Duration::days(d.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_and_normalised() {
+        assert_eq!(normalise_server_url("https://app.cvat.ai/").unwrap(), "https://app.cvat.ai");
+        assert_eq!(normalise_server_url("cvat.example.org").unwrap(), "https://cvat.example.org");
+        assert_eq!(normalise_server_url("https://sly.example.org/base/").unwrap(), "https://sly.example.org/base");
+        assert_eq!(normalise_server_url("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080");
+        assert_eq!(normalise_server_url("http://localhost:9").unwrap(), "http://localhost:9");
+        assert_eq!(normalise_server_url("http://[::1]:9").unwrap(), "http://[::1]:9");
+        for bad in ["http://cvat.example.org", "ftp://x.org", "https://", "not a url at all", "https://u:p@x.org", "https://x.org/?a=1"] {
+            let e = normalise_server_url(bad).unwrap_err();
+            assert!(matches!(e, Error::InvalidInput(_)), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn catalogue_covers_every_platform_with_sane_defaults() {
+        let cat = catalogue();
+        assert_eq!(cat.len(), Platform::ALL.len());
+        for p in &cat {
+            if let Some(s) = &p.default_server {
+                assert_eq!(&normalise_server_url(s).unwrap(), s);
+            }
+            assert!(!p.kinds.is_empty());
+        }
+        assert_eq!(documented_stale_period(Platform::Cvat), Some(Duration::days(365)));
+        assert_eq!(documented_stale_period(Platform::Roboflow), None);
+    }
+}

@@ -1,0 +1,229 @@
+//! The non-secret description of a stored token: what the index file holds.
+//!
+//! Nothing in this module holds secret material. The secret itself lives in the OS
+//! keychain under the record's id (see `secret_store`).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+/// The platforms Latchkey knows. `Other` is any token with a user-given server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Platform {
+    Supervisely,
+    Cvat,
+    Roboflow,
+    Encord,
+    Env0,
+    Other,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 6] = [
+        Platform::Supervisely,
+        Platform::Cvat,
+        Platform::Roboflow,
+        Platform::Encord,
+        Platform::Env0,
+        Platform::Other,
+    ];
+
+    /// The id used in files, on the command line and in the UI.
+    pub fn id(self) -> &'static str {
+        match self {
+            Platform::Supervisely => "supervisely",
+            Platform::Cvat => "cvat",
+            Platform::Roboflow => "roboflow",
+            Platform::Encord => "encord",
+            Platform::Env0 => "env0",
+            Platform::Other => "other",
+        }
+    }
+
+    /// The name people know it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::Supervisely => "Supervisely",
+            Platform::Cvat => "CVAT",
+            Platform::Roboflow => "Roboflow",
+            Platform::Encord => "Encord",
+            Platform::Env0 => "env0",
+            Platform::Other => "Other",
+        }
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What sort of credential the secret is; decides how it is stored and used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum TokenKind {
+    /// One opaque string (Supervisely API token, CVAT PAT, Roboflow API key, generic bearer).
+    Token,
+    /// env0: an API key id (public) and its secret, used together for HTTP Basic auth.
+    KeyPair,
+    /// Encord user auth: an OpenSSH Ed25519 private key.
+    SshKey,
+    /// Encord legacy auth: an API key tied to one project or dataset id.
+    ResourceKey,
+}
+
+/// Parts of a credential that are not secret and help recognise it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct PublicParts {
+    /// env0 API key id; for Encord SSH keys, the hex of the Ed25519 public key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub key_id: Option<String>,
+    /// `SHA256:…` fingerprint of an SSH public key, as `ssh-keygen -l` prints it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub ssh_fingerprint: Option<String>,
+    /// Encord legacy keys: the project or dataset the key is tied to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub resource_id: Option<String>,
+}
+
+/// Who and what a token is, as far as we know (typed by the user or learnt from the platform).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct Identity {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub workspace: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub role: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub read_only: Option<bool>,
+}
+
+/// The last answer a platform gave about a token (filled by platform validation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "result", rename_all = "snake_case")]
+#[ts(export)]
+pub enum Validity {
+    /// The platform accepted the token.
+    Valid,
+    /// The platform refused it (401/403): it is revoked, expired or wrong.
+    Invalid { reason: String },
+    /// We could not tell (network down, 429, 5xx, timeout).
+    CannotCheck { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ValidationOutcome {
+    pub at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub validity: Validity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Revocation {
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
+/// Where a record is in a two-step change of index and keychain. A crash between the two
+/// steps leaves the state on disk, and the next open finishes or undoes the change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "step", rename_all = "snake_case")]
+#[ts(export)]
+pub enum Pending {
+    #[default]
+    None,
+    /// Added to the index; the secret may not have reached the keychain yet.
+    Adding,
+    /// The secret is being replaced; these are the public parts of the new one.
+    Replacing { hint: String, public: PublicParts },
+    /// Being deleted; the keychain entry may already be gone.
+    Deleting,
+}
+
+impl Pending {
+    pub fn is_none(&self) -> bool {
+        matches!(self, Pending::None)
+    }
+}
+
+/// One token, as the index file stores it. No secret material, ever.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TokenRecord {
+    pub id: Uuid,
+    pub platform: Platform,
+    pub kind: TokenKind,
+    pub label: String,
+    /// Base URL of the platform's server (self-hosted Supervisely/CVAT, or the public default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub server_url: Option<String>,
+    #[serde(default)]
+    pub public: PublicParts,
+    /// The last few characters of the secret (4 at most) so the user can tell tokens apart.
+    pub hint: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Last time the secret was used through Latchkey (copied, injected) or, once validated,
+    /// the last use the platform reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub last_used_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub last_validation: Option<ValidationOutcome>,
+    #[serde(default)]
+    pub identity: Identity,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
+    /// When the secret was replaced (rotation history). Never the old secrets themselves.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rotated_at: Vec<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub revoked: Option<Revocation>,
+    #[serde(default, skip_serializing_if = "Pending::is_none")]
+    #[ts(skip)]
+    pub pending: Pending,
+    /// Fields written by a newer Latchkey of the same schema; kept as they are on rewrite.
+    #[serde(flatten)]
+    #[ts(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl TokenRecord {
+    /// Label comparison used for the "one label per platform" rule.
+    pub fn same_label(&self, platform: Platform, label: &str) -> bool {
+        self.platform == platform && self.label.trim().to_lowercase() == label.trim().to_lowercase()
+    }
+
+    /// The start of the record's current secret: creation or last rotation.
+    pub fn secret_since(&self) -> DateTime<Utc> {
+        self.rotated_at.iter().copied().max().unwrap_or(self.created_at).max(self.created_at)
+    }
+}

@@ -1,0 +1,195 @@
+//! Where secrets live: the OS keychain, behind a small trait.
+//!
+//! Entries are keyed by service (`latchkey`) and account (the record's UUID), so
+//! `secret-tool lookup service latchkey username <id>` finds them on Linux. There is no
+//! plaintext fallback: when the keychain is unavailable, operations fail and say so.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::{Error, Result};
+
+pub const DEFAULT_SERVICE: &str = "latchkey";
+
+pub trait SecretStore: Send + Sync {
+    /// Store (or overwrite) the secret of `account`.
+    fn put(&self, account: &str, secret: &SecretString) -> Result<()>;
+    /// The secret of `account`, or `None` when there is no entry.
+    fn get(&self, account: &str) -> Result<Option<SecretString>>;
+    /// Remove the entry; succeeds when there was none.
+    fn delete(&self, account: &str) -> Result<()>;
+    /// Check that the store answers at all (without touching real entries).
+    fn probe(&self) -> Result<()>;
+    /// A short description for messages ("Secret Service (service latchkey)").
+    fn describe(&self) -> String;
+}
+
+/// The OS keychain through the `keyring` crate: Secret Service on Linux, Keychain on
+/// macOS, Credential Manager on Windows.
+///
+/// Every call runs on a helper thread and is abandoned after `timeout`: a locked Secret
+/// Service may wait for a password prompt forever, and the app must stay responsive.
+pub struct KeyringStore {
+    service: String,
+    timeout: Duration,
+}
+
+impl KeyringStore {
+    pub fn new(service: impl Into<String>) -> Self {
+        KeyringStore { service: service.into(), timeout: Duration::from_secs(20) }
+    }
+
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    fn run<T: Send + 'static>(
+        &self,
+        account: &str,
+        op: impl FnOnce(keyring::Entry) -> keyring::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (tx, rx) = mpsc::channel();
+        let service = self.service.clone();
+        let account = account.to_string();
+        std::thread::Builder::new()
+            .name("keychain".into())
+            .spawn(move || {
+                let result = keyring::Entry::new(&service, &account).and_then(op);
+                let _ = tx.send(result);
+            })
+            .map_err(|e| Error::KeychainUnavailable { detail: format!("could not start a worker thread: {e}") })?;
+        match rx.recv_timeout(self.timeout) {
+            Ok(r) => r.map_err(map_keyring_error),
+            Err(_) => Err(Error::KeychainTimeout { secs: self.timeout.as_secs() }),
+        }
+    }
+}
+
+/// Turn a keyring error into ours without ever formatting secret-bearing variants.
+fn map_keyring_error(e: keyring::Error) -> Error {
+    use keyring::Error as K;
+    match e {
+        K::NoStorageAccess(inner) => {
+            let detail = inner.to_string();
+            if detail.to_lowercase().contains("lock") {
+                Error::KeychainLocked
+            } else {
+                Error::KeychainUnavailable { detail: short(&detail) }
+            }
+        }
+        K::PlatformFailure(inner) => {
+            let detail = inner.to_string();
+            if detail.to_lowercase().contains("lock") || detail.to_lowercase().contains("prompt") {
+                Error::KeychainLocked
+            } else {
+                Error::KeychainUnavailable { detail: short(&detail) }
+            }
+        }
+        // These carry the stored bytes; report only that decoding failed.
+        K::BadEncoding(_) => Error::KeychainUnavailable { detail: "an entry is not valid UTF-8".into() },
+        K::TooLong(what, max) => Error::invalid(format!("The {what} is longer than the keychain allows ({max})")),
+        K::Invalid(what, why) => Error::invalid(format!("The keychain refused the {what}: {why}")),
+        K::Ambiguous(_) => Error::KeychainUnavailable {
+            detail: "more than one keychain entry matches; remove duplicates in your keychain manager".into(),
+        },
+        K::NoEntry => Error::KeychainUnavailable { detail: "entry not found".into() },
+        other => Error::KeychainUnavailable { detail: short(&other.to_string()) },
+    }
+}
+
+fn short(s: &str) -> String {
+    let s = s.trim();
+    if s.chars().count() > 200 {
+        s.chars().take(200).collect::<String>() + "…"
+    } else {
+        s.to_string()
+    }
+}
+
+impl SecretStore for KeyringStore {
+    fn put(&self, account: &str, secret: &SecretString) -> Result<()> {
+        let value = SecretString::from(secret.expose_secret().to_string());
+        self.run(account, move |entry| entry.set_password(value.expose_secret()))
+    }
+
+    fn get(&self, account: &str) -> Result<Option<SecretString>> {
+        self.run(account, |entry| match entry.get_password() {
+            Ok(p) => Ok(Some(SecretString::from(p))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e),
+        })
+    }
+
+    fn delete(&self, account: &str) -> Result<()> {
+        self.run(account, |entry| match entry.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(e),
+        })
+    }
+
+    fn probe(&self) -> Result<()> {
+        // Reading an account that never exists answers NoEntry when the store works.
+        self.get("latchkey-probe-00000000-0000-0000-0000-000000000000").map(|_| ())
+    }
+
+    fn describe(&self) -> String {
+        format!("the system keychain (service “{}”)", self.service)
+    }
+}
+
+/// An in-memory store for core's unit tests. Never used by the app or the CLI.
+#[cfg(test)]
+pub mod memory {
+    use super::*;
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    pub struct MemoryStore {
+        pub entries: Mutex<HashMap<String, String>>,
+        pub down: AtomicBool,
+    }
+
+    impl MemoryStore {
+        pub fn set_down(&self, down: bool) {
+            self.down.store(down, Ordering::SeqCst);
+        }
+        fn check(&self) -> Result<()> {
+            if self.down.load(Ordering::SeqCst) {
+                Err(Error::KeychainUnavailable { detail: "test store is down".into() })
+            } else {
+                Ok(())
+            }
+        }
+        pub fn has(&self, account: &str) -> bool {
+            self.entries.lock().unwrap().contains_key(account)
+        }
+    }
+
+    impl SecretStore for MemoryStore {
+        fn put(&self, account: &str, secret: &SecretString) -> Result<()> {
+            self.check()?;
+            self.entries.lock().unwrap().insert(account.into(), secret.expose_secret().to_string());
+            Ok(())
+        }
+        fn get(&self, account: &str) -> Result<Option<SecretString>> {
+            self.check()?;
+            Ok(self.entries.lock().unwrap().get(account).cloned().map(SecretString::from))
+        }
+        fn delete(&self, account: &str) -> Result<()> {
+            self.check()?;
+            self.entries.lock().unwrap().remove(account);
+            Ok(())
+        }
+        fn probe(&self) -> Result<()> {
+            self.check()
+        }
+        fn describe(&self) -> String {
+            "memory".into()
+        }
+    }
+}

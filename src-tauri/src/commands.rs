@@ -1,0 +1,149 @@
+//! The commands the webview may call. Each one parses, calls core, and maps errors to
+//! `{kind, message}`. Vault work runs on the blocking pool: the keychain may be slow.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use latchkey_core::clipboard::SecureClipboard;
+use latchkey_core::platforms::{self, PlatformInfo};
+use latchkey_core::secret::SecretInput;
+use latchkey_core::{Error, ErrorPayload, MetaUpdate, NewToken, TokenRecord, Use, Vault, VaultView};
+use secrecy::ExposeSecret;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, State};
+use uuid::Uuid;
+
+pub struct AppState {
+    vault: Arc<Mutex<Vault>>,
+    clipboard: SecureClipboard,
+}
+
+impl AppState {
+    pub fn new(vault: Arc<Mutex<Vault>>, clipboard: SecureClipboard) -> Self {
+        AppState { vault, clipboard }
+    }
+}
+
+type Reply<T> = Result<T, ErrorPayload>;
+
+/// Run `f` with the vault on the blocking pool.
+async fn with_vault<T: Send + 'static>(
+    state: &State<'_, AppState>,
+    f: impl FnOnce(&mut Vault) -> Result<T, Error> + Send + 'static,
+) -> Reply<T> {
+    let vault = state.vault.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut v = vault.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut v)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("a background task failed: {e}")).payload())?
+    .map_err(|e| {
+        tracing::warn!(kind = ?e.kind(), error = %e, "command failed");
+        e.payload()
+    })
+}
+
+/// Tell the window that the vault changed outside a command it made.
+pub fn notify_changed(app: &AppHandle) {
+    let _ = app.emit("vault-changed", ());
+}
+
+#[tauri::command]
+pub async fn get_view(state: State<'_, AppState>) -> Reply<VaultView> {
+    with_vault(&state, |v| Ok(v.view(Utc::now()))).await
+}
+
+#[tauri::command]
+pub fn list_platforms() -> Vec<PlatformInfo> {
+    platforms::catalogue()
+}
+
+#[tauri::command]
+pub async fn add_token(state: State<'_, AppState>, token: NewToken) -> Reply<TokenRecord> {
+    let r = with_vault(&state, move |v| v.add(token, Utc::now())).await?;
+    tracing::info!(id = %r.id, platform = r.platform.id(), "token added");
+    Ok(r)
+}
+
+#[tauri::command]
+pub async fn update_token(state: State<'_, AppState>, id: Uuid, update: MetaUpdate) -> Reply<TokenRecord> {
+    let r = with_vault(&state, move |v| v.update(id, update)).await?;
+    tracing::info!(id = %r.id, "token details updated");
+    Ok(r)
+}
+
+#[tauri::command]
+pub async fn replace_secret(state: State<'_, AppState>, id: Uuid, secret: SecretInput) -> Reply<TokenRecord> {
+    let r = with_vault(&state, move |v| v.replace_secret(id, secret, Utc::now())).await?;
+    tracing::info!(id = %r.id, "secret replaced");
+    Ok(r)
+}
+
+#[tauri::command]
+pub async fn delete_token(state: State<'_, AppState>, id: Uuid) -> Reply<()> {
+    with_vault(&state, move |v| v.delete(id)).await?;
+    tracing::info!(%id, "token deleted");
+    Ok(())
+}
+
+#[derive(Serialize)]
+pub struct CopyReceipt {
+    /// The clipboard is cleared after this many seconds if it still holds the secret.
+    clear_after_secs: u32,
+}
+
+/// Seconds before the clipboard is cleared: `LATCHKEY_CLIPBOARD_CLEAR_SECS` (for tests and
+/// the impatient) overrides the setting.
+fn clear_after(settings_secs: u32) -> u32 {
+    std::env::var("LATCHKEY_CLIPBOARD_CLEAR_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(settings_secs)
+}
+
+#[tauri::command]
+pub async fn copy_secret(state: State<'_, AppState>, id: Uuid) -> Reply<CopyReceipt> {
+    let clipboard = state.clipboard.clone();
+    let secs = with_vault(&state, move |v| {
+        let secs = clear_after(v.settings().clipboard_clear_secs);
+        let secret = v.secret(id, Use::Copy, Utc::now())?;
+        clipboard.copy(&secret, Duration::from_secs(secs.into()))?;
+        Ok(secs)
+    })
+    .await?;
+    tracing::info!(%id, clear_after_secs = secs, "secret copied to the clipboard");
+    Ok(CopyReceipt { clear_after_secs: secs })
+}
+
+#[tauri::command]
+pub async fn reveal_secret(state: State<'_, AppState>, id: Uuid) -> Reply<String> {
+    let secret = with_vault(&state, move |v| v.secret(id, Use::Reveal, Utc::now())).await?;
+    tracing::info!(%id, "secret revealed on request");
+    Ok(secret.expose_secret().to_string())
+}
+
+#[tauri::command]
+pub async fn retry_keychain(state: State<'_, AppState>) -> Reply<VaultView> {
+    // Probe without holding the vault: a locked keychain may take its time to answer.
+    let store = state.vault.lock().unwrap_or_else(|p| p.into_inner()).secret_store();
+    let probe = tauri::async_runtime::spawn_blocking(move || store.probe())
+        .await
+        .map_err(|e| Error::Internal(format!("a background task failed: {e}")).payload())?;
+    with_vault(&state, move |v| {
+        v.apply_probe(probe, Utc::now());
+        Ok(v.view(Utc::now()))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn dismiss_notices(state: State<'_, AppState>) -> Reply<()> {
+    with_vault(&state, |v| {
+        v.dismiss_notices();
+        Ok(())
+    })
+    .await
+}
