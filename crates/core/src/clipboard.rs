@@ -34,8 +34,9 @@ fn digest(text: &str) -> [u8; 32] {
 impl State {
     fn clipboard(&mut self) -> Result<&mut arboard::Clipboard> {
         if self.clipboard.is_none() {
-            let cb = arboard::Clipboard::new()
-                .map_err(|e| Error::Clipboard(format!("no clipboard is available ({e}); is a desktop session running?")))?;
+            let cb = arboard::Clipboard::new().map_err(|e| {
+                Error::Clipboard(format!("no clipboard is available ({e}); is a desktop session running?"))
+            })?;
             self.clipboard = Some(cb);
         }
         Ok(self.clipboard.as_mut().expect("just set"))

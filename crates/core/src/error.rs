@@ -19,7 +19,9 @@ pub enum Error {
     #[error("{0}")]
     InvalidInput(String),
 
-    #[error("There is already a {platform} token labelled “{label}”. Choose another label, or edit the existing token.")]
+    #[error(
+        "There is already a {platform} token labelled “{label}”. Choose another label, or edit the existing token."
+    )]
     DuplicateLabel { platform: String, label: String },
 
     #[error("No token with id {0}. It may have been deleted from another Latchkey window or the command line; the list has been refreshed.")]
@@ -116,10 +118,7 @@ impl Error {
 
     /// True when the keychain itself is the problem (as opposed to one entry in it).
     pub fn is_keychain_down(&self) -> bool {
-        matches!(
-            self,
-            Error::KeychainUnavailable { .. } | Error::KeychainLocked | Error::KeychainTimeout { .. }
-        )
+        matches!(self, Error::KeychainUnavailable { .. } | Error::KeychainLocked | Error::KeychainTimeout { .. })
     }
 
     pub fn payload(&self) -> ErrorPayload {

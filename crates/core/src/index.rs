@@ -241,11 +241,8 @@ impl Store {
         let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
         let mut n = 0;
         loop {
-            let name = if n == 0 {
-                format!("{INDEX_FILE}.{why}-{stamp}")
-            } else {
-                format!("{INDEX_FILE}.{why}-{stamp}-{n}")
-            };
+            let name =
+                if n == 0 { format!("{INDEX_FILE}.{why}-{stamp}") } else { format!("{INDEX_FILE}.{why}-{stamp}-{n}") };
             let target = self.dir.join(name);
             if !target.exists() {
                 fs::rename(self.index_path(), &target)
@@ -375,7 +372,12 @@ mod tests {
         assert_eq!(notes.len(), 1);
         assert_eq!(notes[0].level, NoticeLevel::Warning);
         assert!(notes[0].message.contains("restored from the backup"), "{}", notes[0].message);
-        let aside: Vec<_> = fs::read_dir(s.dir()).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name().into_string().unwrap()).filter(|n| n.contains(".damaged-")).collect();
+        let aside: Vec<_> = fs::read_dir(s.dir())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().into_string().unwrap())
+            .filter(|n| n.contains(".damaged-"))
+            .collect();
         assert_eq!(aside.len(), 1);
         assert_eq!(fs::read(s.dir().join(&aside[0])).unwrap(), b"{\"schema\": 1, \"records\": [ {\"id\": ");
     }
@@ -392,7 +394,10 @@ mod tests {
         // Twice in the same second still never overwrites the first kept file.
         fs::write(s.index_path(), b"also garbage").unwrap();
         s.load(&mut notes).unwrap();
-        let kept = fs::read_dir(s.dir()).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("damaged")).count();
+        let kept = fs::read_dir(s.dir())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("damaged"))
+            .count();
         assert_eq!(kept, 2);
     }
 
@@ -405,7 +410,11 @@ mod tests {
         let mut notes = vec![];
         assert!(s.load(&mut notes).unwrap().records.is_empty());
         assert!(notes[0].message.contains("newer Latchkey"), "{}", notes[0].message);
-        let kept = fs::read_dir(s.dir()).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().contains("schema7")).unwrap();
+        let kept = fs::read_dir(s.dir())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().contains("schema7"))
+            .unwrap();
         assert_eq!(fs::read(kept).unwrap(), newer);
     }
 

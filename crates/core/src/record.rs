@@ -22,14 +22,8 @@ pub enum Platform {
 }
 
 impl Platform {
-    pub const ALL: [Platform; 6] = [
-        Platform::Supervisely,
-        Platform::Cvat,
-        Platform::Roboflow,
-        Platform::Encord,
-        Platform::Env0,
-        Platform::Other,
-    ];
+    pub const ALL: [Platform; 6] =
+        [Platform::Supervisely, Platform::Cvat, Platform::Roboflow, Platform::Encord, Platform::Env0, Platform::Other];
 
     /// The id used in files, on the command line and in the UI.
     pub fn id(self) -> &'static str {

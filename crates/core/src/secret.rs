@@ -93,7 +93,8 @@ impl SecretInput {
                 platform.name(),
                 match platform {
                     Platform::Env0 => "env0 needs an API key id and its secret.",
-                    Platform::Encord => "Encord needs an SSH private key, or a project/dataset API key with its resource id.",
+                    Platform::Encord =>
+                        "Encord needs an SSH private key, or a project/dataset API key with its resource id.",
                     _ => "Paste the token as one value.",
                 }
             )));
@@ -111,7 +112,9 @@ impl SecretInput {
             SecretInput::KeyPair { key_id, secret } => {
                 let key_id = key_id.trim().to_string();
                 if key_id.is_empty() {
-                    return Err(Error::invalid("The API key id is empty. env0 shows it next to the secret when the key is created."));
+                    return Err(Error::invalid(
+                        "The API key id is empty. env0 shows it next to the secret when the key is created.",
+                    ));
                 }
                 if key_id.chars().any(|c| c.is_whitespace() || c == ':') {
                     return Err(Error::invalid("The API key id must not contain spaces or a colon."));
@@ -216,13 +219,18 @@ fn inspect_ssh_key(pem: &str) -> Result<SshKeyFacts> {
             "This is a public key. Latchkey needs the private key (the file without .pub, starting with “-----BEGIN OPENSSH PRIVATE KEY-----”).",
         ));
     }
-    if pem.contains("BEGIN RSA PRIVATE KEY") || pem.contains("BEGIN EC PRIVATE KEY") || pem.contains("BEGIN PRIVATE KEY") {
+    if pem.contains("BEGIN RSA PRIVATE KEY")
+        || pem.contains("BEGIN EC PRIVATE KEY")
+        || pem.contains("BEGIN PRIVATE KEY")
+    {
         return Err(Error::invalid(
             "Encord needs an Ed25519 key in OpenSSH format; this is an RSA/EC/PKCS#8 key. Create one with: ssh-keygen -t ed25519",
         ));
     }
     let key = ssh_key::PrivateKey::from_openssh(pem).map_err(|_| {
-        Error::invalid("This is not a readable OpenSSH private key. It should start with “-----BEGIN OPENSSH PRIVATE KEY-----”.")
+        Error::invalid(
+            "This is not a readable OpenSSH private key. It should start with “-----BEGIN OPENSSH PRIVATE KEY-----”.",
+        )
     })?;
     if key.is_encrypted() {
         return Err(Error::invalid(
@@ -284,7 +292,10 @@ mod tests {
 
     #[test]
     fn key_pair_keeps_id_public_and_both_in_payload() {
-        let kp = SecretInput::KeyPair { key_id: " fake-key-id ".into(), secret: SecretString::from("FAKE-env0-secret-zz99".to_string()) };
+        let kp = SecretInput::KeyPair {
+            key_id: " fake-key-id ".into(),
+            secret: SecretString::from("FAKE-env0-secret-zz99".to_string()),
+        };
         let p = kp.prepare(Platform::Env0).unwrap();
         assert_eq!(p.public.key_id.as_deref(), Some("fake-key-id"));
         assert_eq!(p.hint, "zz99");
@@ -294,7 +305,8 @@ mod tests {
 
     #[test]
     fn resource_key_needs_resource_id() {
-        let rk = SecretInput::ResourceKey { resource_id: "  ".into(), api_key: SecretString::from("FAKEkey".to_string()) };
+        let rk =
+            SecretInput::ResourceKey { resource_id: "  ".into(), api_key: SecretString::from("FAKEkey".to_string()) };
         assert!(rk.prepare(Platform::Encord).unwrap_err().to_string().contains("project or dataset id"));
     }
 
@@ -322,10 +334,26 @@ mod tests {
         let pubkey = SecretInput::SshKey { private_key: SecretString::from("ssh-ed25519 AAAAC3Nz fake".to_string()) };
         assert!(pubkey.prepare(Platform::Encord).unwrap_err().to_string().contains("public key"));
         let rsa = SecretInput::SshKey {
-            private_key: SecretString::from("-----BEGIN RSA PRIVATE KEY-----\nMIIfake\n-----END RSA PRIVATE KEY-----".to_string()),
+            private_key: SecretString::from(
+                "-----BEGIN RSA PRIVATE KEY-----\nMIIfake\n-----END RSA PRIVATE KEY-----".to_string(),
+            ),
         };
         assert!(rsa.prepare(Platform::Encord).unwrap_err().to_string().contains("Ed25519"));
-        let junk = SecretInput::SshKey { private_key: SecretString::from("-----BEGIN OPENSSH PRIVATE KEY-----\nnot base64!\n-----END OPENSSH PRIVATE KEY-----".to_string()) };
+        let junk = SecretInput::SshKey {
+            private_key: SecretString::from(
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nnot base64!\n-----END OPENSSH PRIVATE KEY-----".to_string(),
+            ),
+        };
         assert!(junk.prepare(Platform::Encord).unwrap_err().to_string().contains("not a readable"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn hint_never_reveals_more_than_four_chars_or_a_quarter(secret in "\\PC{0,200}") {
+            let hint = hint_of(&secret);
+            let n = hint.chars().count();
+            proptest::prop_assert!(n <= 4 && n * 4 <= secret.chars().count());
+            proptest::prop_assert!(secret.ends_with(&hint));
+        }
     }
 }

@@ -16,6 +16,11 @@ pub const DEFAULT_SERVICE: &str = "latchkey";
 pub trait SecretStore: Send + Sync {
     /// Store (or overwrite) the secret of `account`.
     fn put(&self, account: &str, secret: &SecretString) -> Result<()>;
+    /// Like `put`, with a label that keychain managers (Seahorse, KWallet) show for the entry.
+    fn put_labeled(&self, account: &str, label: &str, secret: &SecretString) -> Result<()> {
+        let _ = label;
+        self.put(account, secret)
+    }
     /// The secret of `account`, or `None` when there is no entry.
     fn get(&self, account: &str) -> Result<Option<SecretString>>;
     /// Remove the entry; succeeds when there was none.
@@ -51,13 +56,22 @@ impl KeyringStore {
         account: &str,
         op: impl FnOnce(keyring::Entry) -> keyring::Result<T> + Send + 'static,
     ) -> Result<T> {
+        self.run_labeled(account, None, op)
+    }
+
+    fn run_labeled<T: Send + 'static>(
+        &self,
+        account: &str,
+        label: Option<String>,
+        op: impl FnOnce(keyring::Entry) -> keyring::Result<T> + Send + 'static,
+    ) -> Result<T> {
         let (tx, rx) = mpsc::channel();
         let service = self.service.clone();
         let account = account.to_string();
         std::thread::Builder::new()
             .name("keychain".into())
             .spawn(move || {
-                let result = keyring::Entry::new(&service, &account).and_then(op);
+                let result = entry(&service, &account, label.as_deref()).and_then(op);
                 let _ = tx.send(result);
             })
             .map_err(|e| Error::KeychainUnavailable { detail: format!("could not start a worker thread: {e}") })?;
@@ -66,6 +80,19 @@ impl KeyringStore {
             Err(_) => Err(Error::KeychainTimeout { secs: self.timeout.as_secs() }),
         }
     }
+}
+
+/// The keychain entry for `account`. On Linux a label, when given, names the item for
+/// keychain managers; lookups match on the attributes (service, username), not the label.
+fn entry(service: &str, account: &str, label: Option<&str>) -> keyring::Result<keyring::Entry> {
+    #[cfg(all(target_os = "linux", not(target_env = "ohos")))]
+    if let Some(label) = label {
+        let mut cred = keyring::secret_service::SsCredential::new_with_target(None, service, account)?;
+        cred.label = label.to_string();
+        return Ok(keyring::Entry::new_with_credential(Box::new(cred)));
+    }
+    let _ = label;
+    keyring::Entry::new(service, account)
 }
 
 /// Turn a keyring error into ours without ever formatting secret-bearing variants.
@@ -113,6 +140,11 @@ impl SecretStore for KeyringStore {
     fn put(&self, account: &str, secret: &SecretString) -> Result<()> {
         let value = SecretString::from(secret.expose_secret().to_string());
         self.run(account, move |entry| entry.set_password(value.expose_secret()))
+    }
+
+    fn put_labeled(&self, account: &str, label: &str, secret: &SecretString) -> Result<()> {
+        let value = SecretString::from(secret.expose_secret().to_string());
+        self.run_labeled(account, Some(label.to_string()), move |entry| entry.set_password(value.expose_secret()))
     }
 
     fn get(&self, account: &str) -> Result<Option<SecretString>> {

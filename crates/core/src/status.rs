@@ -51,14 +51,31 @@ impl Policy {
 pub enum Health {
     Revoked,
     /// The platform refused the token at the last check.
-    Invalid { reason: String },
-    Expired { #[ts(type = "number")] since_secs: i64 },
-    ExpiringSoon { #[ts(type = "number")] remaining_secs: i64 },
+    Invalid {
+        reason: String,
+    },
+    Expired {
+        #[ts(type = "number")]
+        since_secs: i64,
+    },
+    ExpiringSoon {
+        #[ts(type = "number")]
+        remaining_secs: i64,
+    },
     /// Not used for longer than the staleness period.
-    Stale { #[ts(type = "number")] unused_secs: i64 },
+    Stale {
+        #[ts(type = "number")]
+        unused_secs: i64,
+    },
     /// No expiry is known; `age_secs` since the current secret was stored.
-    NoExpirySet { #[ts(type = "number")] age_secs: i64 },
-    Active { #[ts(type = "number")] remaining_secs: i64 },
+    NoExpirySet {
+        #[ts(type = "number")]
+        age_secs: i64,
+    },
+    Active {
+        #[ts(type = "number")]
+        remaining_secs: i64,
+    },
 }
 
 /// Everything the list needs to show one token's state.
@@ -360,5 +377,39 @@ mod tests {
         assert!(matches!(seen.last(), Some(Health::Expired { .. })), "{seen:?}");
         assert!(seen.iter().any(|h| matches!(h, Health::Stale { .. })));
         assert!(seen.iter().any(|h| matches!(h, Health::ExpiringSoon { .. })));
+    }
+
+    proptest::proptest! {
+        /// For any record and any moment: the countdown sign matches the state, and
+        /// `changes_at` lies in the future with the same state one second before it.
+        #[test]
+        fn status_invariants(
+            created in 0i64..4_000_000_000,
+            expiry_offset in proptest::option::of(-400i64 * 86_400..800 * 86_400),
+            used_offset in proptest::option::of(0i64..500 * 86_400),
+            now_offset in 0i64..900 * 86_400,
+            platform in proptest::sample::select(Platform::ALL.to_vec()),
+        ) {
+            let created_at = DateTime::from_timestamp(created, 0).unwrap();
+            let mut r = record(platform, "2026-01-01T00:00:00Z");
+            r.created_at = created_at;
+            r.expires_at = expiry_offset.map(|o| created_at + Duration::seconds(o));
+            r.last_used_at = used_offset.map(|o| created_at + Duration::seconds(o));
+            let now = created_at + Duration::seconds(now_offset);
+            let s = status(&r, now, &P);
+            match &s.health {
+                Health::Expired { since_secs } => proptest::prop_assert!(*since_secs >= 0 && s.expires_in_secs == Some(-since_secs)),
+                Health::ExpiringSoon { remaining_secs } => proptest::prop_assert!(*remaining_secs > 0 && *remaining_secs <= 7 * 86_400),
+                Health::Active { remaining_secs } => proptest::prop_assert!(*remaining_secs > 7 * 86_400),
+                Health::NoExpirySet { .. } => proptest::prop_assert!(r.expires_at.is_none()),
+                Health::Stale { .. } => proptest::prop_assert!(s.stale_for_secs.is_some()),
+                other => proptest::prop_assert!(false, "unexpected {other:?}"),
+            }
+            if let Some(next) = s.changes_at {
+                proptest::prop_assert!(next > now);
+                let before = status(&r, next - Duration::seconds(1), &P);
+                proptest::prop_assert_eq!(std::mem::discriminant(&before.health), std::mem::discriminant(&s.health));
+            }
+        }
     }
 }

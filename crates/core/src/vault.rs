@@ -93,8 +93,12 @@ pub enum Use {
 pub enum KeychainStatus {
     /// Not asked yet (the app asks in the background right after start).
     Checking,
-    Available { description: String },
-    Unavailable { error: ErrorPayload },
+    Available {
+        description: String,
+    },
+    Unavailable {
+        error: ErrorPayload,
+    },
 }
 
 /// One row of the list.
@@ -395,9 +399,15 @@ impl Vault {
         let server_url = clean_server(platform, new.server_url.as_deref())?;
         let tags = clean_tags(&new.tags)?;
         let notes = clean_notes(&new.notes)?;
-        let identity = Identity { owner: clean_opt(new.owner), workspace: clean_opt(new.workspace), ..Default::default() };
+        let identity =
+            Identity { owner: clean_opt(new.owner), workspace: clean_opt(new.workspace), ..Default::default() };
         let prepared = new.secret.prepare(platform)?;
-        refuse_secret_in_text(&prepared, [&label, &notes, identity.owner.as_deref().unwrap_or(""), identity.workspace.as_deref().unwrap_or("")].into_iter().chain(tags.iter().map(String::as_str)))?;
+        refuse_secret_in_text(
+            &prepared,
+            [&label, &notes, identity.owner.as_deref().unwrap_or(""), identity.workspace.as_deref().unwrap_or("")]
+                .into_iter()
+                .chain(tags.iter().map(String::as_str)),
+        )?;
         self.check_writable()?;
 
         let record = TokenRecord {
@@ -427,7 +437,7 @@ impl Vault {
             idx.records.push(staged);
             Ok(())
         })?;
-        let put = self.secrets.put(&id.to_string(), &prepared.payload);
+        let put = self.secrets.put_labeled(&id.to_string(), &keychain_label(&record), &prepared.payload);
         if let Err(e) = self.keychain_result(put) {
             // Take the staged record back out; if even that fails, the next open does it.
             let _ = self.mutate(|idx| {
@@ -468,10 +478,15 @@ impl Vault {
     pub fn replace_secret(&mut self, id: Uuid, input: SecretInput, now: DateTime<Utc>) -> Result<TokenRecord> {
         let current = self.get(id)?;
         if input.kind() != current.kind {
-            return Err(Error::invalid("The new secret must be of the same kind as the old one (for example, a key id and secret for env0)."));
+            return Err(Error::invalid(
+                "The new secret must be of the same kind as the old one (for example, a key id and secret for env0).",
+            ));
         }
         let prepared = input.prepare(current.platform)?;
-        refuse_secret_in_text(&prepared, [current.label.as_str(), current.notes.as_str()].into_iter().chain(current.tags.iter().map(String::as_str)))?;
+        refuse_secret_in_text(
+            &prepared,
+            [current.label.as_str(), current.notes.as_str()].into_iter().chain(current.tags.iter().map(String::as_str)),
+        )?;
         self.check_writable()?;
         let (hint, public) = (prepared.hint.clone(), prepared.public.clone());
         self.mutate(|idx| {
@@ -479,7 +494,7 @@ impl Vault {
             r.pending = Pending::Replacing { hint, public };
             Ok(())
         })?;
-        let put = self.secrets.put(&id.to_string(), &prepared.payload);
+        let put = self.secrets.put_labeled(&id.to_string(), &keychain_label(&current), &prepared.payload);
         if let Err(e) = self.keychain_result(put) {
             let _ = self.mutate(|idx| {
                 if let Some(r) = find_mut(idx, id) {
@@ -567,6 +582,11 @@ impl Vault {
     }
 }
 
+/// How the keychain entry is named in keychain managers (no secret in it).
+fn keychain_label(record: &TokenRecord) -> String {
+    format!("Latchkey: {} “{}”", record.platform.name(), record.label)
+}
+
 fn find_mut(idx: &mut IndexFile, id: Uuid) -> Option<&mut TokenRecord> {
     idx.records.iter_mut().find(|r| r.id == id)
 }
@@ -594,7 +614,8 @@ fn prepared_from_payload(record: &TokenRecord, payload: SecretString) -> Result<
                 key_id: String,
                 secret: String,
             }
-            let pair: Pair = serde_json::from_str(payload.expose_secret()).map_err(|_| Error::invalid("stored key pair unreadable"))?;
+            let pair: Pair = serde_json::from_str(payload.expose_secret())
+                .map_err(|_| Error::invalid("stored key pair unreadable"))?;
             SecretInput::KeyPair { key_id: pair.key_id, secret: SecretString::from(pair.secret) }
         }
     };
@@ -708,7 +729,10 @@ mod tests {
         assert!(!text.contains("FAKEcvat"), "secret leaked into the index");
         assert!(text.contains("\"label\": \"ci\""));
         assert!(!text.contains("pending"));
-        assert_eq!(v.secret(r.id, Use::Reveal, now()).unwrap().expose_secret(), "FAKEcvat.0000000000000000000000000000fake");
+        assert_eq!(
+            v.secret(r.id, Use::Reveal, now()).unwrap().expose_secret(),
+            "FAKEcvat.0000000000000000000000000000fake"
+        );
     }
 
     #[test]
@@ -774,11 +798,20 @@ mod tests {
         let (dir, _m, mut v) = open();
         let r = v.add(new_token(Platform::Supervisely, "s", "FAKEsupervisely-old-aaaa"), now()).unwrap();
         let later = now() + chrono::Duration::days(3);
-        let r2 = v.replace_secret(r.id, SecretInput::Token { token: SecretString::from("FAKEsupervisely-new-bbbb".to_string()) }, later).unwrap();
+        let r2 = v
+            .replace_secret(
+                r.id,
+                SecretInput::Token { token: SecretString::from("FAKEsupervisely-new-bbbb".to_string()) },
+                later,
+            )
+            .unwrap();
         assert_eq!(r2.hint, "bbbb");
         assert_eq!(r2.rotated_at, vec![later]);
         assert_eq!(v.secret(r.id, Use::Reveal, later).unwrap().expose_secret(), "FAKEsupervisely-new-bbbb");
-        let all = std::fs::read_dir(dir.path().join("data")).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default()).collect::<String>();
+        let all = std::fs::read_dir(dir.path().join("data"))
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+            .collect::<String>();
         assert!(!all.contains("FAKEsupervisely-old"), "old secret must not survive anywhere in the data dir");
     }
 
@@ -846,7 +879,11 @@ mod tests {
                 std::thread::spawn(move || {
                     let mut v = Vault::open(dir, mem, now());
                     for i in 0..10 {
-                        v.add(new_token(Platform::Roboflow, &format!("t{t}-{i}"), &format!("FAKEconc{t}x{i}0000")), now()).unwrap();
+                        v.add(
+                            new_token(Platform::Roboflow, &format!("t{t}-{i}"), &format!("FAKEconc{t}x{i}0000")),
+                            now(),
+                        )
+                        .unwrap();
                     }
                 })
             })

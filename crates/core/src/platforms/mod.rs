@@ -109,7 +109,9 @@ pub fn normalise_server_url(raw: &str) -> Result<String> {
         other => return Err(Error::invalid(format!("“{other}” addresses are not supported; use https://"))),
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid("Put no user name or password in the server address; the token is stored separately."));
+        return Err(Error::invalid(
+            "Put no user name or password in the server address; the token is stored separately.",
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::invalid("The server address must not contain ? or #. Give only the base address."));
@@ -173,7 +175,14 @@ mod tests {
         assert_eq!(normalise_server_url("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080");
         assert_eq!(normalise_server_url("http://localhost:9").unwrap(), "http://localhost:9");
         assert_eq!(normalise_server_url("http://[::1]:9").unwrap(), "http://[::1]:9");
-        for bad in ["http://cvat.example.org", "ftp://x.org", "https://", "not a url at all", "https://u:p@x.org", "https://x.org/?a=1"] {
+        for bad in [
+            "http://cvat.example.org",
+            "ftp://x.org",
+            "https://",
+            "not a url at all",
+            "https://u:p@x.org",
+            "https://x.org/?a=1",
+        ] {
             let e = normalise_server_url(bad).unwrap_err();
             assert!(matches!(e, Error::InvalidInput(_)), "{bad}: {e}");
         }
