@@ -83,7 +83,7 @@ pub async fn replace_secret(state: State<'_, AppState>, id: Uuid, secret: Secret
 
 #[tauri::command]
 pub async fn delete_token(state: State<'_, AppState>, id: Uuid) -> Reply<()> {
-    with_vault(&state, move |v| v.delete(id)).await?;
+    with_vault(&state, move |v| v.delete(id, Utc::now())).await?;
     tracing::info!(%id, "token deleted");
     Ok(())
 }

@@ -33,7 +33,7 @@ pub enum Error {
     #[error("The system keychain is locked. Unlock it (for example by logging in again, or in Passwords and Keys), then try again. Nothing was changed.")]
     KeychainLocked,
 
-    #[error("The system keychain did not answer within {secs} s. It may be waiting for a password prompt; unlock it and try again. Nothing was changed.")]
+    #[error("The system keychain did not answer within {secs} s; it may be waiting for you to unlock it. Unlock it and try again. If it answers later, Latchkey finishes or undoes the change by itself.")]
     KeychainTimeout { secs: u64 },
 
     #[error("The keychain holds no secret for “{label}”. It may have been removed outside Latchkey. Use Replace secret to store it again, or delete this entry.")]

@@ -204,6 +204,10 @@ pub struct TokenRecord {
     #[serde(default, skip_serializing_if = "Pending::is_none")]
     #[ts(skip)]
     pub pending: Pending,
+    /// When `pending` was set: a mark older than a minute belongs to a process that died.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(skip)]
+    pub pending_since: Option<DateTime<Utc>>,
     /// Fields written by a newer Latchkey of the same schema; kept as they are on rewrite.
     #[serde(flatten)]
     #[ts(skip)]

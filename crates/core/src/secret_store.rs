@@ -101,7 +101,14 @@ fn map_keyring_error(e: keyring::Error) -> Error {
     match e {
         K::NoStorageAccess(inner) => {
             let detail = inner.to_string();
-            if detail.to_lowercase().contains("lock") {
+            if detail.contains("no result found") {
+                // dbus-secret-service's way of saying there is no default collection.
+                Error::KeychainUnavailable {
+                    detail: "it has no default keyring to store in — the “Login” keyring may be missing or locked; \
+                             create or unlock it in Passwords and Keys"
+                        .into(),
+                }
+            } else if detail.to_lowercase().contains("lock") {
                 Error::KeychainLocked
             } else {
                 Error::KeychainUnavailable { detail: short(&detail) }
@@ -184,6 +191,8 @@ pub mod memory {
     pub struct MemoryStore {
         pub entries: Mutex<HashMap<String, String>>,
         pub down: AtomicBool,
+        /// Writes time out (as a keychain waiting on a password prompt would) and are dropped.
+        pub hang_writes: AtomicBool,
     }
 
     impl MemoryStore {
@@ -205,6 +214,9 @@ pub mod memory {
     impl SecretStore for MemoryStore {
         fn put(&self, account: &str, secret: &SecretString) -> Result<()> {
             self.check()?;
+            if self.hang_writes.load(Ordering::SeqCst) {
+                return Err(Error::KeychainTimeout { secs: 20 });
+            }
             self.entries.lock().unwrap().insert(account.into(), secret.expose_secret().to_string());
             Ok(())
         }

@@ -202,6 +202,7 @@ mod tests {
             rotated_at: vec![],
             revoked: None,
             pending: Pending::None,
+            pending_since: None,
             extra: Default::default(),
         }
     }

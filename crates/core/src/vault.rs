@@ -29,6 +29,13 @@ const LABEL_MAX: usize = 80;
 const TAG_MAX: usize = 32;
 const NOTES_MAX: usize = 4000;
 
+/// A journal mark older than this belongs to a change that will not finish by itself (its
+/// process died, or its keychain call was abandoned). Longer than any live change can take:
+/// lock wait (10 s) + keychain call (20 s) + lock wait (10 s).
+fn pending_grace() -> chrono::Duration {
+    chrono::Duration::seconds(60)
+}
+
 /// A new token as the form or the command line gives it.
 #[derive(Debug, Deserialize, TS)]
 #[ts(export)]
@@ -234,10 +241,15 @@ impl Vault {
         r
     }
 
-    /// Finish or undo changes a crash interrupted (see the module docs).
+    fn has_stale_marks(&self, now: DateTime<Utc>) -> bool {
+        self.index.records.iter().any(|r| is_stale_mark(r, now))
+    }
+
+    /// Finish or undo changes a crash interrupted (see the module docs). Marks younger than
+    /// the grace period may belong to a change still running in another process: left alone.
     fn repair(&mut self, now: DateTime<Utc>) -> Result<()> {
         self.refresh()?;
-        let pending: Vec<TokenRecord> = self.index.records.iter().filter(|r| !r.pending.is_none()).cloned().collect();
+        let pending: Vec<TokenRecord> = self.index.records.iter().filter(|r| is_stale_mark(r, now)).cloned().collect();
         for record in pending {
             let label = record.label.clone();
             match &record.pending {
@@ -246,11 +258,11 @@ impl Vault {
                     let present = self.secrets.get(&record.id.to_string())?.is_some();
                     self.mutate(|idx| {
                         if present {
-                            if let Some(r) = find_mut(idx, record.id) {
-                                r.pending = Pending::None;
+                            if let Some(r) = find_marked(idx, &record) {
+                                clear_mark(r);
                             }
                         } else {
-                            idx.records.retain(|r| r.id != record.id);
+                            idx.records.retain(|r| !same_mark(r, &record));
                         }
                         Ok(())
                     })?;
@@ -272,13 +284,13 @@ impl Vault {
                     };
                     let (hint, public) = (hint.clone(), public.clone());
                     self.mutate(|idx| {
-                        if let Some(r) = find_mut(idx, record.id) {
+                        if let Some(r) = find_marked(idx, &record) {
                             if applied {
                                 r.hint = hint;
                                 r.public = public;
                                 r.rotated_at.push(now);
                             }
-                            r.pending = Pending::None;
+                            clear_mark(r);
                         }
                         Ok(())
                     })?;
@@ -290,7 +302,7 @@ impl Vault {
                 Pending::Deleting => {
                     self.secrets.delete(&record.id.to_string())?;
                     self.mutate(|idx| {
-                        idx.records.retain(|r| r.id != record.id);
+                        idx.records.retain(|r| !same_mark(r, &record));
                         Ok(())
                     })?;
                     self.notices.push(Notice::info(format!("Finished deleting “{label}”, which was interrupted.")));
@@ -374,6 +386,13 @@ impl Vault {
         if let Err(e) = self.refresh() {
             self.notices.push(Notice::error(e.to_string()));
         }
+        let keychain_up = matches!(self.keychain, KeychainStatus::Available { .. });
+        if keychain_up && self.read_only.is_none() && self.has_stale_marks(now) {
+            if let Err(e) = self.repair(now) {
+                tracing::warn!(error = %e, "could not finish interrupted changes");
+                self.note_keychain_error(&e);
+            }
+        }
         let policy = self.index.settings.policy;
         let tokens = self
             .index
@@ -428,6 +447,7 @@ impl Vault {
             rotated_at: vec![],
             revoked: None,
             pending: Pending::Adding,
+            pending_since: Some(now),
             extra: Default::default(),
         };
         let id = record.id;
@@ -439,16 +459,19 @@ impl Vault {
         })?;
         let put = self.secrets.put_labeled(&id.to_string(), &keychain_label(&record), &prepared.payload);
         if let Err(e) = self.keychain_result(put) {
-            // Take the staged record back out; if even that fails, the next open does it.
-            let _ = self.mutate(|idx| {
-                idx.records.retain(|r| r.id != id);
-                Ok(())
-            });
+            // Take the staged record back out (if even that fails, repair does it) — unless
+            // the call was abandoned: it may still land, so repair decides later.
+            if !matches!(e, Error::KeychainTimeout { .. }) {
+                let _ = self.mutate(|idx| {
+                    idx.records.retain(|r| r.id != id);
+                    Ok(())
+                });
+            }
             return Err(e);
         }
         self.mutate(|idx| {
             let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
-            r.pending = Pending::None;
+            clear_mark(r);
             Ok(r.clone())
         })
     }
@@ -491,17 +514,19 @@ impl Vault {
         let (hint, public) = (prepared.hint.clone(), prepared.public.clone());
         self.mutate(|idx| {
             let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
-            r.pending = Pending::Replacing { hint, public };
+            set_mark(r, Pending::Replacing { hint, public }, now);
             Ok(())
         })?;
         let put = self.secrets.put_labeled(&id.to_string(), &keychain_label(&current), &prepared.payload);
         if let Err(e) = self.keychain_result(put) {
-            let _ = self.mutate(|idx| {
-                if let Some(r) = find_mut(idx, id) {
-                    r.pending = Pending::None;
-                }
-                Ok(())
-            });
+            if !matches!(e, Error::KeychainTimeout { .. }) {
+                let _ = self.mutate(|idx| {
+                    if let Some(r) = find_mut(idx, id) {
+                        clear_mark(r);
+                    }
+                    Ok(())
+                });
+            }
             return Err(e);
         }
         self.mutate(|idx| {
@@ -512,29 +537,32 @@ impl Vault {
             // A new secret has not been checked or used yet.
             r.last_validation = None;
             r.last_used_at = None;
-            r.pending = Pending::None;
+            clear_mark(r);
             Ok(r.clone())
         })
     }
 
     /// Delete the record and its keychain entry.
-    pub fn delete(&mut self, id: Uuid) -> Result<()> {
+    pub fn delete(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<()> {
         self.get(id)?;
         self.check_writable()?;
         self.mutate(|idx| {
             let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
-            r.pending = Pending::Deleting;
+            set_mark(r, Pending::Deleting, now);
             Ok(())
         })?;
         let deleted = self.secrets.delete(&id.to_string());
         if let Err(e) = self.keychain_result(deleted) {
-            // Undo the mark so the token stays usable; nothing was removed.
-            let _ = self.mutate(|idx| {
-                if let Some(r) = find_mut(idx, id) {
-                    r.pending = Pending::None;
-                }
-                Ok(())
-            });
+            // Undo the mark so the token stays usable; nothing was removed. An abandoned
+            // call keeps the mark: the user asked for deletion, repair completes it.
+            if !matches!(e, Error::KeychainTimeout { .. }) {
+                let _ = self.mutate(|idx| {
+                    if let Some(r) = find_mut(idx, id) {
+                        clear_mark(r);
+                    }
+                    Ok(())
+                });
+            }
             return Err(e);
         }
         self.mutate(|idx| {
@@ -589,6 +617,29 @@ fn keychain_label(record: &TokenRecord) -> String {
 
 fn find_mut(idx: &mut IndexFile, id: Uuid) -> Option<&mut TokenRecord> {
     idx.records.iter_mut().find(|r| r.id == id)
+}
+
+fn set_mark(r: &mut TokenRecord, step: Pending, now: DateTime<Utc>) {
+    r.pending = step;
+    r.pending_since = Some(now);
+}
+
+fn clear_mark(r: &mut TokenRecord) {
+    r.pending = Pending::None;
+    r.pending_since = None;
+}
+
+fn is_stale_mark(r: &TokenRecord, now: DateTime<Utc>) -> bool {
+    !r.pending.is_none() && r.pending_since.is_none_or(|t| now - t >= pending_grace())
+}
+
+/// The record still carries the very mark we decided on (no other process moved it on).
+fn same_mark(r: &TokenRecord, seen: &TokenRecord) -> bool {
+    r.id == seen.id && r.pending == seen.pending && r.pending_since == seen.pending_since
+}
+
+fn find_marked<'a>(idx: &'a mut IndexFile, seen: &TokenRecord) -> Option<&'a mut TokenRecord> {
+    idx.records.iter_mut().find(|r| same_mark(r, seen))
 }
 
 fn ensure_unique_label(idx: &IndexFile, platform: Platform, label: &str, except: Option<Uuid>) -> Result<()> {
@@ -819,10 +870,10 @@ mod tests {
     fn delete_removes_the_keychain_entry() {
         let (_d, mem, mut v) = open();
         let r = v.add(new_token(Platform::Cvat, "d", "FAKEdelete0001"), now()).unwrap();
-        v.delete(r.id).unwrap();
+        v.delete(r.id, now()).unwrap();
         assert!(!mem.has(&r.id.to_string()));
         assert!(v.records().unwrap().is_empty());
-        assert!(matches!(v.delete(r.id), Err(Error::NotFound(_))));
+        assert!(matches!(v.delete(r.id, now()), Err(Error::NotFound(_))));
     }
 
     #[test]
@@ -833,17 +884,18 @@ mod tests {
         let half = v.add(new_token(Platform::Cvat, "half", "FAKEhalf0001"), now()).unwrap();
         let orphan = v.add(new_token(Platform::Cvat, "orphan", "FAKEorph0001"), now()).unwrap();
         let rot = v.add(new_token(Platform::Cvat, "rot", "FAKErot-old-0001"), now()).unwrap();
-        // Simulate crashes: edit the journal marks and the keychain by hand.
+        // Simulate crashes two minutes ago: edit the journal marks and the keychain by hand.
+        let crashed = now() - chrono::Duration::minutes(2);
         v.mutate(|idx| {
             for r in idx.records.iter_mut() {
                 if r.id == gone.id {
-                    r.pending = Pending::Deleting;
+                    set_mark(r, Pending::Deleting, crashed);
                 }
                 if r.id == half.id || r.id == orphan.id {
-                    r.pending = Pending::Adding;
+                    set_mark(r, Pending::Adding, crashed);
                 }
                 if r.id == rot.id {
-                    r.pending = Pending::Replacing { hint: "0002".into(), public: Default::default() };
+                    set_mark(r, Pending::Replacing { hint: "0002".into(), public: Default::default() }, crashed);
                 }
             }
             Ok(())
@@ -861,6 +913,44 @@ mod tests {
         assert_eq!(rot_now.hint, "0002");
         assert_eq!(rot_now.rotated_at.len(), 1);
         assert_eq!(v.notices().len(), 4, "{:?}", v.notices());
+        let text = std::fs::read_to_string(dir.path().join("data/latchkey.json")).unwrap();
+        assert!(!text.contains("pending"), "{text}");
+    }
+
+    #[test]
+    fn an_abandoned_keychain_write_is_settled_once_the_keychain_answers() {
+        let (_d, mem, mut v) = open();
+        mem.hang_writes.store(true, std::sync::atomic::Ordering::SeqCst);
+        let e = v.add(new_token(Platform::Roboflow, "slow", "FAKEslow0001"), now()).unwrap_err();
+        assert!(matches!(e, Error::KeychainTimeout { .. }));
+        assert!(v.view(now()).tokens.is_empty(), "not shown while undecided");
+        // The user unlocks the keychain and the abandoned write lands after all.
+        mem.hang_writes.store(false, std::sync::atomic::Ordering::SeqCst);
+        let id = v.index.records[0].id;
+        mem.put(&id.to_string(), &SecretString::from("FAKEslow0001".to_string())).unwrap();
+        v.check_keychain(now() + chrono::Duration::seconds(5));
+        let view = v.view(now() + chrono::Duration::seconds(90));
+        assert_eq!(view.tokens.len(), 1, "finished, not lost");
+        assert_eq!(v.secret(id, Use::Reveal, now()).unwrap().expose_secret(), "FAKEslow0001");
+    }
+
+    #[test]
+    fn a_fresh_mark_from_a_live_process_is_left_alone_until_stale() {
+        let (dir, mem, mut v) = open();
+        let r = v.add(new_token(Platform::Cvat, "busy", "FAKEbusy0001"), now()).unwrap();
+        // Another process has just marked it for deletion and is talking to the keychain.
+        v.mutate(|idx| {
+            set_mark(find_mut(idx, r.id).unwrap(), Pending::Deleting, now());
+            Ok(())
+        })
+        .unwrap();
+        let mut other = Vault::open(dir.path().join("data"), mem.clone(), now() + chrono::Duration::seconds(30));
+        assert!(other.index.records.iter().any(|x| x.id == r.id), "a live change must not be repaired");
+        assert!(mem.has(&r.id.to_string()));
+        // A minute later nobody finished it: the view repairs it.
+        let view = other.view(now() + chrono::Duration::seconds(61));
+        assert!(view.tokens.is_empty());
+        assert!(!mem.has(&r.id.to_string()));
     }
 
     #[test]
