@@ -1,7 +1,141 @@
-import { invoke } from "@tauri-apps/api/core";
-import type { VaultView } from "./bindings/VaultView";
+// Latchkey's window: header, banners, list, detail pane and status bar.
 
-const app = document.getElementById("app")!;
-invoke<VaultView>("get_view").then((v) => {
-  app.textContent = `${v.tokens.length} tokens`;
-});
+import { refresh } from "./actions";
+import { api, toErrorPayload } from "./api";
+import { renderDetail, mountDetail } from "./detail";
+import { showHelp } from "./dialogs";
+import { h, replace } from "./dom";
+import { openAddForm } from "./form";
+import { icon } from "./icons";
+import { installKeyboard } from "./keyboard";
+import { focusSelectedRow, mountList, renderList } from "./list";
+import { mountBanners, renderBanners } from "./notices";
+import { isSortKey, SORT_OPTIONS } from "./query";
+import { changed, onChange, saveSort, state } from "./state";
+import { addTickSource, startTicker, tick } from "./ticker";
+
+function header(): HTMLElement {
+  const search = h("input", {
+    type: "search",
+    class: "search-input",
+    testid: "search",
+    placeholder: "Search tokens",
+    "aria-label": "Search tokens by label, platform, tag, owner, notes or server",
+    autocomplete: "off",
+    spellcheck: "false",
+  });
+  search.addEventListener("input", () => {
+    state.search = search.value;
+    changed();
+  });
+  const sort = h(
+    "select",
+    { class: "input sort-select", testid: "sort", "aria-label": "Sort tokens by", title: "Sort tokens by" },
+    SORT_OPTIONS.map((o) => h("option", { value: o.key, selected: o.key === state.sort }, o.label)),
+  );
+  sort.addEventListener("change", () => {
+    if (isSortKey(sort.value)) {
+      state.sort = sort.value;
+      saveSort();
+      changed();
+    }
+  });
+  return h(
+    "header",
+    { class: "topbar" },
+    h("div", { class: "brand" }, h("span", { class: "brand-mark" }, icon("lock", 16)), h("span", { class: "brand-name" }, "Latchkey")),
+    h("div", { class: "search-wrap" }, icon("search", 15), search, h("kbd", { class: "search-kbd", "aria-hidden": "true" }, "/")),
+    h("label", { class: "sort-wrap" }, h("span", { class: "sort-caption" }, "Sort"), sort),
+    h(
+      "button",
+      { class: "icon-btn", type: "button", testid: "help-button", "aria-label": "Keyboard shortcuts", title: "Keyboard shortcuts (?)", onclick: showHelp },
+      icon("keyboard", 18),
+    ),
+    h(
+      "button",
+      { class: "btn btn-primary", type: "button", testid: "add-button", "aria-label": "Add token", title: "Add a token (N)", onclick: () => openAddForm() },
+      icon("plus", 15),
+      "Add token",
+    ),
+  );
+}
+
+function renderStatusbar(bar: HTMLElement): void {
+  const v = state.view;
+  if (!v) return replace(bar);
+  const kc = v.keychain;
+  const kcText =
+    kc.state === "available" ? `Keychain: ${kc.description}` : kc.state === "checking" ? "Checking keychain…" : "Keychain unavailable";
+  replace(
+    bar,
+    h("span", { class: `kc kc-${kc.state}` }, h("span", { class: "dot", "aria-hidden": "true" }), kcText),
+    v.read_only ? h("span", { class: "ro" }, icon("lock", 12), "Read-only") : null,
+    h("span", { class: "spacer" }),
+    h("span", { class: "data-dir", title: `Data folder: ${v.data_dir}` }, v.data_dir),
+  );
+}
+
+/** Re-read the view when a token's status changes by itself (changes_at). */
+let lastAuto = 0;
+function statusSource(now: number): number {
+  let next = Infinity;
+  for (const t of state.view?.tokens ?? []) {
+    const at = t.status.changes_at ? Date.parse(t.status.changes_at) : NaN;
+    if (!Number.isNaN(at)) next = Math.min(next, at);
+  }
+  if (next <= now) {
+    // At most once a second, in case Rust still reports the same instant.
+    if (now - lastAuto >= 1000) {
+      lastAuto = now;
+      void refresh();
+    }
+    return now + 1000;
+  }
+  return next;
+}
+
+async function start(): Promise<void> {
+  const listPane = h("section", { class: "list-pane", "aria-label": "Token list" });
+  const detailPane = h("aside", { class: "detail-pane", testid: "detail", "aria-label": "Token details" });
+  const banners = h("div", { class: "banners", "aria-live": "polite" });
+  const statusbar = h("footer", { class: "statusbar" });
+  const app = document.getElementById("app")!;
+  replace(app, header(), banners, h("main", { class: "split" }, listPane, detailPane), statusbar);
+
+  mountBanners(banners);
+  mountList(listPane);
+  mountDetail(detailPane);
+  addTickSource(statusSource);
+  onChange(() => {
+    renderBanners();
+    renderList();
+    renderDetail();
+    renderStatusbar(statusbar);
+    tick();
+  });
+  installKeyboard();
+  startTicker();
+  document.addEventListener("latchkey:focus-row", () => focusSelectedRow());
+  document.addEventListener("visibilitychange", () => {
+    // A revealed secret does not survive the window being hidden.
+    if (document.hidden && state.revealed) {
+      state.revealed = null;
+      changed();
+    }
+  });
+  changed();
+
+  try {
+    await api.onVaultChanged(() => void refresh());
+  } catch (e) {
+    console.warn("vault-changed events unavailable:", toErrorPayload(e).message);
+  }
+  try {
+    state.platforms = await api.listPlatforms();
+  } catch (e) {
+    state.loadError = toErrorPayload(e).message;
+  }
+  await refresh();
+}
+
+void start();

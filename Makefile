@@ -1,0 +1,105 @@
+# Latchkey — build, run and test.
+#
+#   make deps    install what is missing (Debian packages, tauri-driver is installed by `test`)
+#   make build   UI + debug app with the UI embedded: target/debug/latchkey-desktop
+#   make run     build, then open the app
+#   make test    build, then every test headless in a private session (scripts/test-session.sh):
+#                unit + integration (real keychain), end-to-end (WebDriver), UI, rustfmt, clippy
+#   make lint    rustfmt and clippy only, warnings are errors
+#   make clean   remove build output
+#
+# `make test` never touches your keychain, display or clipboard: it runs in a private HOME
+# with its own session bus, gnome-keyring and Xvfb display.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+CARGO ?= cargo
+NPM ?= npm
+APP := $(ROOT)/target/debug/latchkey-desktop
+TAURI := $(ROOT)/ui/node_modules/.bin/tauri
+CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
+export PATH := $(CARGO_BIN):$(PATH)
+
+# Runtime and build dependencies on Debian/Ubuntu.
+APT_PACKAGES := \
+	build-essential pkg-config curl file git \
+	libwebkit2gtk-4.1-dev libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev \
+	webkit2gtk-driver xvfb xauth gnome-keyring libsecret-tools dbus dbus-x11 dunst xclip procps \
+	imagemagick fonts-dejavu-core
+NODE_MIN := 20.19.0
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps deps-apt deps-rust deps-node build run test lint bench clean tauri-driver
+
+deps: deps-apt deps-rust deps-node
+
+deps-apt:
+	@if ! command -v dpkg-query >/dev/null; then \
+	  echo "make deps: not a Debian/Ubuntu system; install the equivalents of: $(APT_PACKAGES)"; exit 0; \
+	fi; \
+	missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  $(SUDO) apt-get update; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+deps-rust:
+	@command -v $(CARGO) >/dev/null || { \
+	  echo "make deps: cargo was not found. Install Rust from https://rustup.rs (then open a new shell)."; exit 1; }
+
+deps-node: ui/node_modules/.package-lock.json
+
+# Vite 8 needs Node >= 20.19 (or >= 22.12).
+.PHONY: check-node
+check-node:
+	@command -v node >/dev/null && command -v $(NPM) >/dev/null || { \
+	  echo "make deps: Node.js $(NODE_MIN) or newer (with npm) is required and was not found."; \
+	  echo "  Install it from https://nodejs.org, with nvm (nvm install --lts), or from NodeSource."; exit 1; }; \
+	node -e 'const [a,b,c]=process.versions.node.split(".").map(Number),[x,y,z]="$(NODE_MIN)".split(".").map(Number);process.exit(a>x||(a==x&&(b>y||(b==y&&c>=z)))?0:1)' || { \
+	  echo "make deps: Node.js $$(node --version) is too old; the UI build (Vite 8) needs $(NODE_MIN) or newer."; \
+	  echo "  Install a current LTS from https://nodejs.org or with nvm (nvm install --lts)."; exit 1; }
+
+# Reinstall only when the lock file is newer than the installed tree.
+ui/node_modules/.package-lock.json: ui/package-lock.json ui/package.json | check-node
+	cd ui && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+build: deps
+	cd $(ROOT) && $(TAURI) build --debug --no-bundle
+
+run: build
+	@if [ -z "$${DISPLAY:-}" ] && [ -z "$${WAYLAND_DISPLAY:-}" ]; then \
+	  echo "make run: there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)."; \
+	  echo "  Latchkey is a desktop app and needs a graphical session. Run it from your desktop,"; \
+	  echo "  use ssh -X, or run the tests headless with: make test"; \
+	  echo "  The app is built at $(APP)"; \
+	  exit 1; \
+	fi
+	$(APP)
+
+tauri-driver:
+	@command -v tauri-driver >/dev/null || { \
+	  echo "make: installing tauri-driver"; \
+	  $(CARGO) install tauri-driver --version '^2' --locked; }
+
+test: build tauri-driver
+	$(ROOT)/scripts/test-session.sh
+
+lint: deps
+	@[ -f ui/dist/index.html ] || (cd ui && $(NPM) run build)
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+bench:
+	@echo "make bench: not yet (benchmarks come with their own issue; see bench/)."
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist tests/output

@@ -1,0 +1,309 @@
+//! The real keychain: `KeyringStore` and `Vault` against the Secret Service (gnome-keyring),
+//! cross-checked with `secret-tool`.
+//!
+//! These need an unlocked Secret Service on the session bus and `secret-tool`; `make test`
+//! (scripts/test-session.sh) provides both in a private session. Outside it they fail.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use latchkey_core::secret::SecretInput;
+use latchkey_core::secret_store::{KeyringStore, SecretStore};
+use latchkey_core::{NewToken, Platform, Use, Vault};
+use secrecy::{ExposeSecret, SecretString};
+
+/// These tests write to the keychain on the session bus. Inside `make test` that is a
+/// throw-away gnome-keyring; never let them write to a developer's own login keychain.
+fn require_test_session() {
+    if std::env::var_os("LATCHKEY_TEST_SESSION").is_none() && std::env::var_os("LATCHKEY_TEST_REAL_KEYCHAIN").is_none()
+    {
+        panic!(
+            "\n\nThe keychain integration tests use the Secret Service of the private session that\n\
+             `make test` starts (scripts/test-session.sh), not your own keychain. Run them with:\n\n    \
+             scripts/test-session.sh -- cargo test -p latchkey-core --test keychain\n\n\
+             (LATCHKEY_TEST_REAL_KEYCHAIN=1 runs them against whatever keychain is on your session bus.)\n"
+        );
+    }
+}
+
+/// A service name no other test (or person) uses.
+fn unique_service() -> String {
+    format!("latchkey-test-{}", uuid::Uuid::new_v4())
+}
+
+fn fake(what: &str) -> String {
+    format!("FAKE-keychain-{what}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
+fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_string())
+}
+
+/// `secret-tool lookup service <service> username <account>`: the stored value, if any.
+fn secret_tool(service: &str, account: &str) -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", service, "username", account])
+        .stdin(Stdio::null())
+        .output()
+        .expect("secret-tool (package libsecret-tools) runs");
+    (out.status.success() && !out.stdout.is_empty()).then(|| String::from_utf8(out.stdout).unwrap())
+}
+
+/// Every file in `dir` (recursively) that contains `needle`.
+fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
+    let mut hits = vec![];
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            hits.extend(files_containing(&p, needle));
+        } else if std::fs::read(&p).map(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes())).unwrap_or(false) {
+            hits.push(p.display().to_string());
+        }
+    }
+    hits
+}
+
+#[test]
+fn keyring_store_put_get_overwrite_delete_match_secret_tool() {
+    require_test_session();
+    let service = unique_service();
+    let store = KeyringStore::new(&service);
+    store.probe().expect("the Secret Service answers (run inside `make test`)");
+    let account = uuid::Uuid::new_v4().to_string();
+    let first = fake("first");
+    let second = fake("second");
+
+    assert!(store.get(&account).unwrap().is_none(), "nothing there yet");
+    assert_eq!(secret_tool(&service, &account), None);
+
+    store.put(&account, &secret(&first)).unwrap();
+    assert_eq!(store.get(&account).unwrap().unwrap().expose_secret(), first);
+    assert_eq!(secret_tool(&service, &account).as_deref(), Some(first.as_str()));
+
+    store.put(&account, &secret(&second)).unwrap();
+    assert_eq!(store.get(&account).unwrap().unwrap().expose_secret(), second, "put overwrites");
+    assert_eq!(secret_tool(&service, &account).as_deref(), Some(second.as_str()));
+
+    // Another service with the same account is a different entry.
+    let other = KeyringStore::new(unique_service());
+    assert!(other.get(&account).unwrap().is_none());
+
+    store.delete(&account).unwrap();
+    assert!(store.get(&account).unwrap().is_none());
+    assert_eq!(secret_tool(&service, &account), None, "secret-tool finds nothing after delete");
+    store.delete(&account).expect("deleting a missing entry succeeds");
+}
+
+#[test]
+fn keyring_store_keeps_unicode_and_long_secrets_intact() {
+    require_test_session();
+    let service = unique_service();
+    let store = KeyringStore::new(&service);
+    let account = uuid::Uuid::new_v4().to_string();
+    let value = format!("FAKE-ключ-🔑-{}", "x".repeat(4000));
+    store.put(&account, &secret(&value)).unwrap();
+    assert_eq!(store.get(&account).unwrap().unwrap().expose_secret(), value);
+    assert_eq!(secret_tool(&service, &account).as_deref(), Some(value.as_str()));
+    store.delete(&account).unwrap();
+}
+
+#[test]
+fn vault_cycle_against_the_real_keychain_never_writes_the_secret_to_disk() {
+    require_test_session();
+    let service = unique_service();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let store = Arc::new(KeyringStore::new(&service));
+    let mut vault = Vault::open(&data, store.clone(), Utc::now());
+    assert!(
+        matches!(vault.keychain_status(), latchkey_core::vault::KeychainStatus::Available { .. }),
+        "keychain status: {:?}",
+        vault.keychain_status()
+    );
+    let first = fake("cvat-first");
+    let second = fake("cvat-second");
+    let assert_clean = |step: &str| {
+        for s in [&first, &second] {
+            let hits = files_containing(&data, s);
+            assert!(hits.is_empty(), "after {step}: a secret is in {hits:?}");
+        }
+    };
+
+    let record = vault
+        .add(
+            NewToken {
+                platform: Platform::Cvat,
+                label: "keychain integration".into(),
+                server_url: Some("https://cvat.example.org".into()),
+                secret: SecretInput::Token { token: secret(&first) },
+                expires_at: Some(Utc::now() + chrono::Duration::days(30)),
+                owner: None,
+                workspace: None,
+                tags: vec!["test".into()],
+                notes: String::new(),
+            },
+            Utc::now(),
+        )
+        .unwrap();
+    let id = record.id.to_string();
+    assert_eq!(secret_tool(&service, &id).as_deref(), Some(first.as_str()), "account = record id");
+    let index = std::fs::read_to_string(data.join("latchkey.json")).unwrap();
+    assert!(index.contains("keychain integration") && index.contains(&id));
+    assert_clean("add");
+
+    let got = vault.secret(record.id, Use::Copy, Utc::now()).unwrap();
+    assert_eq!(got.expose_secret(), first);
+    assert!(vault.get(record.id).unwrap().last_used_at.is_some(), "a copy counts as use");
+    assert_eq!(secret_tool(&service, &id).as_deref(), Some(first.as_str()), "taking the secret out leaves it in place");
+    assert_clean("copy");
+
+    vault.replace_secret(record.id, SecretInput::Token { token: secret(&second) }, Utc::now()).unwrap();
+    assert_eq!(secret_tool(&service, &id).as_deref(), Some(second.as_str()));
+    assert_eq!(vault.secret(record.id, Use::Reveal, Utc::now()).unwrap().expose_secret(), second);
+    assert_clean("replace");
+
+    // A second vault on the same folder and keychain (another process) sees the same.
+    let mut other = Vault::open(&data, store.clone(), Utc::now());
+    assert_eq!(other.secret(record.id, Use::Reveal, Utc::now()).unwrap().expose_secret(), second);
+    drop(other);
+
+    vault.delete(record.id, Utc::now()).unwrap();
+    assert_eq!(secret_tool(&service, &id), None, "secret-tool finds nothing after delete");
+    assert!(vault.records().unwrap().is_empty());
+    assert!(!std::fs::read_to_string(data.join("latchkey.json")).unwrap().contains(&id));
+    assert_clean("delete");
+}
+
+/// Environment variable that turns a test process into the child of `no_secret_service_*`.
+const CHILD_ENV: &str = "LATCHKEY_KEYCHAIN_TEST_CHILD";
+
+/// In the child: probe the keychain and report `kind=<kind> ms=<elapsed>` on stdout.
+fn child_probe() {
+    let store = KeyringStore::new(unique_service()).with_timeout(Duration::from_secs(20));
+    let started = Instant::now();
+    let result = store.probe();
+    let ms = started.elapsed().as_millis();
+    match result {
+        Ok(()) => println!("PROBE kind=ok ms={ms}"),
+        Err(e) => {
+            let kind = serde_json::to_value(e.kind()).unwrap();
+            println!("PROBE kind={} ms={ms}", kind.as_str().unwrap());
+            println!("PROBE message={e}");
+        }
+    }
+}
+
+/// Re-run this test binary for `test` with the session bus at `bus_address`, and return the
+/// probe's kind and duration as the child reports them.
+fn probe_in_child(test: &str, bus_address: &str) -> (String, u128, String) {
+    let started = Instant::now();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, "1")
+        .env("DBUS_SESSION_BUS_ADDRESS", bus_address)
+        // No X11 autolaunch of a fresh bus: we want exactly the bus we gave.
+        .env_remove("DISPLAY")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "child failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(started.elapsed() < Duration::from_secs(15), "the child took {:?}", started.elapsed());
+    // With --nocapture the line may follow libtest's "test ... " on the same line.
+    let line = stdout
+        .lines()
+        .find_map(|l| l.find("PROBE kind=").map(|i| &l[i..]))
+        .unwrap_or_else(|| panic!("no PROBE line in:\n{stdout}"));
+    let mut kind = String::new();
+    let mut ms = 0;
+    for part in line.trim_start_matches("PROBE ").split_whitespace() {
+        if let Some(k) = part.strip_prefix("kind=") {
+            kind = k.to_string();
+        }
+        if let Some(m) = part.strip_prefix("ms=") {
+            ms = m.parse().unwrap();
+        }
+    }
+    let message =
+        stdout.lines().find_map(|l| l.find("PROBE message=").map(|i| &l[i + 14..])).unwrap_or_default().to_string();
+    (kind, ms, message)
+}
+
+/// A private session bus with nothing on it: no Secret Service, no service activation.
+struct EmptyBus {
+    child: std::process::Child,
+    address: String,
+    _dir: tempfile::TempDir,
+}
+
+impl EmptyBus {
+    fn start() -> EmptyBus {
+        use std::io::Read;
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("bus.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n \
+                 \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n\
+                 <busconfig><type>session</type><listen>unix:dir={}</listen><auth>EXTERNAL</auth>\
+                 <policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>\
+                 <allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n",
+                dir.path().display()
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", conf.display()))
+            .args(["--nofork", "--nopidfile", "--print-address=1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            // As root it warns that it cannot raise its fd limit; nothing else to say here.
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon runs");
+        let mut stdout = child.stdout.take().unwrap();
+        let mut address = String::new();
+        let mut byte = [0u8; 1];
+        while stdout.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
+            address.push(byte[0] as char);
+        }
+        assert!(address.starts_with("unix:"), "dbus-daemon printed {address:?}");
+        EmptyBus { child, address, _dir: dir }
+    }
+}
+
+impl Drop for EmptyBus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn no_secret_service_on_the_bus_is_reported_quickly_as_unavailable() {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        return child_probe();
+    }
+    let bus = EmptyBus::start();
+    let (kind, ms, message) =
+        probe_in_child("no_secret_service_on_the_bus_is_reported_quickly_as_unavailable", &bus.address);
+    assert_eq!(kind, "keychain_unavailable", "{message}");
+    assert!(ms < 5_000, "the probe took {ms} ms: it should fail at once, not time out");
+    assert!(message.contains("Secret Service"), "the message says what to start: {message}");
+}
+
+#[test]
+fn no_session_bus_at_all_is_reported_quickly_as_unavailable() {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        return child_probe();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let address = format!("unix:path={}", dir.path().join("no-such-bus").display());
+    let (kind, ms, message) = probe_in_child("no_session_bus_at_all_is_reported_quickly_as_unavailable", &address);
+    assert_eq!(kind, "keychain_unavailable", "{message}");
+    assert!(ms < 5_000, "the probe took {ms} ms");
+}

@@ -1,0 +1,140 @@
+//! The token form: what to type, and typing it.
+
+use chrono::NaiveDate;
+
+use crate::{tid, App, Row, TIMEOUT};
+
+/// What to put in the add form. Fields left `None` are not touched.
+#[derive(Debug, Clone, Default)]
+pub struct TokenInput {
+    /// `supervisely`, `cvat`, `roboflow`, `encord`, `env0`, `other`.
+    pub platform: &'static str,
+    pub label: String,
+    pub server: Option<String>,
+    /// The single secret (Supervisely, CVAT, Roboflow, Other).
+    pub secret: Option<String>,
+    /// env0.
+    pub key_id: Option<String>,
+    pub key_secret: Option<String>,
+    /// Encord: `ssh_key` or `resource_key`.
+    pub encord_kind: Option<&'static str>,
+    pub ssh_key: Option<String>,
+    pub resource_id: Option<String>,
+    pub api_key: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub expires_date: Option<String>,
+    /// `HH:MM`.
+    pub expires_time: Option<String>,
+    pub owner: Option<String>,
+    pub tags: Option<String>,
+    pub notes: Option<String>,
+}
+
+impl TokenInput {
+    /// A single-secret token (Supervisely, CVAT, Roboflow, Other).
+    pub fn token(platform: &'static str, label: &str, secret: &str) -> Self {
+        TokenInput { platform, label: label.into(), secret: Some(secret.into()), ..Default::default() }
+    }
+
+    /// An env0 API key id and secret.
+    pub fn env0(label: &str, key_id: &str, secret: &str) -> Self {
+        TokenInput {
+            platform: "env0",
+            label: label.into(),
+            key_id: Some(key_id.into()),
+            key_secret: Some(secret.into()),
+            ..Default::default()
+        }
+    }
+
+    /// An Encord legacy project/dataset API key.
+    pub fn encord_resource(label: &str, resource_id: &str, api_key: &str) -> Self {
+        TokenInput {
+            platform: "encord",
+            label: label.into(),
+            encord_kind: Some("resource_key"),
+            resource_id: Some(resource_id.into()),
+            api_key: Some(api_key.into()),
+            ..Default::default()
+        }
+    }
+
+    pub fn expiring_on(mut self, date: NaiveDate) -> Self {
+        self.expires_date = Some(date.format("%Y-%m-%d").to_string());
+        self
+    }
+
+    pub fn server(mut self, url: &str) -> Self {
+        self.server = Some(url.into());
+        self
+    }
+}
+
+impl App {
+    /// Open the add form and fill it in (without saving).
+    pub async fn fill_add_form(&self, t: &TokenInput) {
+        self.click("add-button").await;
+        self.wait_tid("token-form").await;
+        self.fill_form(t).await;
+    }
+
+    /// Fill the open form.
+    pub async fn fill_form(&self, t: &TokenInput) {
+        self.set_value("form-platform", t.platform).await;
+        self.type_into("form-label", &t.label).await;
+        if let Some(s) = &t.server {
+            self.type_into("form-server", s).await;
+        }
+        if let Some(k) = t.encord_kind {
+            self.set_value("form-encord-kind", k).await;
+        }
+        for (id, v) in [
+            ("form-secret", &t.secret),
+            ("form-key-id", &t.key_id),
+            ("form-key-secret", &t.key_secret),
+            ("form-ssh-key", &t.ssh_key),
+            ("form-resource-id", &t.resource_id),
+            ("form-api-key", &t.api_key),
+            ("form-owner", &t.owner),
+            ("form-tags", &t.tags),
+            ("form-notes", &t.notes),
+        ] {
+            if let Some(v) = v {
+                self.type_into(id, v).await;
+            }
+        }
+        if let Some(d) = &t.expires_date {
+            self.set_value("form-expires-date", d).await;
+        }
+        if let Some(tm) = &t.expires_time {
+            self.set_value("form-expires-time", tm).await;
+        }
+    }
+
+    /// Add a token through the form and wait for its row; returns the row.
+    pub async fn add_token(&self, t: &TokenInput) -> Row {
+        self.fill_add_form(t).await;
+        self.click("form-save").await;
+        self.wait_until(&format!("the form to close after saving {:?}", t.label), TIMEOUT, async || {
+            if !self.visible_css(&tid("token-form")).await {
+                return Some(());
+            }
+            if let Some(msg) = self.visible_text(&tid("form-error")).await {
+                if !msg.is_empty() {
+                    panic!("[{}] saving {:?} failed: {msg}", self.name(), t.label);
+                }
+            }
+            None
+        })
+        .await;
+        self.wait_row(&t.label).await
+    }
+
+    /// Save the open form and wait for `form-error` to show a message; the form must stay open.
+    pub async fn save_expecting_error(&self) -> String {
+        self.click("form-save").await;
+        let msg = self.wait_text("form-error", "an error message", |t| !t.is_empty()).await;
+        assert!(self.is_visible("token-form").await, "[{}] the form closed after an error: {msg}", self.name());
+        msg
+    }
+}

@@ -1,0 +1,98 @@
+// What the buttons and shortcuts do: each calls Rust, updates the state, reports errors.
+
+import { api, toErrorPayload, type ErrorPayload } from "./api";
+import { confirmDialog } from "./dialogs";
+import { toast } from "./notices";
+import { changed, findToken, platformName, REVEAL_SECS, select, state, visibleTokens } from "./state";
+
+let seq = 0;
+
+/** Re-read the whole view from Rust. Responses older than a newer request are ignored. */
+export async function refresh(): Promise<void> {
+  const mine = ++seq;
+  try {
+    const view = await api.getView();
+    if (mine !== seq) return;
+    state.view = view;
+    state.loadError = null;
+    const ids = new Set(view.tokens.map((t) => t.record.id));
+    if (state.selectedId && !ids.has(state.selectedId)) select(null);
+    for (const id of state.copied.keys()) if (!ids.has(id)) state.copied.delete(id);
+    if (state.revealed && !ids.has(state.revealed.id)) state.revealed = null;
+    // Rust forgets dismissed notices; forget our record of them once they are gone.
+    for (const m of state.dismissed) if (!view.notices.some((n) => n.message === m)) state.dismissed.delete(m);
+  } catch (e) {
+    if (mine !== seq) return;
+    const err = toErrorPayload(e);
+    if (state.view) toast(err.message, "error");
+    else state.loadError = err.message;
+  }
+  changed();
+}
+
+/** Show a command's error; a missing token means the list is out of date. */
+export function reportError(e: unknown): ErrorPayload {
+  const err = toErrorPayload(e);
+  toast(err.message, "error");
+  if (err.kind === "not_found") void refresh();
+  return err;
+}
+
+export async function copySecret(id: string): Promise<void> {
+  try {
+    const receipt = await api.copySecret(id);
+    state.copied.set(id, Date.now() + receipt.clear_after_secs * 1000);
+    changed();
+    // Copying counts as a use: last_used_at changed.
+    void refresh();
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+export async function toggleReveal(id: string): Promise<void> {
+  if (state.revealed?.id === id) {
+    state.revealed = null;
+    changed();
+    return;
+  }
+  try {
+    const secret = await api.revealSecret(id);
+    // The user may have moved on while the keychain answered.
+    if (state.selectedId !== id) return;
+    state.revealed = { id, secret, hideAtMs: Date.now() + REVEAL_SECS * 1000 };
+    changed();
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+export async function deleteToken(id: string): Promise<void> {
+  const t = findToken(id);
+  if (!t) return;
+  const label = t.record.label;
+  const ok = await confirmDialog({
+    title: "Delete token?",
+    message: [
+      `“${label}” (${platformName(t.record.platform)}) will be removed from Latchkey, and its secret is removed from the system keychain too.`,
+      "This does not revoke the token on the platform. This cannot be undone.",
+    ],
+    okLabel: "Delete",
+    danger: true,
+  });
+  if (!ok) return;
+  // Select the neighbour so keyboard users keep their place.
+  const rows = visibleTokens();
+  const i = rows.findIndex((r) => r.record.id === id);
+  const next = rows[i + 1] ?? rows[i - 1];
+  try {
+    await api.deleteToken(id);
+    state.copied.delete(id);
+    if (state.revealed?.id === id) state.revealed = null;
+    select(next ? next.record.id : null);
+    toast(`Deleted “${label}”.`);
+  } catch (e) {
+    reportError(e);
+  }
+  await refresh();
+}

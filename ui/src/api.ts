@@ -1,0 +1,49 @@
+// The one typed wrapper over Tauri's invoke/listen. Every command error arrives as
+// ErrorPayload {kind, message}; anything else is turned into one.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import type { ErrorPayload } from "./bindings/ErrorPayload";
+import type { MetaUpdate } from "./bindings/MetaUpdate";
+import type { NewToken } from "./bindings/NewToken";
+import type { PlatformInfo } from "./bindings/PlatformInfo";
+import type { SecretInput } from "./bindings/SecretInput";
+import type { TokenRecord } from "./bindings/TokenRecord";
+import type { VaultView } from "./bindings/VaultView";
+
+export type { ErrorPayload };
+
+export function isErrorPayload(e: unknown): e is ErrorPayload {
+  return typeof e === "object" && e !== null && typeof (e as ErrorPayload).message === "string" && "kind" in e;
+}
+
+/** Whatever was thrown, as {kind, message} with a message a person can read. */
+export function toErrorPayload(e: unknown): ErrorPayload {
+  if (isErrorPayload(e)) return e;
+  if (typeof e === "string" && e.trim()) return { kind: "internal", message: e };
+  if (e instanceof Error && e.message) return { kind: "internal", message: e.message };
+  return { kind: "internal", message: "Something went wrong inside Latchkey. Nothing was changed; please try again." };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toErrorPayload(e);
+  }
+}
+
+export const api = {
+  getView: () => call<VaultView>("get_view"),
+  listPlatforms: () => call<PlatformInfo[]>("list_platforms"),
+  addToken: (token: NewToken) => call<TokenRecord>("add_token", { token }),
+  updateToken: (id: string, update: MetaUpdate) => call<TokenRecord>("update_token", { id, update }),
+  replaceSecret: (id: string, secret: SecretInput) => call<TokenRecord>("replace_secret", { id, secret }),
+  deleteToken: (id: string) => call<null>("delete_token", { id }),
+  copySecret: (id: string) => call<{ clear_after_secs: number }>("copy_secret", { id }),
+  revealSecret: (id: string) => call<string>("reveal_secret", { id }),
+  retryKeychain: () => call<VaultView>("retry_keychain"),
+  dismissNotices: () => call<null>("dismiss_notices"),
+  /** Called when the vault changed outside this window's own commands. */
+  onVaultChanged: (fn: () => void) => listen("vault-changed", () => fn()),
+};

@@ -1,0 +1,122 @@
+// The window's state and a single "something changed" signal. Views re-render from it.
+// No secret lives here except the one the user explicitly revealed (and only until hidden).
+
+import type { PlatformInfo } from "./bindings/PlatformInfo";
+import type { TokenView } from "./bindings/TokenView";
+import type { VaultView } from "./bindings/VaultView";
+import { isSortKey, matchesSearch, sortTokens, type SortKey } from "./query";
+
+export const REVEAL_SECS = 30;
+
+export interface Revealed {
+  id: string;
+  secret: string;
+  hideAtMs: number;
+}
+
+export const state = {
+  view: null as VaultView | null,
+  /** get_view failed before anything could be shown. */
+  loadError: null as string | null,
+  platforms: [] as PlatformInfo[],
+  selectedId: null as string | null,
+  search: "",
+  sort: (readSort() ?? "expiry") as SortKey,
+  /** Token id -> instant the clipboard will be cleared (for "Copied · clears in N s"). */
+  copied: new Map<string, number>(),
+  revealed: null as Revealed | null,
+  /** Notices the user closed (by message) until Rust forgets them. */
+  dismissed: new Set<string>(),
+};
+
+function readSort(): SortKey | null {
+  try {
+    const s = localStorage.getItem("latchkey.sort");
+    return s && isSortKey(s) ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveSort(): void {
+  try {
+    localStorage.setItem("latchkey.sort", state.sort);
+  } catch {
+    /* storage may be unavailable; the default is fine */
+  }
+}
+
+const listeners: (() => void)[] = [];
+let afterQueue: (() => void)[] = [];
+let queued = false;
+
+export function onChange(fn: () => void): void {
+  listeners.push(fn);
+}
+
+/** Ask for one re-render on the next microtask (several changes coalesce). */
+export function changed(): void {
+  if (queued) return;
+  queued = true;
+  queueMicrotask(() => {
+    queued = false;
+    for (const fn of listeners) fn();
+    const after = afterQueue;
+    afterQueue = [];
+    for (const fn of after) fn();
+  });
+}
+
+/** Run `fn` after the next render (or now-ish if nothing is pending). */
+export function afterRender(fn: () => void): void {
+  afterQueue.push(fn);
+  if (!queued) changed();
+}
+
+export function platformInfo(id: string): PlatformInfo | undefined {
+  return state.platforms.find((p) => p.id === id);
+}
+
+export function platformName(id: string): string {
+  return platformInfo(id)?.name ?? FALLBACK_NAMES[id] ?? id;
+}
+
+const FALLBACK_NAMES: Record<string, string> = {
+  supervisely: "Supervisely",
+  cvat: "CVAT",
+  roboflow: "Roboflow",
+  encord: "Encord",
+  env0: "env0",
+  other: "Other",
+};
+
+/** The rows the list shows: searched and sorted. */
+export function visibleTokens(): TokenView[] {
+  const all = state.view?.tokens ?? [];
+  const q = state.search.trim();
+  const shown = q ? all.filter((t) => matchesSearch(t, q, platformName(t.record.platform))) : all;
+  return sortTokens(shown, state.sort, platformName);
+}
+
+export function findToken(id: string | null): TokenView | undefined {
+  if (!id) return undefined;
+  return state.view?.tokens.find((t) => t.record.id === id);
+}
+
+export function selectedToken(): TokenView | undefined {
+  return findToken(state.selectedId);
+}
+
+/** Select a token (or none); forgets a revealed secret of another token. */
+export function select(id: string | null): void {
+  if (state.selectedId === id) return;
+  state.selectedId = id;
+  if (state.revealed && state.revealed.id !== id) state.revealed = null;
+  changed();
+}
+
+export function hideSecret(): void {
+  if (!state.revealed) return;
+  state.revealed = null;
+  changed();
+}
