@@ -26,11 +26,16 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+mod all;
+mod control;
 mod cvat;
 mod encord;
 mod env0;
 mod roboflow;
 mod supervisely;
+
+pub use all::FakePlatforms;
+use control::{control, url_decode_pairs};
 
 pub use encord::{TEST_KEY_PEM, TEST_KEY_PUBLIC_HEX};
 
@@ -333,140 +338,5 @@ async fn handle(State(s): State<Arc<Shared>>, req: Request) -> Response {
         Kind::Encord => encord::handle(&s, &req).await,
         Kind::Env0 => env0::handle(&s, &req).await,
         Kind::Elsewhere => json_response(StatusCode::OK, json!({})),
-    }
-}
-
-fn control(s: &Shared, req: &Incoming) -> Response {
-    match (req.method.as_str(), req.path.as_str()) {
-        ("POST", "/__fake/tokens") => match serde_json::from_slice::<FakeToken>(&req.body) {
-            Ok(t) => {
-                s.tokens.lock().unwrap().push(t);
-                json_response(StatusCode::CREATED, json!({}))
-            }
-            Err(e) => json_response(StatusCode::BAD_REQUEST, json!({"detail": e.to_string()})),
-        },
-        ("GET", "/__fake/requests") => {
-            json_response(StatusCode::OK, serde_json::to_value(&*s.log.lock().unwrap()).unwrap_or_default())
-        }
-        ("POST", "/__fake/latency") => {
-            let ms = serde_json::from_slice::<Value>(&req.body).ok().and_then(|v| v["ms"].as_u64()).unwrap_or(0);
-            *s.latency.lock().unwrap() = Duration::from_millis(ms);
-            json_response(StatusCode::OK, json!({"ms": ms}))
-        }
-        ("GET", "/__fake/stats") => json_response(
-            StatusCode::OK,
-            json!({
-                "requests": s.log.lock().unwrap().len(),
-                "max_in_flight": s.max_in_flight.load(Ordering::SeqCst),
-            }),
-        ),
-        _ => status(StatusCode::NOT_FOUND),
-    }
-}
-
-/// `a=1&b=%20x` → pairs, percent- and plus-decoded.
-fn url_decode_pairs(q: &str) -> Vec<(String, String)> {
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 3 <= bytes.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// All five fakes plus the `Elsewhere` host their redirects point to.
-pub struct FakePlatforms {
-    pub supervisely: Fake,
-    pub cvat: Fake,
-    pub roboflow: Fake,
-    pub encord: Fake,
-    pub env0: Fake,
-    pub elsewhere: Fake,
-}
-
-impl FakePlatforms {
-    pub async fn start() -> FakePlatforms {
-        let elsewhere = Fake::start(Kind::Elsewhere).await;
-        let all = FakePlatforms {
-            supervisely: Fake::start(Kind::Supervisely).await,
-            cvat: Fake::start(Kind::Cvat).await,
-            roboflow: Fake::start(Kind::Roboflow).await,
-            encord: Fake::start(Kind::Encord).await,
-            env0: Fake::start(Kind::Env0).await,
-            elsewhere,
-        };
-        for f in all.platforms() {
-            f.redirect_to(&all.elsewhere);
-        }
-        all
-    }
-
-    pub fn platforms(&self) -> [&Fake; 5] {
-        [&self.supervisely, &self.cvat, &self.roboflow, &self.encord, &self.env0]
-    }
-
-    pub fn get(&self, kind: Kind) -> &Fake {
-        match kind {
-            Kind::Supervisely => &self.supervisely,
-            Kind::Cvat => &self.cvat,
-            Kind::Roboflow => &self.roboflow,
-            Kind::Encord => &self.encord,
-            Kind::Env0 => &self.env0,
-            Kind::Elsewhere => &self.elsewhere,
-        }
-    }
-
-    /// `{"supervisely": "http://127.0.0.1:…", …, "elsewhere": …}`
-    pub fn urls(&self) -> Value {
-        json!({
-            "supervisely": self.supervisely.url,
-            "cvat": self.cvat.url,
-            "roboflow": self.roboflow.url,
-            "encord": self.encord.url,
-            "env0": self.env0.url,
-            "elsewhere": self.elsewhere.url,
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_decoding() {
-        assert_eq!(
-            url_decode_pairs("api_key=a%2Bb&x=1+2&organizationId=org-1"),
-            vec![
-                ("api_key".into(), "a+b".into()),
-                ("x".into(), "1 2".into()),
-                ("organizationId".into(), "org-1".into())
-            ]
-        );
-        assert_eq!(decode("%zz%"), "%zz%");
     }
 }

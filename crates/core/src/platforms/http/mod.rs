@@ -18,11 +18,16 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use base64::Engine;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
-use secrecy::{ExposeSecret, SecretString};
 use url::Url;
+
+mod credential;
+mod error;
+
+pub use credential::{BasicCredential, Credential, HeaderCredential, NoCredential, QueryCredential};
+use error::{map_error, root_cause};
+pub use error::{redact_urls, HttpError};
 
 /// Timeouts and retry bounds of the shared client.
 #[derive(Debug, Clone)]
@@ -53,36 +58,6 @@ impl Default for HttpConfig {
             max_redirects: 3,
             max_body: 1024 * 1024,
         }
-    }
-}
-
-/// Why a request got no usable answer. Its Display is the "cannot check" reason users see.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum HttpError {
-    #[error("{host} did not answer within {secs} s")]
-    Timeout { host: String, secs: u64 },
-    #[error("could not connect to {host} ({detail})")]
-    Connect { host: String, detail: String },
-    #[error("the secure connection to {host} failed ({detail})")]
-    Tls { host: String, detail: String },
-    #[error("{host} redirected to another host ({to}); Latchkey does not send credentials there")]
-    RedirectedAway { host: String, to: String },
-    #[error("{host} redirected too many times")]
-    TooManyRedirects { host: String },
-    #[error("{host} is rate limiting requests (429){}", wait_hint(.retry_after_secs))]
-    RateLimited { host: String, retry_after_secs: Option<u64> },
-    #[error("{host} had a server error ({status})")]
-    Server { host: String, status: u16 },
-    #[error("{0}")]
-    NotAllowed(String),
-    #[error("the request to {host} failed ({detail})")]
-    Other { host: String, detail: String },
-}
-
-fn wait_hint(secs: &Option<u64>) -> String {
-    match secs {
-        Some(s) => format!("; it asks to wait {s} s, try again later"),
-        None => "; try again later".into(),
     }
 }
 
@@ -118,70 +93,6 @@ impl Request {
     pub fn with_json(mut self, body: &serde_json::Value) -> Self {
         self.json = Some(serde_json::to_vec(body).unwrap_or_default());
         self
-    }
-}
-
-/// How a platform wants its secret attached. Called again for every attempt and every
-/// same-origin redirect (a signature covers the path, so it must be made for each URL).
-pub trait Credential: Send + Sync {
-    fn apply(&self, request: &mut reqwest::Request) -> Result<(), HttpError>;
-}
-
-/// No credential (used by tests of the client itself).
-pub struct NoCredential;
-impl Credential for NoCredential {
-    fn apply(&self, _: &mut reqwest::Request) -> Result<(), HttpError> {
-        Ok(())
-    }
-}
-
-/// A header carrying the secret, e.g. `x-api-key: …` or `Authorization: Bearer …`.
-pub struct HeaderCredential {
-    pub name: HeaderName,
-    /// The whole header value, prefix included.
-    pub value: SecretString,
-}
-
-impl HeaderCredential {
-    pub fn bearer(token: &SecretString) -> Self {
-        HeaderCredential { name: AUTHORIZATION, value: SecretString::from(format!("Bearer {}", token.expose_secret())) }
-    }
-}
-
-impl Credential for HeaderCredential {
-    fn apply(&self, request: &mut reqwest::Request) -> Result<(), HttpError> {
-        let mut value = HeaderValue::from_str(self.value.expose_secret())
-            .map_err(|_| HttpError::NotAllowed("the token contains characters an HTTP header cannot carry".into()))?;
-        value.set_sensitive(true);
-        request.headers_mut().insert(self.name.clone(), value);
-        Ok(())
-    }
-}
-
-/// HTTP Basic with a user name and a secret password (env0: key id and key secret).
-pub struct BasicCredential {
-    pub user: String,
-    pub password: SecretString,
-}
-
-impl Credential for BasicCredential {
-    fn apply(&self, request: &mut reqwest::Request) -> Result<(), HttpError> {
-        let raw = SecretString::from(format!("{}:{}", self.user, self.password.expose_secret()));
-        let encoded = base64::engine::general_purpose::STANDARD.encode(raw.expose_secret().as_bytes());
-        HeaderCredential { name: AUTHORIZATION, value: SecretString::from(format!("Basic {encoded}")) }.apply(request)
-    }
-}
-
-/// A query parameter carrying the secret (Roboflow's `?api_key=`).
-pub struct QueryCredential {
-    pub name: &'static str,
-    pub value: SecretString,
-}
-
-impl Credential for QueryCredential {
-    fn apply(&self, request: &mut reqwest::Request) -> Result<(), HttpError> {
-        request.url_mut().query_pairs_mut().append_pair(self.name, self.value.expose_secret());
-        Ok(())
     }
 }
 
@@ -368,93 +279,9 @@ pub fn check_allowed(url: &Url) -> Result<(), HttpError> {
     }
 }
 
-fn map_error(e: &reqwest::Error, host: &str, config: &HttpConfig) -> HttpError {
-    let host = host.to_string();
-    if e.is_timeout() {
-        let secs = if e.is_connect() { config.connect_timeout } else { config.timeout }.as_secs().max(1);
-        return HttpError::Timeout { host, secs };
-    }
-    let detail = root_cause(e);
-    if is_tls_error(e) {
-        return HttpError::Tls { host, detail };
-    }
-    if e.is_connect() {
-        return HttpError::Connect { host, detail };
-    }
-    HttpError::Other { host, detail }
-}
-
-fn is_tls_error(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if err.downcast_ref::<rustls::Error>().is_some() {
-            return true;
-        }
-        // tokio-rustls wraps rustls errors in io::Error (sometimes twice), and io::Error's
-        // `source()` skips the wrapped error itself, so look inside with `get_ref()`.
-        let mut io = err.downcast_ref::<std::io::Error>();
-        while let Some(inner) = io.and_then(|i| i.get_ref()) {
-            if inner.downcast_ref::<rustls::Error>().is_some() {
-                return true;
-            }
-            io = inner.downcast_ref::<std::io::Error>();
-        }
-        let text = err.to_string().to_lowercase();
-        if text.contains("certificate") || text.contains("handshake") || text.contains("tls") {
-            return true;
-        }
-        cur = err.source();
-    }
-    false
-}
-
-/// The innermost error's text (the useful part: "Connection refused", "invalid peer
-/// certificate: …"), with any URL query removed and cut to a readable length.
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur: &(dyn std::error::Error + 'static) = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    let text = redact_urls(&cur.to_string());
-    if text.chars().count() > 160 {
-        text.chars().take(160).collect::<String>() + "…"
-    } else {
-        text
-    }
-}
-
-/// Remove query strings and fragments from every URL in `text`.
-pub fn redact_urls(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = ["http://", "https://"].iter().filter_map(|p| rest.find(p)).min() {
-        out.push_str(&rest[..start]);
-        let tail = &rest[start..];
-        let end = tail.find(|c: char| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '>')).unwrap_or(tail.len());
-        let url = &tail[..end];
-        out.push_str(url.split(['?', '#']).next().unwrap_or(url));
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_in_text_lose_their_queries() {
-        assert_eq!(
-            redact_urls("error sending request for url (https://api.roboflow.com/?api_key=FAKEKEY123): boom"),
-            "error sending request for url (https://api.roboflow.com/): boom"
-        );
-        assert_eq!(
-            redact_urls("see http://127.0.0.1:9/x?a=1#f and https://h/y"),
-            "see http://127.0.0.1:9/x and https://h/y"
-        );
-        assert_eq!(redact_urls("no url here"), "no url here");
-    }
 
     #[test]
     fn plain_http_only_for_loopback() {
@@ -485,18 +312,5 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
-    }
-
-    #[test]
-    fn credentials_are_sensitive_headers() {
-        let mut req = reqwest::Request::new(Method::GET, Url::parse("https://x.example/").unwrap());
-        HeaderCredential::bearer(&SecretString::from("FAKEtok".to_string())).apply(&mut req).unwrap();
-        let v = req.headers().get(AUTHORIZATION).unwrap();
-        assert!(v.is_sensitive());
-        assert!(!format!("{:?}", req.headers()).contains("FAKEtok"));
-        BasicCredential { user: "kid".into(), password: SecretString::from("FAKEsec".to_string()) }
-            .apply(&mut req)
-            .unwrap();
-        assert_eq!(req.headers().get(AUTHORIZATION).unwrap().to_str().unwrap(), "Basic a2lkOkZBS0VzZWM=");
     }
 }
