@@ -112,8 +112,12 @@ async fn fakes_refuse_wrong_shapes() {
 
     let rf = make(&fakes, Subject::Roboflow, 1, Behaviour::Valid, |_| {});
     let tok = rf.secrets[0].clone();
-    assert_eq!(status(c.post(format!("{}/?api_key={tok}", fakes.roboflow.url)).send().await.unwrap()), 200);
-    assert_eq!(status(c.post(format!("{}/", fakes.roboflow.url)).bearer_auth(&tok).send().await.unwrap()), 401);
+    let check = format!("{}/?api_key={tok}", fakes.roboflow.url);
+    assert_eq!(status(c.post(&check).header("content-length", "0").send().await.unwrap()), 200);
+    assert_eq!(status(c.post(&check).send().await.unwrap()), 411, "a POST needs a length");
+    assert_eq!(status(c.get(&check).send().await.unwrap()), 405);
+    let header_only = c.post(format!("{}/", fakes.roboflow.url)).header("content-length", "0").bearer_auth(&tok);
+    assert_eq!(status(header_only.send().await.unwrap()), 401, "the key belongs in the query");
 
     let env0 = make(&fakes, Subject::Env0, 1, Behaviour::Valid, |_| {});
     let tok = env0.secrets[0].clone();

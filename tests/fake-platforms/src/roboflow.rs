@@ -38,6 +38,11 @@ pub(crate) async fn handle(s: &Shared, req: &Incoming) -> Response {
         ([], _) | ([_, "api-keys"], _) | ([_, "api-keys", _], _) => return status(StatusCode::METHOD_NOT_ALLOWED),
         _ => return status(StatusCode::NOT_FOUND),
     };
+    // The SDK's `requests.post(url)` sends `Content-Length: 0`; Google's front end refuses a
+    // POST without a length (411), so the fake does too.
+    if req.method == Method::POST && req.header("content-length").is_none() {
+        return status(StatusCode::LENGTH_REQUIRED);
+    }
     let Some(key) = req.query.get("api_key") else {
         return unauthorized();
     };

@@ -18,7 +18,9 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER,
+};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
@@ -153,6 +155,11 @@ impl HttpClient {
             if let Some(b) = &body {
                 req.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
                 *req.body_mut() = Some(b.clone().into());
+            } else if matches!(method, Method::POST | Method::PUT | Method::PATCH) {
+                // An explicit empty body with `Content-Length: 0`, as Python's requests sends
+                // (hyper leaves the length out for an empty body).
+                req.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+                *req.body_mut() = Some(Vec::new().into());
             }
             credential.apply(&mut req)?;
             let client = if is_loopback_url(&url) { &self.direct } else { &self.proxied };
