@@ -59,6 +59,9 @@ pub enum Error {
     #[error("The clipboard could not be used: {0}")]
     Clipboard(String),
 
+    #[error("{platform} could not be asked: {reason}. Nothing was changed; try again later, or do it on {platform}'s website.")]
+    PlatformUnreachable { platform: String, reason: String },
+
     #[error("Something went wrong inside Latchkey ({0}). Nothing was changed; please try again.")]
     Internal(String),
 }
@@ -79,6 +82,7 @@ pub enum ErrorKind {
     Io,
     ReadOnly,
     Clipboard,
+    PlatformUnreachable,
     Internal,
 }
 
@@ -112,6 +116,7 @@ impl Error {
             Error::Io { .. } => ErrorKind::Io,
             Error::ReadOnly(_) => ErrorKind::ReadOnly,
             Error::Clipboard(_) => ErrorKind::Clipboard,
+            Error::PlatformUnreachable { .. } => ErrorKind::PlatformUnreachable,
             Error::Internal(_) => ErrorKind::Internal,
         }
     }

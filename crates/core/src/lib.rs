@@ -2,6 +2,7 @@
 //! catalogue, clipboard handling. No UI code lives here; the desktop app and the command
 //! line are thin layers over this crate.
 
+pub mod check;
 pub mod clipboard;
 pub mod error;
 pub mod index;
@@ -12,6 +13,7 @@ pub mod secret_store;
 pub mod status;
 pub mod vault;
 
+pub use check::{CheckProgress, Checker};
 pub use error::{Error, ErrorKind, ErrorPayload, Result};
 pub use record::{Platform, TokenKind, TokenRecord};
 pub use vault::{MetaUpdate, NewToken, Use, Vault, VaultView};

@@ -130,6 +130,27 @@ pub struct ValidationOutcome {
     pub at: DateTime<Utc>,
     #[serde(flatten)]
     pub validity: Validity,
+    /// What else the check found worth saying (an expiry taken from the platform, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Who set `expires_at`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ExpirySource {
+    /// Entered by hand (or none known).
+    #[default]
+    User,
+    /// Reported by the platform at the last successful check; it overrides a hand-entered one.
+    Platform,
+}
+
+impl ExpirySource {
+    pub fn is_user(&self) -> bool {
+        matches!(self, ExpirySource::User)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -181,14 +202,28 @@ pub struct TokenRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub expires_at: Option<DateTime<Utc>>,
+    /// Whether `expires_at` was entered by hand or reported by the platform.
+    #[serde(default, skip_serializing_if = "ExpirySource::is_user")]
+    pub expiry_source: ExpirySource,
+    /// The expiry entered by hand, kept when the platform's replaced it, so a mismatch can
+    /// be shown. `None` when there was none (or the user has not entered one since).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub user_expires_at: Option<DateTime<Utc>>,
     /// Last time the secret was used through Latchkey (copied, injected) or, once validated,
     /// the last use the platform reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The outcome of the last check, whatever it was (including "cannot check").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub last_validation: Option<ValidationOutcome>,
+    /// The last conclusive answer (valid or invalid). A later "cannot check" does not replace
+    /// it, so a network failure never turns an invalid token valid, nor a valid one invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub last_verdict: Option<ValidationOutcome>,
     #[serde(default)]
     pub identity: Identity,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -201,6 +236,10 @@ pub struct TokenRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub revoked: Option<Revocation>,
+    /// Other platform: how to check the token (not secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub check: Option<crate::platforms::CheckSettings>,
     #[serde(default, skip_serializing_if = "Pending::is_none")]
     #[ts(skip)]
     pub pending: Pending,
@@ -218,6 +257,14 @@ impl TokenRecord {
     /// Label comparison used for the "one label per platform" rule.
     pub fn same_label(&self, platform: Platform, label: &str) -> bool {
         self.platform == platform && self.label.trim().to_lowercase() == label.trim().to_lowercase()
+    }
+
+    /// The platform's last conclusive answer about the current secret, if any.
+    pub fn verdict(&self) -> Option<&ValidationOutcome> {
+        match &self.last_validation {
+            Some(v) if !matches!(v.validity, Validity::CannotCheck { .. }) => Some(v),
+            _ => self.last_verdict.as_ref(),
+        }
     }
 
     /// The start of the record's current secret: creation or last rotation.

@@ -253,7 +253,7 @@ fn inspect_ssh_key(pem: &str) -> Result<SshKeyFacts> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn token(s: &str) -> SecretInput {

@@ -134,7 +134,7 @@ pub fn status(record: &TokenRecord, now: DateTime<Utc>, policy: &Policy) -> Stat
 
     let health = if record.revoked.is_some() {
         Health::Revoked
-    } else if let Some(Validity::Invalid { reason }) = record.last_validation.as_ref().map(|v| &v.validity) {
+    } else if let Some(Validity::Invalid { reason }) = record.verdict().map(|v| &v.validity) {
         Health::Invalid { reason: reason.clone() }
     } else {
         match expires_in {
@@ -194,13 +194,17 @@ mod tests {
             hint: String::new(),
             created_at: at(created),
             expires_at: None,
+            expiry_source: Default::default(),
+            user_expires_at: None,
             last_used_at: None,
             last_validation: None,
+            last_verdict: None,
             identity: Default::default(),
             tags: vec![],
             notes: String::new(),
             rotated_at: vec![],
             revoked: None,
+            check: None,
             pending: Pending::None,
             pending_since: None,
             extra: Default::default(),
@@ -331,6 +335,7 @@ mod tests {
         r.last_validation = Some(ValidationOutcome {
             at: at("2026-01-01T01:00:00Z"),
             validity: Validity::Invalid { reason: "401 Unauthorized".into() },
+            notes: vec![],
         });
         let s = status(&r, at("2026-01-01T02:00:00Z"), &P);
         assert_eq!(s.health, Health::Invalid { reason: "401 Unauthorized".into() });
@@ -344,15 +349,39 @@ mod tests {
     fn never_checked_is_unknown_and_valid_check_is_shown() {
         let mut r = record(Platform::Cvat, "2026-01-01T00:00:00Z");
         assert_eq!(status(&r, at("2026-01-02T00:00:00Z"), &P).checked, Checked::Unknown);
-        r.last_validation = Some(ValidationOutcome { at: at("2026-01-01T05:00:00Z"), validity: Validity::Valid });
+        r.last_validation =
+            Some(ValidationOutcome { at: at("2026-01-01T05:00:00Z"), validity: Validity::Valid, notes: vec![] });
         assert_eq!(status(&r, at("2026-01-02T00:00:00Z"), &P).checked, Checked::Valid);
         r.last_validation = Some(ValidationOutcome {
             at: at("2026-01-01T05:00:00Z"),
             validity: Validity::CannotCheck { reason: "timeout".into() },
+            notes: vec![],
         });
         let s = status(&r, at("2026-01-02T00:00:00Z"), &P);
         assert_eq!(s.checked, Checked::CannotCheck);
         assert!(matches!(s.health, Health::NoExpirySet { .. }), "cannot-check does not make a token invalid");
+    }
+
+    #[test]
+    fn cannot_check_after_invalid_keeps_the_token_invalid() {
+        let mut r = record(Platform::Cvat, "2026-01-01T00:00:00Z");
+        let refused = ValidationOutcome {
+            at: at("2026-01-01T05:00:00Z"),
+            validity: Validity::Invalid { reason: "401".into() },
+            notes: vec![],
+        };
+        r.last_verdict = Some(refused.clone());
+        r.last_validation = Some(ValidationOutcome {
+            at: at("2026-01-01T06:00:00Z"),
+            validity: Validity::CannotCheck { reason: "timeout".into() },
+            notes: vec![],
+        });
+        let s = status(&r, at("2026-01-02T00:00:00Z"), &P);
+        assert_eq!(s.checked, Checked::CannotCheck);
+        assert_eq!(s.health, Health::Invalid { reason: "401".into() });
+        // A later valid answer clears it.
+        r.last_validation = Some(ValidationOutcome { validity: Validity::Valid, ..refused });
+        assert!(matches!(status(&r, at("2026-01-02T00:00:00Z"), &P).health, Health::NoExpirySet { .. }));
     }
 
     #[test]

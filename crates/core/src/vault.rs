@@ -19,11 +19,13 @@ use uuid::Uuid;
 
 use crate::error::{Error, ErrorPayload, Result};
 use crate::index::{IndexFile, Notice, Settings, Stamp, Store};
-use crate::platforms::{self, normalise_server_url};
-use crate::record::{Identity, Pending, Platform, TokenKind, TokenRecord};
+use crate::platforms::{self, normalise_server_url, CheckSettings};
+use crate::record::{ExpirySource, Identity, Pending, Platform, TokenKind, TokenRecord};
 use crate::secret::{usable_secret, PreparedSecret, SecretInput};
 use crate::secret_store::SecretStore;
 use crate::status::{status, Status};
+
+mod checks;
 
 const LABEL_MAX: usize = 80;
 const TAG_MAX: usize = 32;
@@ -59,6 +61,10 @@ pub struct NewToken {
     pub tags: Vec<String>,
     #[serde(default)]
     pub notes: String,
+    /// Other platform only: how to check the token.
+    #[serde(default)]
+    #[ts(optional)]
+    pub check: Option<CheckSettings>,
 }
 
 /// The editable, non-secret fields of a token (replaces all of them).
@@ -82,6 +88,10 @@ pub struct MetaUpdate {
     pub tags: Vec<String>,
     #[serde(default)]
     pub notes: String,
+    /// Other platform only: how to check the token.
+    #[serde(default)]
+    #[ts(optional)]
+    pub check: Option<CheckSettings>,
 }
 
 /// Why a secret is taken out of the keychain.
@@ -418,6 +428,7 @@ impl Vault {
         let server_url = clean_server(platform, new.server_url.as_deref())?;
         let tags = clean_tags(&new.tags)?;
         let notes = clean_notes(&new.notes)?;
+        let check = clean_check(platform, new.check, server_url.as_deref())?;
         let identity =
             Identity { owner: clean_opt(new.owner), workspace: clean_opt(new.workspace), ..Default::default() };
         let prepared = new.secret.prepare(platform)?;
@@ -439,13 +450,17 @@ impl Vault {
             hint: prepared.hint.clone(),
             created_at: now,
             expires_at: new.expires_at,
+            expiry_source: Default::default(),
+            user_expires_at: None,
             last_used_at: None,
             last_validation: None,
+            last_verdict: None,
             identity,
             tags,
             notes,
             rotated_at: vec![],
             revoked: None,
+            check,
             pending: Pending::Adding,
             pending_since: Some(now),
             extra: Default::default(),
@@ -483,12 +498,20 @@ impl Vault {
         let tags = clean_tags(&update.tags)?;
         let notes = clean_notes(&update.notes)?;
         let (owner, workspace) = (clean_opt(update.owner), clean_opt(update.workspace));
+        let check = clean_check(current.platform, update.check, server_url.as_deref())?;
         self.mutate(move |idx| {
             ensure_unique_label(idx, current.platform, &label, Some(id))?;
             let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
             r.label = label;
             r.server_url = server_url;
+            // An expiry the user changes is theirs again; one sent back unchanged stays the
+            // platform's.
+            if update.expires_at != r.expires_at {
+                r.expiry_source = ExpirySource::User;
+                r.user_expires_at = None;
+            }
             r.expires_at = update.expires_at;
+            r.check = check;
             r.identity.owner = owner;
             r.identity.workspace = workspace;
             r.tags = tags;
@@ -536,6 +559,7 @@ impl Vault {
             r.rotated_at.push(now);
             // A new secret has not been checked or used yet.
             r.last_validation = None;
+            r.last_verdict = None;
             r.last_used_at = None;
             clear_mark(r);
             Ok(r.clone())
@@ -694,6 +718,21 @@ fn clean_server(platform: Platform, server: Option<&str>) -> Result<Option<Strin
     }
 }
 
+fn clean_check(
+    platform: Platform,
+    check: Option<CheckSettings>,
+    server: Option<&str>,
+) -> Result<Option<CheckSettings>> {
+    match check {
+        Some(c) if platform == Platform::Other => c.clean(server).map(Some),
+        Some(_) => Err(Error::invalid(format!(
+            "{} tokens are checked the platform's own way; no check URL is needed.",
+            platform.name()
+        ))),
+        None => Ok(None),
+    }
+}
+
 fn clean_tags(tags: &[String]) -> Result<Vec<String>> {
     let mut out: Vec<String> = vec![];
     for t in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
@@ -766,6 +805,7 @@ mod tests {
             workspace: None,
             tags: vec![],
             notes: String::new(),
+            check: None,
         }
     }
 

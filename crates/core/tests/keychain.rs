@@ -144,6 +144,7 @@ fn vault_cycle_against_the_real_keychain_never_writes_the_secret_to_disk() {
                 workspace: None,
                 tags: vec!["test".into()],
                 notes: String::new(),
+                check: None,
             },
             Utc::now(),
         )

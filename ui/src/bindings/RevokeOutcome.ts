@@ -3,4 +3,8 @@
 /**
  * How a token is revoked.
  */
-export type RevokeOutcome = { "how": "revoked" } | { "how": "guided", settings_url: string, steps: Array<string>, };
+export type RevokeOutcome = { "how": "revoked" } | { "how": "guided", settings_url: string, steps: Array<string>, 
+/**
+ * Why the API could not do it, when it was tried ("the key is protected").
+ */
+note?: string, };

@@ -2,10 +2,14 @@
 //!
 //! The catalogue (defaults, secret forms, staleness period, where tokens are managed) is
 //! data the UI and the CLI show. Live validation and revocation go through
-//! [`PlatformAdapter`], one implementation per platform (added with platform validation).
+//! [`PlatformAdapter`], one implementation per platform file, all sending through the one
+//! [`http::HttpClient`] and its policy (timeouts, retries, redirects, HTTPS). [`adapter_for`]
+//! gives the adapters on the shared client; [`Adapters::new`] builds a set on another client
+//! (tests shorten the timeouts). `docs/platforms.md` lists each platform's verified contract.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
 use secrecy::SecretString;
@@ -16,6 +20,18 @@ use url::Url;
 use crate::error::{Error, Result};
 use crate::record::{Identity, Platform, TokenKind, TokenRecord, Validity};
 use crate::secret::kinds_for;
+
+mod common;
+mod cvat;
+mod encord;
+pub mod encord_sign;
+mod env0;
+pub mod http;
+mod other;
+mod roboflow;
+mod supervisely;
+
+pub use other::CheckSettings;
 
 /// Facts about a platform for forms and defaults.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -124,30 +140,81 @@ fn is_loopback(host: &str) -> bool {
     h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// What validation learnt about a token.
-#[derive(Debug, Clone)]
+/// What validation learnt about a token. Holds no secret.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Validation {
     pub validity: Validity,
+    /// What the platform reported (fields it did not report are `None`/empty).
     pub identity: Option<Identity>,
-    pub expires_at: Option<DateTime<Utc>>,
+    /// `None` when the platform does not report expiry at all.
+    pub expiry: Option<PlatformExpiry>,
+    /// The last use the platform reports.
     pub last_used_at: Option<DateTime<Utc>>,
+    /// Remarks worth showing next to the result ("the key is accepted, but …").
+    pub notes: Vec<String>,
+}
+
+/// An expiry the platform reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlatformExpiry {
+    At(DateTime<Utc>),
+    /// The platform says the token does not expire.
+    Never,
+}
+
+impl Validation {
+    fn with(validity: Validity) -> Self {
+        Validation { validity, identity: None, expiry: None, last_used_at: None, notes: vec![] }
+    }
+    pub fn valid() -> Self {
+        Validation::with(Validity::Valid)
+    }
+    pub fn invalid(reason: impl Into<String>) -> Self {
+        Validation::with(Validity::Invalid { reason: reason.into() })
+    }
+    pub fn cannot_check(reason: impl Into<String>) -> Self {
+        Validation::with(Validity::CannotCheck { reason: reason.into() })
+    }
+    pub fn identity(mut self, identity: Identity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
 }
 
 /// How a token is revoked.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "how", rename_all = "snake_case")]
 #[ts(export)]
 pub enum RevokeOutcome {
     /// The platform's API revoked it.
     Revoked,
     /// Only the user can do it: open this page and follow the steps, then confirm.
-    Guided { settings_url: String, steps: Vec<String> },
+    Guided {
+        settings_url: String,
+        steps: Vec<String>,
+        /// Why the API could not do it, when it was tried ("the key is protected").
+        #[ts(optional)]
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
 }
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// One platform's live API. Every method takes the record (for its server URL) so that
 /// self-hosted instances and the fake servers in tests are addressed the same way.
+///
+/// `secret` is always the keychain payload as stored (for env0 the JSON key pair, for an
+/// Encord SSH key the PEM), not the copyable part.
+///
+/// `validate` answers `Ok` for every answer of the platform and for network trouble
+/// (`Validity::CannotCheck` with the reason); `Err` only for local problems such as an
+/// unreadable stored payload. `revoke` answers `Err(PlatformUnreachable)` when the platform
+/// could not be asked, so nothing is marked revoked by mistake.
 pub trait PlatformAdapter: Send + Sync {
     fn platform(&self) -> Platform;
     /// Ask the platform whether it accepts the token and what it knows about it.
@@ -155,7 +222,55 @@ pub trait PlatformAdapter: Send + Sync {
     /// Revoke through the API where the token may revoke itself, else explain how.
     fn revoke<'a>(&'a self, record: &'a TokenRecord, secret: &'a SecretString) -> BoxFuture<'a, Result<RevokeOutcome>>;
     /// Environment variables the platform's SDK and CLI read, for `latchkey run`.
-    fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Vec<(String, SecretString)>;
+    fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>>;
+}
+
+/// One adapter per platform, all on the same HTTP client.
+pub struct Adapters {
+    supervisely: supervisely::Supervisely,
+    cvat: cvat::Cvat,
+    roboflow: roboflow::Roboflow,
+    encord: encord::Encord,
+    env0: env0::Env0,
+    other: other::Other,
+}
+
+impl Adapters {
+    pub fn new(http: http::HttpClient) -> Self {
+        Adapters {
+            supervisely: supervisely::Supervisely { http: http.clone() },
+            cvat: cvat::Cvat { http: http.clone() },
+            roboflow: roboflow::Roboflow { http: http.clone() },
+            encord: encord::Encord { http: http.clone() },
+            env0: env0::Env0 { http: http.clone() },
+            other: other::Other { http },
+        }
+    }
+
+    pub fn get(&self, platform: Platform) -> &dyn PlatformAdapter {
+        match platform {
+            Platform::Supervisely => &self.supervisely,
+            Platform::Cvat => &self.cvat,
+            Platform::Roboflow => &self.roboflow,
+            Platform::Encord => &self.encord,
+            Platform::Env0 => &self.env0,
+            Platform::Other => &self.other,
+        }
+    }
+
+    /// The adapters on the process-wide client ([`http::shared`]).
+    pub fn shared() -> Result<&'static Adapters> {
+        static SHARED: OnceLock<std::result::Result<Adapters, String>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| http::shared().map(|c| Adapters::new(c.clone())))
+            .as_ref()
+            .map_err(|e| Error::Internal(e.clone()))
+    }
+}
+
+/// The adapter for `platform` on the shared HTTP client.
+pub fn adapter_for(platform: Platform) -> Result<&'static dyn PlatformAdapter> {
+    Ok(Adapters::shared()?.get(platform))
 }
 
 /// The unused period after which the platform itself treats a token as stale, if documented.

@@ -1,0 +1,178 @@
+//! The blocking wrappers with a real vault (in-memory keychain) and the fake platforms.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use latchkey_fake_platforms::{Behaviour, FakePlatforms, FakeToken};
+
+use super::*;
+use crate::platforms::http::HttpConfig;
+use crate::record::{ExpirySource, Platform};
+use crate::secret::SecretInput;
+use crate::secret_store::memory::MemoryStore;
+use crate::secret_store::SecretStore;
+use crate::status::{status, Health};
+use crate::vault::Vault;
+use crate::NewToken;
+
+struct World {
+    _rt: tokio::runtime::Runtime,
+    fakes: FakePlatforms,
+    dir: tempfile::TempDir,
+    mem: Arc<MemoryStore>,
+    vault: Vault,
+    checker: Checker,
+}
+
+fn world() -> World {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let fakes = rt.block_on(FakePlatforms::start());
+    let dir = tempfile::tempdir().unwrap();
+    let mem = Arc::new(MemoryStore::default());
+    let vault = Vault::open(dir.path().join("data"), mem.clone(), Utc::now());
+    let http = HttpClient::new(HttpConfig {
+        timeout: Duration::from_secs(5),
+        backoff: Duration::from_millis(10),
+        ..HttpConfig::default()
+    })
+    .unwrap();
+    World { _rt: rt, fakes, dir, mem, vault, checker: Checker::new(http) }
+}
+
+fn token(platform: Platform, label: &str, server: &str, secret: SecretInput) -> NewToken {
+    NewToken {
+        platform,
+        label: label.into(),
+        server_url: Some(server.into()),
+        secret,
+        expires_at: None,
+        owner: None,
+        workspace: None,
+        tags: vec![],
+        notes: String::new(),
+        check: None,
+    }
+}
+
+const CVAT: &str = "FAKEcvat.0000000000000000000000000000aaaa";
+
+#[test]
+fn validate_stores_what_the_platform_reports_and_never_the_secret() {
+    let mut w = world();
+    w.fakes.cvat.add(FakeToken {
+        secret: CVAT.into(),
+        owner: "alice".into(),
+        expires_at: Some("2027-01-01T00:00:00Z".into()),
+        last_used_at: Some("2026-10-01T00:00:00Z".into()),
+        ..Default::default()
+    });
+    let mut new = token(Platform::Cvat, "ci", &w.fakes.cvat.url, SecretInput::Token { token: CVAT.to_string().into() });
+    new.expires_at = Some("2026-12-31T00:00:00Z".parse().unwrap());
+    let r = w.vault.add(new, Utc::now()).unwrap();
+    let checked = w.vault.validate(r.id, &w.checker).unwrap();
+    assert_eq!(checked.last_validation.as_ref().unwrap().validity, Validity::Valid);
+    assert_eq!(checked.expires_at, Some("2027-01-01T00:00:00Z".parse().unwrap()));
+    assert_eq!(checked.user_expires_at, Some("2026-12-31T00:00:00Z".parse().unwrap()));
+    assert_eq!(checked.expiry_source, ExpirySource::Platform);
+    assert_eq!(checked.identity.owner.as_deref(), Some("alice"));
+    assert_eq!(checked.last_used_at, Some("2026-10-01T00:00:00Z".parse().unwrap()));
+    let index = std::fs::read_to_string(w.dir.path().join("data/latchkey.json")).unwrap();
+    assert!(!index.contains(CVAT), "secret in the index");
+    assert!(index.contains("\"expiry_source\": \"platform\""));
+}
+
+#[test]
+fn validate_many_stores_and_reports_each_token() {
+    let mut w = world();
+    let mut ids = vec![];
+    for i in 0..4 {
+        let secret = format!("FAKEcv{i:02}.0000000000000000000000000000bbbb");
+        let behaviour = if i == 3 { Behaviour::Revoked } else { Behaviour::Valid };
+        w.fakes.cvat.add(FakeToken { secret: secret.clone(), behaviour, ..Default::default() });
+        let t = token(Platform::Cvat, &format!("t{i}"), &w.fakes.cvat.url, SecretInput::Token { token: secret.into() });
+        ids.push(w.vault.add(t, Utc::now()).unwrap().id);
+    }
+    let rf = token(
+        Platform::Roboflow,
+        "rf",
+        &w.fakes.roboflow.url,
+        SecretInput::Token { token: "FAKErfdown0001".to_string().into() },
+    );
+    let down = w.vault.add(rf, Utc::now()).unwrap().id;
+    w.fakes.roboflow.add(FakeToken {
+        secret: "FAKErfdown0001".into(),
+        behaviour: Behaviour::ServerError,
+        ..Default::default()
+    });
+    ids.push(down);
+    // One whose secret vanished from the keychain.
+    let gone = token(
+        Platform::Cvat,
+        "gone",
+        &w.fakes.cvat.url,
+        SecretInput::Token { token: "FAKEgone.000".to_string().into() },
+    );
+    let gone = w.vault.add(gone, Utc::now()).unwrap().id;
+    w.mem.delete(&gone.to_string()).unwrap();
+    ids.push(gone);
+
+    let mut progress = vec![];
+    let out = w.vault.validate_many(&ids, &w.checker, |p| progress.push(p.clone()));
+    assert_eq!(out.len(), 6);
+    assert_eq!(progress.iter().map(|p| p.done).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5, 6]);
+    assert!(progress.iter().all(|p| p.total == 6));
+    let by_id = |id: Uuid| progress.iter().find(|p| p.id == id).unwrap().clone();
+    assert_eq!(by_id(gone).error.unwrap().kind, crate::ErrorKind::SecretMissing);
+    let now = Utc::now();
+    let policy = Default::default();
+    for (i, id) in ids.iter().take(3).enumerate() {
+        let r = w.vault.get(*id).unwrap();
+        assert_eq!(r.last_validation.unwrap().validity, Validity::Valid, "token {i}");
+    }
+    let refused = w.vault.get(ids[3]).unwrap();
+    assert!(matches!(status(&refused, now, &policy).health, Health::Invalid { .. }));
+    let busy = by_id(down).record.unwrap();
+    assert!(matches!(busy.last_validation.as_ref().unwrap().validity, Validity::CannotCheck { .. }));
+    assert!(!matches!(status(&busy, now, &policy).health, Health::Invalid { .. }), "cannot check is not invalid");
+}
+
+#[test]
+fn revoke_through_the_api_marks_the_record_and_clears_the_keychain() {
+    let mut w = world();
+    let key = "FAKErfrevoke0001";
+    w.fakes.roboflow.add(FakeToken { secret: key.into(), workspace: "ws".into(), admin: true, ..Default::default() });
+    let r = w
+        .vault
+        .add(
+            token(
+                Platform::Roboflow,
+                "rf",
+                &w.fakes.roboflow.url,
+                SecretInput::Token { token: key.to_string().into() },
+            ),
+            Utc::now(),
+        )
+        .unwrap();
+    assert_eq!(w.vault.revoke(r.id, &w.checker).unwrap(), RevokeOutcome::Revoked);
+    let after = w.vault.get(r.id).unwrap();
+    assert!(after.revoked.is_some());
+    assert!(!w.mem.has(&r.id.to_string()));
+
+    // Guided: nothing changes until the user confirms.
+    w.fakes.cvat.add(FakeToken { secret: CVAT.into(), ..Default::default() });
+    let c = w
+        .vault
+        .add(
+            token(Platform::Cvat, "cv", &w.fakes.cvat.url, SecretInput::Token { token: CVAT.to_string().into() }),
+            Utc::now(),
+        )
+        .unwrap();
+    let outcome = w.vault.revoke(c.id, &w.checker).unwrap();
+    assert!(
+        matches!(outcome, RevokeOutcome::Guided { ref settings_url, .. } if settings_url.ends_with("/profile#security"))
+    );
+    assert!(w.vault.get(c.id).unwrap().revoked.is_none());
+    assert!(w.mem.has(&c.id.to_string()));
+    w.vault.confirm_revoked(c.id, "revoked in CVAT", Utc::now()).unwrap();
+    assert!(!w.mem.has(&c.id.to_string()));
+}

@@ -1,0 +1,174 @@
+//! Roboflow: a workspace API key, sent as the `api_key` query parameter.
+//!
+//! Verified in roboflow/roboflow-python:
+//! - `roboflow/__init__.py` `check_key()`: `POST {API_URL}/?api_key=<key>` (no body); 401 is a
+//!   bad key; 200 answers JSON with `workspace` (the workspace url, also in
+//!   `roboflow/cli/_resolver.py` and the fixture in `tests/__init__.py`).
+//! - `roboflow/config.py`: `API_URL` defaults to `https://api.roboflow.com` (overridable by the
+//!   `API_URL` variable); the key comes from `ROBOFLOW_API_KEY`; `RF_WORKSPACE` names the
+//!   default workspace.
+//! - `roboflow/adapters/rfapi.py`: `GET /{workspace}/api-keys?api_key=` lists keys
+//!   (`{"apiKeys": [{keyId, name, prefix, default, protected, disabled, …}]}`, field names from
+//!   `roboflow/cli/handlers/api_key.py`); `DELETE /{workspace}/api-keys/{keyId}?api_key=`
+//!   revokes; "Revoking a protected key returns 409".
+//! - `roboflow/cli/handlers/api_key.py`: protected keys are revoked on the dashboard,
+//!   `app.roboflow.com/settings/api`.
+//!
+//! Assumption (not in the SDK): a key's `prefix` is the start of its secret; a revoke goes
+//! through the API only when exactly one listed key's prefix starts our key.
+
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use super::common::{cannot, endpoint, guided, server, unexpected, unreachable, web_app};
+use super::http::{HttpClient, QueryCredential, Request, Response};
+use super::{BoxFuture, PlatformAdapter, RevokeOutcome, Validation};
+use crate::error::Result;
+use crate::record::{Identity, Platform, TokenRecord};
+
+pub struct Roboflow {
+    pub(super) http: HttpClient,
+}
+
+#[derive(Deserialize)]
+struct KeyCheck {
+    workspace: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyList {
+    #[serde(default)]
+    api_keys: Vec<KeyEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyEntry {
+    key_id: String,
+    #[serde(default)]
+    prefix: String,
+    #[serde(default)]
+    protected: bool,
+}
+
+const DEFAULT_API: &str = "https://api.roboflow.com";
+
+fn key(secret: &SecretString) -> QueryCredential {
+    QueryCredential { name: "api_key", value: secret.clone() }
+}
+
+fn settings_url(server: &str) -> String {
+    format!("{}/settings/api", web_app(server, "api.roboflow.com", "https://app.roboflow.com"))
+}
+
+const STEPS: &[&str] = &[
+    "Sign in to Roboflow, pick the workspace in the left sidebar and open Settings → API Keys.",
+    "Press “Revoke API Key” for this key (a protected key must first be unprotected there).",
+    "Come back and confirm, so Latchkey marks it revoked and removes it from the keychain.",
+];
+
+impl Roboflow {
+    async fn ask(&self, server: &str, secret: &SecretString) -> std::result::Result<Response, super::http::HttpError> {
+        let req = Request::new(
+            Method::POST,
+            endpoint(server, "/").map_err(|e| super::http::HttpError::NotAllowed(e.to_string()))?,
+        );
+        self.http.send(&req, &key(secret)).await
+    }
+
+    async fn check(&self, record: &TokenRecord, secret: &SecretString) -> Result<Validation> {
+        let server = server(record)?;
+        let resp = match self.ask(&server, secret).await {
+            Ok(r) => r,
+            Err(e) => return Ok(cannot(e)),
+        };
+        Ok(match resp.status.as_u16() {
+            200 => match resp.json::<KeyCheck>() {
+                Some(k) => Validation::valid().identity(Identity { workspace: k.workspace, ..Default::default() }),
+                None => unexpected(Platform::Roboflow, &server, &resp),
+            },
+            401 | 403 => Validation::invalid(format!(
+                "Roboflow refused the key (HTTP {}): it was revoked, disabled or is wrong.",
+                resp.status.as_u16()
+            )),
+            _ => unexpected(Platform::Roboflow, &server, &resp),
+        })
+    }
+
+    async fn try_revoke(&self, record: &TokenRecord, secret: &SecretString) -> Result<RevokeOutcome> {
+        let server = server(record)?;
+        let url = settings_url(&server);
+        let guide = |note: String| Ok(guided(url.clone(), STEPS, Some(note)));
+        let check = self.ask(&server, secret).await.map_err(|e| unreachable(Platform::Roboflow, e))?;
+        let workspace = match (check.status.as_u16(), check.json::<KeyCheck>().and_then(|k| k.workspace)) {
+            (200, Some(ws)) => ws,
+            (401 | 403, _) => {
+                return guide("Roboflow already refuses this key; check that it is gone from the list.".into())
+            }
+            (s, _) => return guide(format!("Roboflow's key check answered HTTP {s}, so the key could not be found.")),
+        };
+        let ws = percent(&workspace);
+        let list_req = Request::new(Method::GET, endpoint(&server, &format!("/{ws}/api-keys"))?);
+        let list = self.http.send(&list_req, &key(secret)).await.map_err(|e| unreachable(Platform::Roboflow, e))?;
+        if !list.status.is_success() {
+            return guide(format!(
+                "Roboflow did not list the workspace's keys (HTTP {}); this key may not manage API keys.",
+                list.status.as_u16()
+            ));
+        }
+        let keys = list.json::<KeyList>().map(|l| l.api_keys).unwrap_or_default();
+        let mine: Vec<&KeyEntry> =
+            keys.iter().filter(|k| !k.prefix.is_empty() && secret.expose_secret().starts_with(&k.prefix)).collect();
+        let entry = match mine.as_slice() {
+            [one] => *one,
+            [] => return guide("This key is not among the workspace's listed keys.".into()),
+            _ => return guide("Several listed keys could be this one; pick it on the settings page.".into()),
+        };
+        if entry.protected {
+            return guide("This key is protected: Roboflow only lets you revoke it on its website.".into());
+        }
+        let del_req =
+            Request::new(Method::DELETE, endpoint(&server, &format!("/{ws}/api-keys/{}", percent(&entry.key_id)))?);
+        let del = self.http.send(&del_req, &key(secret)).await.map_err(|e| unreachable(Platform::Roboflow, e))?;
+        match del.status.as_u16() {
+            200..=299 => Ok(RevokeOutcome::Revoked),
+            409 => guide("This key is protected: Roboflow only lets you revoke it on its website.".into()),
+            s => guide(format!("Roboflow did not revoke the key (HTTP {s}).")),
+        }
+    }
+}
+
+/// Percent-encode one path segment.
+fn percent(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+impl PlatformAdapter for Roboflow {
+    fn platform(&self) -> Platform {
+        Platform::Roboflow
+    }
+
+    fn validate<'a>(&'a self, record: &'a TokenRecord, secret: &'a SecretString) -> BoxFuture<'a, Result<Validation>> {
+        Box::pin(self.check(record, secret))
+    }
+
+    fn revoke<'a>(&'a self, record: &'a TokenRecord, secret: &'a SecretString) -> BoxFuture<'a, Result<RevokeOutcome>> {
+        Box::pin(self.try_revoke(record, secret))
+    }
+
+    /// `ROBOFLOW_API_KEY`, `RF_WORKSPACE` when known, and `API_URL` for a non-default server
+    /// (`roboflow/config.py`).
+    fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
+        let mut vars = vec![("ROBOFLOW_API_KEY".to_string(), secret.clone())];
+        if let Some(ws) = &record.identity.workspace {
+            vars.push(("RF_WORKSPACE".into(), SecretString::from(ws.clone())));
+        }
+        let server = server(record)?;
+        if server != DEFAULT_API {
+            vars.push(("API_URL".into(), SecretString::from(server)));
+        }
+        Ok(vars)
+    }
+}
