@@ -12,6 +12,12 @@ fn main() {
         "reveal_secret",
         "retry_keychain",
         "dismiss_notices",
+        "update_settings",
+        "validate_token",
+        "validate_all",
+        "revoke_token",
+        "confirm_revoked",
+        "open_revoke_page",
     ])))
     .expect("tauri build step failed");
 }

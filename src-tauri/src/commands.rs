@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use latchkey_core::clipboard::SecureClipboard;
+use latchkey_core::index::Settings;
 use latchkey_core::platforms::{self, PlatformInfo};
 use latchkey_core::secret::SecretInput;
 use latchkey_core::{Error, ErrorPayload, MetaUpdate, NewToken, TokenRecord, Use, Vault, VaultView};
@@ -15,21 +16,22 @@ use tauri::{AppHandle, Emitter, State};
 use uuid::Uuid;
 
 pub struct AppState {
-    vault: Arc<Mutex<Vault>>,
-    clipboard: SecureClipboard,
+    pub(crate) vault: Arc<Mutex<Vault>>,
+    pub(crate) clipboard: SecureClipboard,
+    pub(crate) checks: crate::checks::CheckState,
 }
 
 impl AppState {
     pub fn new(vault: Arc<Mutex<Vault>>, clipboard: SecureClipboard) -> Self {
-        AppState { vault, clipboard }
+        AppState { vault, clipboard, checks: Default::default() }
     }
 }
 
-type Reply<T> = Result<T, ErrorPayload>;
+pub(crate) type Reply<T> = Result<T, ErrorPayload>;
 
 /// Run `f` with the vault on the blocking pool.
-async fn with_vault<T: Send + 'static>(
-    state: &State<'_, AppState>,
+pub(crate) async fn with_vault<T: Send + 'static>(
+    state: &AppState,
     f: impl FnOnce(&mut Vault) -> Result<T, Error> + Send + 'static,
 ) -> Reply<T> {
     let vault = state.vault.clone();
@@ -83,7 +85,15 @@ pub async fn replace_secret(state: State<'_, AppState>, id: Uuid, secret: Secret
 
 #[tauri::command]
 pub async fn delete_token(state: State<'_, AppState>, id: Uuid) -> Reply<()> {
-    with_vault(&state, move |v| v.delete(id, Utc::now())).await?;
+    let clipboard = state.clipboard.clone();
+    with_vault(&state, move |v| {
+        // A deleted token must not stay on the clipboard either.
+        if let Ok(secret) = v.secret(id, Use::Inspect, Utc::now()) {
+            clipboard.clear_if_holds(&secret);
+        }
+        v.delete(id, Utc::now())
+    })
+    .await?;
     tracing::info!(%id, "token deleted");
     Ok(())
 }
@@ -137,6 +147,13 @@ pub async fn retry_keychain(state: State<'_, AppState>) -> Reply<VaultView> {
         Ok(v.view(Utc::now()))
     })
     .await
+}
+
+#[tauri::command]
+pub async fn update_settings(state: State<'_, AppState>, settings: Settings) -> Reply<Settings> {
+    let s = with_vault(&state, move |v| v.update_settings(settings)).await?;
+    tracing::info!("settings updated");
+    Ok(s)
 }
 
 #[tauri::command]

@@ -1,6 +1,7 @@
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod checks;
 mod commands;
 mod logging;
 
@@ -25,6 +26,7 @@ fn main() {
     let state = AppState::new(vault.clone(), clipboard.clone());
 
     let app = tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::get_view,
@@ -37,15 +39,32 @@ fn main() {
             commands::reveal_secret,
             commands::retry_keychain,
             commands::dismiss_notices,
+            commands::update_settings,
+            checks::validate_token,
+            checks::validate_all,
+            checks::revoke_token,
+            checks::confirm_revoked,
+            checks::open_revoke_page,
         ])
         .setup(move |app| {
             // Ask the keychain in the background: a locked one may wait for a prompt.
             let handle = app.handle().clone();
             std::thread::spawn(move || {
                 let probe = secrets.probe();
-                let ok = vault.lock().unwrap_or_else(|p| p.into_inner()).apply_probe(probe, Utc::now());
+                let (ok, validate) = {
+                    let mut v = vault.lock().unwrap_or_else(|p| p.into_inner());
+                    (v.apply_probe(probe, Utc::now()), v.settings().validate_on_start)
+                };
                 tracing::info!(available = ok, "keychain checked");
                 commands::notify_changed(&handle);
+                if ok && validate {
+                    tauri::async_runtime::spawn(async move {
+                        if let Err(e) = checks::run_validate_all(&handle).await {
+                            tracing::warn!(error = %e.message, "checking all tokens at start failed");
+                        }
+                        commands::notify_changed(&handle);
+                    });
+                }
             });
             if let Some(window) = app.get_webview_window("main") {
                 let _ = window.set_focus();

@@ -109,4 +109,14 @@ impl SecureClipboard {
         let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         st.ours == Some(digest(secret.expose_secret()))
     }
+
+    /// Clear the clipboard now if what we last put there is `secret` and it is still there
+    /// (a revoked or deleted token must not linger on the clipboard). True if it did.
+    pub fn clear_if_holds(&self, secret: &SecretString) -> bool {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if st.ours != Some(digest(secret.expose_secret())) {
+            return false;
+        }
+        st.clear_if_ours()
+    }
 }

@@ -33,11 +33,13 @@ pub struct Settings {
     /// Clear the clipboard this many seconds after a copy, if it still holds the secret.
     pub clipboard_clear_secs: u32,
     pub policy: Policy,
+    /// Check every token with its platform when the app starts (off: it touches the network).
+    pub validate_on_start: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { clipboard_clear_secs: 30, policy: Policy::default() }
+        Settings { clipboard_clear_secs: 30, policy: Policy::default(), validate_on_start: false }
     }
 }
 

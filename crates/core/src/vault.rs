@@ -101,6 +101,8 @@ pub enum Use {
     Copy,
     /// Shown on screen at the user's request.
     Reveal,
+    /// Read by Latchkey itself (to compare with the clipboard before a revoke); not a use.
+    Inspect,
 }
 
 /// Whether the keychain answered the last time we asked.
@@ -619,6 +621,13 @@ impl Vault {
     pub fn update_settings(&mut self, settings: Settings) -> Result<Settings> {
         if settings.clipboard_clear_secs == 0 || settings.clipboard_clear_secs > 3600 {
             return Err(Error::invalid("Clear the clipboard after 1 to 3600 seconds."));
+        }
+        let p = &settings.policy;
+        if !(1..=365).contains(&p.expiring_soon_days) {
+            return Err(Error::invalid("“Expiring soon” must be 1 to 365 days."));
+        }
+        if !(1..=3650).contains(&p.stale_days) || !(1..=3650).contains(&p.rotate_after_days) {
+            return Err(Error::invalid("The stale and rotation periods must be 1 to 3650 days."));
         }
         self.mutate(|idx| {
             idx.settings = settings;

@@ -8,4 +8,8 @@ export type Settings = {
 /**
  * Clear the clipboard this many seconds after a copy, if it still holds the secret.
  */
-clipboard_clear_secs: number, policy: Policy, };
+clipboard_clear_secs: number, policy: Policy, 
+/**
+ * Check every token with its platform when the app starts (off: it touches the network).
+ */
+validate_on_start: boolean, };
