@@ -1,0 +1,315 @@
+//! Changing the vault: add, edit, replace the secret, delete, read a secret, settings.
+//! Each two-store change is journalled (see `journal.rs`).
+
+use super::journal::{clear_mark, set_mark};
+use super::*;
+
+const LABEL_MAX: usize = 80;
+const TAG_MAX: usize = 32;
+const NOTES_MAX: usize = 4000;
+
+impl Vault {
+    pub fn add(&mut self, new: NewToken, now: DateTime<Utc>) -> Result<TokenRecord> {
+        let platform = new.platform;
+        let label = clean_label(&new.label)?;
+        let server_url = clean_server(platform, new.server_url.as_deref())?;
+        let tags = clean_tags(&new.tags)?;
+        let notes = clean_notes(&new.notes)?;
+        let check = clean_check(platform, new.check, server_url.as_deref())?;
+        let identity =
+            Identity { owner: clean_opt(new.owner), workspace: clean_opt(new.workspace), ..Default::default() };
+        let prepared = new.secret.prepare(platform)?;
+        refuse_secret_in_text(
+            &prepared,
+            [&label, &notes, identity.owner.as_deref().unwrap_or(""), identity.workspace.as_deref().unwrap_or("")]
+                .into_iter()
+                .chain(tags.iter().map(String::as_str)),
+        )?;
+        self.check_writable()?;
+
+        let record = TokenRecord {
+            id: Uuid::new_v4(),
+            platform,
+            kind: prepared.kind,
+            label,
+            server_url,
+            public: prepared.public.clone(),
+            hint: prepared.hint.clone(),
+            created_at: now,
+            expires_at: new.expires_at,
+            expiry_source: Default::default(),
+            user_expires_at: None,
+            last_used_at: None,
+            last_validation: None,
+            last_verdict: None,
+            identity,
+            tags,
+            notes,
+            rotated_at: vec![],
+            revoked: None,
+            check,
+            pending: Pending::Adding,
+            pending_since: Some(now),
+            extra: Default::default(),
+        };
+        let id = record.id;
+        let staged = record.clone();
+        self.mutate(move |idx| {
+            ensure_unique_label(idx, platform, &staged.label, None)?;
+            idx.records.push(staged);
+            Ok(())
+        })?;
+        let put = self.secrets.put_labeled(&id.to_string(), &keychain_label(&record), &prepared.payload);
+        if let Err(e) = self.keychain_result(put) {
+            // Take the staged record back out (if even that fails, repair does it) — unless
+            // the call was abandoned: it may still land, so repair decides later.
+            if !matches!(e, Error::KeychainTimeout { .. }) {
+                let _ = self.mutate(|idx| {
+                    idx.records.retain(|r| r.id != id);
+                    Ok(())
+                });
+            }
+            return Err(e);
+        }
+        self.mutate(|idx| {
+            let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
+            clear_mark(r);
+            Ok(r.clone())
+        })
+    }
+
+    pub fn update(&mut self, id: Uuid, update: MetaUpdate) -> Result<TokenRecord> {
+        let current = self.get(id)?;
+        let label = clean_label(&update.label)?;
+        let server_url = clean_server(current.platform, update.server_url.as_deref())?;
+        let tags = clean_tags(&update.tags)?;
+        let notes = clean_notes(&update.notes)?;
+        let (owner, workspace) = (clean_opt(update.owner), clean_opt(update.workspace));
+        let check = clean_check(current.platform, update.check, server_url.as_deref())?;
+        self.mutate(move |idx| {
+            ensure_unique_label(idx, current.platform, &label, Some(id))?;
+            let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
+            r.label = label;
+            r.server_url = server_url;
+            // An expiry the user changes is theirs again; one sent back unchanged stays the
+            // platform's.
+            if update.expires_at != r.expires_at {
+                r.expiry_source = ExpirySource::User;
+                r.user_expires_at = None;
+            }
+            r.expires_at = update.expires_at;
+            r.check = check;
+            r.identity.owner = owner;
+            r.identity.workspace = workspace;
+            r.tags = tags;
+            r.notes = notes;
+            Ok(r.clone())
+        })
+    }
+
+    /// Rotate: store a new secret for the same record. Keeps when, never the old secret.
+    pub fn replace_secret(&mut self, id: Uuid, input: SecretInput, now: DateTime<Utc>) -> Result<TokenRecord> {
+        let current = self.get(id)?;
+        if input.kind() != current.kind {
+            return Err(Error::invalid(
+                "The new secret must be of the same kind as the old one (for example, a key id and secret for env0).",
+            ));
+        }
+        let prepared = input.prepare(current.platform)?;
+        refuse_secret_in_text(
+            &prepared,
+            [current.label.as_str(), current.notes.as_str()].into_iter().chain(current.tags.iter().map(String::as_str)),
+        )?;
+        self.check_writable()?;
+        let (hint, public) = (prepared.hint.clone(), prepared.public.clone());
+        self.mutate(|idx| {
+            let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
+            set_mark(r, Pending::Replacing { hint, public }, now);
+            Ok(())
+        })?;
+        let put = self.secrets.put_labeled(&id.to_string(), &keychain_label(&current), &prepared.payload);
+        if let Err(e) = self.keychain_result(put) {
+            if !matches!(e, Error::KeychainTimeout { .. }) {
+                let _ = self.mutate(|idx| {
+                    if let Some(r) = find_mut(idx, id) {
+                        clear_mark(r);
+                    }
+                    Ok(())
+                });
+            }
+            return Err(e);
+        }
+        self.mutate(|idx| {
+            let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
+            r.hint = prepared.hint.clone();
+            r.public = prepared.public.clone();
+            r.rotated_at.push(now);
+            // A new secret has not been checked or used yet.
+            r.last_validation = None;
+            r.last_verdict = None;
+            r.last_used_at = None;
+            clear_mark(r);
+            Ok(r.clone())
+        })
+    }
+
+    /// Delete the record and its keychain entry.
+    pub fn delete(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+        self.get(id)?;
+        self.check_writable()?;
+        self.mutate(|idx| {
+            let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
+            set_mark(r, Pending::Deleting, now);
+            Ok(())
+        })?;
+        let deleted = self.secrets.delete(&id.to_string());
+        if let Err(e) = self.keychain_result(deleted) {
+            // Undo the mark so the token stays usable; nothing was removed. An abandoned
+            // call keeps the mark: the user asked for deletion, repair completes it.
+            if !matches!(e, Error::KeychainTimeout { .. }) {
+                let _ = self.mutate(|idx| {
+                    if let Some(r) = find_mut(idx, id) {
+                        clear_mark(r);
+                    }
+                    Ok(())
+                });
+            }
+            return Err(e);
+        }
+        self.mutate(|idx| {
+            idx.records.retain(|r| r.id != id);
+            Ok(())
+        })
+    }
+
+    /// Take a token's usable secret out of the keychain. A copy counts as a use.
+    pub fn secret(&mut self, id: Uuid, purpose: Use, now: DateTime<Utc>) -> Result<SecretString> {
+        let record = self.get(id)?;
+        let got = self.secrets.get(&id.to_string());
+        let payload = self.keychain_result(got)?.ok_or_else(|| Error::SecretMissing { label: record.label.clone() })?;
+        let secret = usable_secret(record.kind, payload)
+            .map_err(|e| Error::SecretUnreadable { label: record.label.clone(), detail: e.to_string() })?;
+        if purpose == Use::Copy {
+            let marked = self.mutate(|idx| {
+                if let Some(r) = find_mut(idx, id) {
+                    r.last_used_at = Some(now);
+                }
+                Ok(())
+            });
+            if let Err(e) = marked {
+                tracing::warn!(error = %e, "could not record the last use");
+            }
+        }
+        Ok(secret)
+    }
+
+    pub fn update_settings(&mut self, settings: Settings) -> Result<Settings> {
+        if settings.clipboard_clear_secs == 0 || settings.clipboard_clear_secs > 3600 {
+            return Err(Error::invalid("Clear the clipboard after 1 to 3600 seconds."));
+        }
+        let p = &settings.policy;
+        if !(1..=365).contains(&p.expiring_soon_days) {
+            return Err(Error::invalid("“Expiring soon” must be 1 to 365 days."));
+        }
+        if !(1..=3650).contains(&p.stale_days) || !(1..=3650).contains(&p.rotate_after_days) {
+            return Err(Error::invalid("The stale and rotation periods must be 1 to 3650 days."));
+        }
+        self.mutate(|idx| {
+            idx.settings = settings;
+            Ok(idx.settings.clone())
+        })
+    }
+}
+
+fn ensure_unique_label(idx: &IndexFile, platform: Platform, label: &str, except: Option<Uuid>) -> Result<()> {
+    let clash = idx.records.iter().any(|r| Some(r.id) != except && r.same_label(platform, label));
+    if clash {
+        return Err(Error::DuplicateLabel { platform: platform.name().into(), label: label.trim().into() });
+    }
+    Ok(())
+}
+
+fn clean_label(label: &str) -> Result<String> {
+    let label = label.trim();
+    if label.is_empty() {
+        return Err(Error::invalid("Give the token a label, such as “CI runner” or “my laptop”."));
+    }
+    if label.chars().count() > LABEL_MAX {
+        return Err(Error::invalid(format!("Keep the label under {LABEL_MAX} characters.")));
+    }
+    if label.chars().any(char::is_control) {
+        return Err(Error::invalid("The label must not contain line breaks or control characters."));
+    }
+    Ok(label.to_string())
+}
+
+fn clean_server(platform: Platform, server: Option<&str>) -> Result<Option<String>> {
+    match server.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => normalise_server_url(s).map(Some),
+        None => Ok(platforms::info(platform).default_server),
+    }
+}
+
+fn clean_check(
+    platform: Platform,
+    check: Option<CheckSettings>,
+    server: Option<&str>,
+) -> Result<Option<CheckSettings>> {
+    match check {
+        Some(c) if platform == Platform::Other => c.clean(server).map(Some),
+        Some(_) => Err(Error::invalid(format!(
+            "{} tokens are checked the platform's own way; no check URL is needed.",
+            platform.name()
+        ))),
+        None => Ok(None),
+    }
+}
+
+fn clean_tags(tags: &[String]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = vec![];
+    for t in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if t.chars().count() > TAG_MAX || t.chars().any(|c| c.is_control() || c == ',') {
+            return Err(Error::invalid(format!("Tags are short words (up to {TAG_MAX} characters, no commas).")));
+        }
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(t)) {
+            out.push(t.to_string());
+        }
+    }
+    Ok(out)
+}
+
+fn clean_notes(notes: &str) -> Result<String> {
+    let notes = notes.trim();
+    if notes.chars().count() > NOTES_MAX {
+        return Err(Error::invalid(format!("Keep notes under {NOTES_MAX} characters.")));
+    }
+    Ok(notes.to_string())
+}
+
+fn clean_opt(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// Labels, tags and notes live in the plain index file: refuse them if they hold the secret.
+fn refuse_secret_in_text<'a>(prepared: &PreparedSecret, texts: impl IntoIterator<Item = &'a str>) -> Result<()> {
+    let payload = prepared.payload.expose_secret();
+    let needles: Vec<&str> = match prepared.kind {
+        // The key pair payload is JSON; look for the secret part's tail instead.
+        TokenKind::KeyPair => vec![],
+        TokenKind::SshKey => payload.lines().filter(|l| l.len() >= 40 && !l.starts_with("-----")).collect(),
+        _ => vec![payload],
+    };
+    for text in texts {
+        if needles.iter().any(|n| n.len() >= 8 && text.contains(n)) {
+            return Err(Error::invalid(
+                "The label, tags or notes contain the secret itself. Those are stored unencrypted; remove it from them.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// How the keychain entry is named in keychain managers (no secret in it).
+fn keychain_label(record: &TokenRecord) -> String {
+    format!("Latchkey: {} “{}”", record.platform.name(), record.label)
+}
