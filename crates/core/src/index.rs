@@ -35,11 +35,18 @@ pub struct Settings {
     pub policy: Policy,
     /// Check every token with its platform when the app starts (off: it touches the network).
     pub validate_on_start: bool,
+    /// When to send desktop alerts.
+    pub alerts: crate::notify_plan::AlertPolicy,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { clipboard_clear_secs: 30, policy: Policy::default(), validate_on_start: false }
+        Settings {
+            clipboard_clear_secs: 30,
+            policy: Policy::default(),
+            validate_on_start: false,
+            alerts: Default::default(),
+        }
     }
 }
 

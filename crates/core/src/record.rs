@@ -160,6 +160,16 @@ pub struct Revocation {
     pub reason: String,
 }
 
+/// One alert that was shown, identified by what it was about (see `notify_plan`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SentAlert {
+    /// What the alert was for: `expiry:<lead secs>@<expiry>`, `stale@<unused since>`,
+    /// `invalid@<check time>`. A changed expiry or a new use makes new keys: alerts re-arm.
+    pub key: String,
+    pub at: DateTime<Utc>,
+}
+
 /// Where a record is in a two-step change of index and keychain. A crash between the two
 /// steps leaves the state on disk, and the next open finishes or undoes the change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -240,6 +250,13 @@ pub struct TokenRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub check: Option<crate::platforms::CheckSettings>,
+    /// Expiry and staleness alerts already sent (so each fires once, across restarts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts_sent: Vec<SentAlert>,
+    /// No alerts for this token until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub snoozed_until: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Pending::is_none")]
     #[ts(skip)]
     pub pending: Pending,
@@ -254,6 +271,38 @@ pub struct TokenRecord {
 }
 
 impl TokenRecord {
+    /// A plain record for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_test(platform: Platform, created_at: DateTime<Utc>) -> TokenRecord {
+        TokenRecord {
+            id: Uuid::new_v4(),
+            platform,
+            kind: TokenKind::Token,
+            label: "t".into(),
+            server_url: None,
+            public: Default::default(),
+            hint: String::new(),
+            created_at,
+            expires_at: None,
+            expiry_source: Default::default(),
+            user_expires_at: None,
+            last_used_at: None,
+            last_validation: None,
+            last_verdict: None,
+            identity: Default::default(),
+            tags: vec![],
+            notes: String::new(),
+            rotated_at: vec![],
+            revoked: None,
+            check: None,
+            alerts_sent: vec![],
+            snoozed_until: None,
+            pending: Pending::None,
+            pending_since: None,
+            extra: Default::default(),
+        }
+    }
+
     /// Label comparison used for the "one label per platform" rule.
     pub fn same_label(&self, platform: Platform, label: &str) -> bool {
         self.platform == platform && self.label.trim().to_lowercase() == label.trim().to_lowercase()

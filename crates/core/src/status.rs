@@ -109,7 +109,7 @@ pub enum Checked {
 }
 
 /// When the token was last used, or stored if it never was: the start of "unused".
-fn unused_since(record: &TokenRecord) -> DateTime<Utc> {
+pub(crate) fn unused_since(record: &TokenRecord) -> DateTime<Utc> {
     let since = record.secret_since();
     match record.last_used_at {
         Some(used) if used > since => used,
@@ -184,31 +184,9 @@ mod tests {
     }
 
     fn record(platform: Platform, created: &str) -> TokenRecord {
-        TokenRecord {
-            id: Uuid::nil(),
-            platform,
-            kind: TokenKind::Token,
-            label: "t".into(),
-            server_url: None,
-            public: Default::default(),
-            hint: String::new(),
-            created_at: at(created),
-            expires_at: None,
-            expiry_source: Default::default(),
-            user_expires_at: None,
-            last_used_at: None,
-            last_validation: None,
-            last_verdict: None,
-            identity: Default::default(),
-            tags: vec![],
-            notes: String::new(),
-            rotated_at: vec![],
-            revoked: None,
-            check: None,
-            pending: Pending::None,
-            pending_since: None,
-            extra: Default::default(),
-        }
+        let mut r = TokenRecord::for_test(platform, at(created));
+        r.id = Uuid::nil();
+        r
     }
 
     fn with_expiry(mut r: TokenRecord, exp: &str) -> TokenRecord {

@@ -25,6 +25,7 @@ use crate::secret::{usable_secret, PreparedSecret, SecretInput};
 use crate::secret_store::SecretStore;
 use crate::status::{status, Status};
 
+mod alerts;
 mod checks;
 mod edit;
 mod journal;

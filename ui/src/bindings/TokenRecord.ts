@@ -5,6 +5,7 @@ import type { Identity } from "./Identity";
 import type { Platform } from "./Platform";
 import type { PublicParts } from "./PublicParts";
 import type { Revocation } from "./Revocation";
+import type { SentAlert } from "./SentAlert";
 import type { TokenKind } from "./TokenKind";
 import type { ValidationOutcome } from "./ValidationOutcome";
 
@@ -50,4 +51,12 @@ rotated_at?: Array<string>, revoked?: Revocation,
 /**
  * Other platform: how to check the token (not secret).
  */
-check?: CheckSettings, };
+check?: CheckSettings, 
+/**
+ * Expiry and staleness alerts already sent (so each fires once, across restarts).
+ */
+alerts_sent?: Array<SentAlert>, 
+/**
+ * No alerts for this token until then.
+ */
+snoozed_until?: string, };

@@ -48,6 +48,8 @@ impl Vault {
             rotated_at: vec![],
             revoked: None,
             check,
+            alerts_sent: vec![],
+            snoozed_until: None,
             pending: Pending::Adding,
             pending_since: Some(now),
             extra: Default::default(),
