@@ -18,6 +18,8 @@ fn main() {
         "revoke_token",
         "confirm_revoked",
         "open_revoke_page",
+        "snooze_token",
+        "take_in_app_alerts",
     ])))
     .expect("tauri build step failed");
 }

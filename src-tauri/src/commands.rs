@@ -19,11 +19,12 @@ pub struct AppState {
     pub(crate) vault: Arc<Mutex<Vault>>,
     pub(crate) clipboard: SecureClipboard,
     pub(crate) checks: crate::checks::CheckState,
+    pub(crate) alerts: crate::alerts::Alerts,
 }
 
 impl AppState {
-    pub fn new(vault: Arc<Mutex<Vault>>, clipboard: SecureClipboard) -> Self {
-        AppState { vault, clipboard, checks: Default::default() }
+    pub fn new(vault: Arc<Mutex<Vault>>, clipboard: SecureClipboard, alerts: crate::alerts::Alerts) -> Self {
+        AppState { vault, clipboard, checks: Default::default(), alerts }
     }
 }
 
@@ -35,7 +36,7 @@ pub(crate) async fn with_vault<T: Send + 'static>(
     f: impl FnOnce(&mut Vault) -> Result<T, Error> + Send + 'static,
 ) -> Reply<T> {
     let vault = state.vault.clone();
-    tauri::async_runtime::spawn_blocking(move || {
+    let out = tauri::async_runtime::spawn_blocking(move || {
         let mut v = vault.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut v)
     })
@@ -44,7 +45,10 @@ pub(crate) async fn with_vault<T: Send + 'static>(
     .map_err(|e| {
         tracing::warn!(kind = ?e.kind(), error = %e, "command failed");
         e.payload()
-    })
+    });
+    // Whatever changed (records, settings), the alert plan is cheap to redo.
+    state.alerts.replan();
+    out
 }
 
 /// Tell the window that the vault changed outside a command it made.
@@ -106,7 +110,7 @@ pub struct CopyReceipt {
 
 /// Seconds before the clipboard is cleared: `LATCHKEY_CLIPBOARD_CLEAR_SECS` (for tests and
 /// the impatient) overrides the setting.
-fn clear_after(settings_secs: u32) -> u32 {
+pub(crate) fn clear_after(settings_secs: u32) -> u32 {
     std::env::var("LATCHKEY_CLIPBOARD_CLEAR_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -150,10 +154,38 @@ pub async fn retry_keychain(state: State<'_, AppState>) -> Reply<VaultView> {
 }
 
 #[tauri::command]
-pub async fn update_settings(state: State<'_, AppState>, settings: Settings) -> Reply<Settings> {
+pub async fn update_settings(app: AppHandle, state: State<'_, AppState>, settings: Settings) -> Reply<Settings> {
+    use tauri_plugin_autostart::ManagerExt;
+    let autostart = app.autolaunch();
+    let wanted = settings.start_at_login;
+    if autostart.is_enabled().unwrap_or(false) != wanted {
+        let done = if wanted { autostart.enable() } else { autostart.disable() };
+        done.map_err(|e| Error::invalid(format!("Start at login could not be changed ({e}).")).payload())?;
+    }
     let s = with_vault(&state, move |v| v.update_settings(settings)).await?;
-    tracing::info!("settings updated");
+    tracing::info!(start_at_login = wanted, "settings updated");
     Ok(s)
+}
+
+/// Silence a token's alerts for `hours` (a day, a week…); `None` ends the snooze.
+#[tauri::command]
+pub async fn snooze_token(state: State<'_, AppState>, id: Uuid, hours: Option<u32>) -> Reply<TokenRecord> {
+    let until = match hours {
+        Some(h) if h == 0 || h > 24 * 366 => {
+            return Err(Error::invalid("Snooze for 1 hour to a year.").payload());
+        }
+        Some(h) => Some(Utc::now() + chrono::Duration::hours(h.into())),
+        None => None,
+    };
+    let r = with_vault(&state, move |v| v.snooze(id, until)).await?;
+    tracing::info!(%id, ?until, "alerts snoozed");
+    Ok(r)
+}
+
+/// Alerts the desktop could not show (no notification service), for the window to show.
+#[tauri::command]
+pub fn take_in_app_alerts(state: State<'_, AppState>) -> Vec<crate::alerts::InAppAlert> {
+    state.alerts.take_in_app()
 }
 
 #[tauri::command]

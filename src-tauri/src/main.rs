@@ -1,9 +1,11 @@
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod alerts;
 mod checks;
 mod commands;
 mod logging;
+mod tray;
 
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +13,7 @@ use chrono::Utc;
 use latchkey_core::clipboard::SecureClipboard;
 use latchkey_core::secret_store::{KeyringStore, SecretStore};
 use latchkey_core::Vault;
-use tauri::{Manager, RunEvent};
+use tauri::{Manager, RunEvent, WindowEvent};
 
 use crate::commands::AppState;
 
@@ -23,9 +25,22 @@ fn main() {
     let secrets = Arc::new(KeyringStore::new(latchkey_core::keychain_service()));
     let vault = Arc::new(Mutex::new(Vault::open_index(&data_dir, secrets.clone())));
     let clipboard = SecureClipboard::new();
-    let state = AppState::new(vault.clone(), clipboard.clone());
+    let alerts = alerts::Alerts::default();
+    let state = AppState::new(vault.clone(), clipboard.clone(), alerts.clone());
+
+    // Started at login: stay in the background (tray, alerts) until asked.
+    let background = std::env::args().any(|a| a == "--background");
 
     let app = tauri::Builder::default()
+        // First: a second launch only brings the running window forward.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tracing::info!("second launch: showing the running window");
+            alerts::open_on(app, None);
+        }))
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--background"]),
+        ))
         .plugin(tauri_plugin_opener::init())
         .manage(state)
         .invoke_handler(tauri::generate_handler![
@@ -45,8 +60,34 @@ fn main() {
             checks::revoke_token,
             checks::confirm_revoked,
             checks::open_revoke_page,
+            commands::snooze_token,
+            commands::take_in_app_alerts,
         ])
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                let app = window.app_handle();
+                let keep = app
+                    .state::<AppState>()
+                    .vault
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .settings()
+                    .keep_running_in_background;
+                if keep {
+                    api.prevent_close();
+                    let _ = window.hide();
+                    alerts::hidden_to_background(app);
+                }
+            }
+        })
         .setup(move |app| {
+            tray::create(app.handle());
+            alerts.start(app.handle().clone(), vault.clone());
+            if !background {
+                if let Some(w) = app.get_webview_window("main") {
+                    let _ = w.show();
+                }
+            }
             // Ask the keychain in the background: a locked one may wait for a prompt.
             let handle = app.handle().clone();
             std::thread::spawn(move || {
@@ -66,7 +107,7 @@ fn main() {
                     });
                 }
             });
-            if let Some(window) = app.get_webview_window("main") {
+            if let Some(window) = app.get_webview_window("main").filter(|_| !background) {
                 let _ = window.set_focus();
             }
             Ok(())

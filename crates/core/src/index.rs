@@ -37,6 +37,10 @@ pub struct Settings {
     pub validate_on_start: bool,
     /// When to send desktop alerts.
     pub alerts: crate::notify_plan::AlertPolicy,
+    /// Closing the window keeps Latchkey running (tray icon, alerts); Quit ends it.
+    pub keep_running_in_background: bool,
+    /// Start Latchkey (in the background) when the user logs in.
+    pub start_at_login: bool,
 }
 
 impl Default for Settings {
@@ -46,6 +50,8 @@ impl Default for Settings {
             policy: Policy::default(),
             validate_on_start: false,
             alerts: Default::default(),
+            keep_running_in_background: true,
+            start_at_login: false,
         }
     }
 }

@@ -128,11 +128,12 @@ pub fn plan(records: &[TokenRecord], alerts: &AlertPolicy, policy: &Policy, now:
                 }
             }
             if !passed.is_empty() {
-                let left = (exp - now).num_seconds();
-                let reason = if left <= 0 {
-                    AlertReason::Expired { since_secs: -left }
+                // Whole seconds, rounded towards the expiry: 9.4 s left reads "10 seconds".
+                let left_ms = (exp - now).num_milliseconds();
+                let reason = if left_ms <= 0 {
+                    AlertReason::Expired { since_secs: -left_ms / 1000 }
                 } else {
-                    AlertReason::Expiring { remaining_secs: left }
+                    AlertReason::Expiring { remaining_secs: (left_ms + 999) / 1000 }
                 };
                 due.push(alert(reason, passed.into_iter().map(|(_, k)| k).collect()));
             }

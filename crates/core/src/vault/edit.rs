@@ -216,6 +216,12 @@ impl Vault {
         if !(1..=3650).contains(&p.stale_days) || !(1..=3650).contains(&p.rotate_after_days) {
             return Err(Error::invalid("The stale and rotation periods must be 1 to 3650 days."));
         }
+        let leads = &settings.alerts.lead_times_secs;
+        if leads.len() > 10 || leads.iter().any(|l| !(0..=366 * 86_400).contains(l)) {
+            return Err(Error::invalid(
+                "Alert lead times must be at most 10, each between 0 and 366 days before expiry.",
+            ));
+        }
         self.mutate(|idx| {
             idx.settings = settings;
             Ok(idx.settings.clone())

@@ -1,0 +1,143 @@
+//! The tray icon: a count of tokens that need attention, and a menu to open the window, copy
+//! one of the soonest-expiring tokens, check all tokens, or quit.
+//!
+//! A desktop without a tray host (StatusNotifier/AppIndicator) simply shows no icon; the app
+//! works the same, and a second launch brings the window back (single instance).
+
+use std::time::Duration;
+
+use chrono::Utc;
+use latchkey_core::status::Health;
+use latchkey_core::{TokenRecord, Use, VaultView};
+use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder};
+use tauri::tray::{TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Manager, Wry};
+use uuid::Uuid;
+
+use crate::commands::AppState;
+
+const TRAY_ID: &str = "latchkey";
+/// How many of the soonest-expiring tokens the menu offers to copy.
+const MENU_TOKENS: usize = 5;
+
+pub fn create(app: &AppHandle) {
+    let built = TrayIconBuilder::with_id(TRAY_ID)
+        .icon(app.default_window_icon().cloned().expect("the app has an icon"))
+        .tooltip("Latchkey")
+        .menu(&placeholder_menu(app).expect("a menu can be built"))
+        .show_menu_on_left_click(true)
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::DoubleClick { .. } = event {
+                crate::alerts::open_on(tray.app_handle(), None);
+            }
+        })
+        .build(app);
+    match built {
+        Ok(_) => tracing::info!("tray icon created"),
+        Err(e) => tracing::warn!(error = %e, "no tray icon on this desktop; the app works without it"),
+    }
+}
+
+fn placeholder_menu(app: &AppHandle) -> tauri::Result<Menu<Wry>> {
+    MenuBuilder::new(app).text("open", "Open Latchkey").separator().text("quit", "Quit Latchkey").build()
+}
+
+/// Tokens that expire within the policy's "soon" window, or have expired (not revoked).
+fn attention(view: &VaultView) -> usize {
+    view.tokens
+        .iter()
+        .filter(|t| matches!(t.status.health, Health::Expired { .. } | Health::ExpiringSoon { .. }))
+        .count()
+}
+
+/// Rebuild the menu and tooltip from a view of the vault (whenever the alert plan is redone).
+/// Call it without holding the vault: tray calls wait for the main thread.
+pub fn refresh(app: &AppHandle, view: &VaultView) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
+    let n = attention(view);
+    let tooltip = match n {
+        0 => "Latchkey — no token expires within a week".to_string(),
+        1 => "Latchkey — 1 token expiring or expired".to_string(),
+        n => format!("Latchkey — {n} tokens expiring or expired"),
+    };
+    let _ = tray.set_tooltip(Some(&tooltip));
+    // Where the tray shows a label next to the icon (some Linux panels), show the count.
+    let _ = tray.set_title(if n > 0 { Some(n.to_string()) } else { None });
+    if let Ok(menu) = build_menu(app, view) {
+        let _ = tray.set_menu(Some(menu));
+    }
+}
+
+fn soonest(view: &VaultView) -> Vec<&TokenRecord> {
+    let mut live: Vec<&TokenRecord> = view
+        .tokens
+        .iter()
+        .filter(|t| t.record.revoked.is_none() && t.record.expires_at.is_some())
+        .map(|t| &t.record)
+        .collect();
+    live.sort_by_key(|r| r.expires_at);
+    live.truncate(MENU_TOKENS);
+    live
+}
+
+fn build_menu(app: &AppHandle, view: &VaultView) -> tauri::Result<Menu<Wry>> {
+    let mut menu = MenuBuilder::new(app).text("open", "Open Latchkey").separator();
+    let tokens = soonest(view);
+    if !tokens.is_empty() {
+        menu = menu.item(&MenuItemBuilder::new("Copy a token (soonest expiry first)").enabled(false).build(app)?);
+        for r in tokens {
+            let left = r.expires_at.map(|e| (e - view.now).num_seconds()).unwrap_or_default();
+            let when = if left <= 0 {
+                "expired".to_string()
+            } else {
+                format!("expires in {}", latchkey_core::notify_plan::human_duration(left))
+            };
+            menu = menu.text(format!("copy:{}", r.id), format!("{} · {} — {when}", r.platform.name(), r.label));
+        }
+        menu = menu.separator();
+    }
+    menu.text("validate_all", "Check all tokens").separator().text("quit", "Quit Latchkey").build()
+}
+
+fn on_menu(app: &AppHandle, id: &str) {
+    match id {
+        "open" => crate::alerts::open_on(app, None),
+        "quit" => app.exit(0),
+        "validate_all" => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = crate::checks::run_validate_all(&app).await {
+                    tracing::warn!(error = %e.message, "check of all tokens from the tray failed");
+                }
+                crate::commands::notify_changed(&app);
+            });
+        }
+        other => {
+            if let Some(id) = other.strip_prefix("copy:").and_then(|s| Uuid::parse_str(s).ok()) {
+                copy_from_tray(app.clone(), id);
+            }
+        }
+    }
+}
+
+/// Copy off the main thread: the keychain may take its time.
+fn copy_from_tray(app: AppHandle, id: Uuid) {
+    std::thread::spawn(move || {
+        let state = app.state::<AppState>();
+        let mut v = state.vault.lock().unwrap_or_else(|p| p.into_inner());
+        let secs = crate::commands::clear_after(v.settings().clipboard_clear_secs);
+        let copied = v
+            .secret(id, Use::Copy, Utc::now())
+            .and_then(|secret| state.clipboard.copy(&secret, Duration::from_secs(secs.into())));
+        drop(v);
+        match copied {
+            Ok(()) => tracing::info!(%id, "secret copied from the tray"),
+            Err(e) => {
+                tracing::warn!(%id, error = %e, "copy from the tray failed");
+                crate::alerts::open_on(&app, Some(id));
+            }
+        }
+        crate::commands::notify_changed(&app);
+    });
+}
