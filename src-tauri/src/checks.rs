@@ -9,10 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use chrono::Utc;
-use latchkey_core::check::{CheckJob, CheckProgress, Checker};
+use latchkey_core::check::{CheckJob, CheckProgress, CheckSummary, Checker};
 use latchkey_core::platforms::RevokeOutcome;
 use latchkey_core::{Error, TokenRecord, Use};
-use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
 use tauri_plugin_opener::OpenerExt;
 use uuid::Uuid;
@@ -34,29 +33,6 @@ impl CheckState {
             .get_or_init(|| Checker::shared().map_err(|e| e.to_string()))
             .clone()
             .map_err(|e| Error::Internal(e).payload())
-    }
-}
-
-/// What "validate all" found, by outcome.
-#[derive(Debug, Default, Serialize)]
-pub struct CheckSummary {
-    total: u32,
-    valid: u32,
-    invalid: u32,
-    cannot_check: u32,
-    /// Not checked at all (no secret in the keychain, …).
-    failed: u32,
-}
-
-impl CheckSummary {
-    fn count(&mut self, record: Option<&TokenRecord>) {
-        use latchkey_core::record::Validity;
-        match record.and_then(|r| r.last_validation.as_ref()).map(|o| &o.validity) {
-            Some(Validity::Valid) => self.valid += 1,
-            Some(Validity::Invalid { .. }) => self.invalid += 1,
-            Some(Validity::CannotCheck { .. }) => self.cannot_check += 1,
-            None => self.failed += 1,
-        }
     }
 }
 

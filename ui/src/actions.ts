@@ -38,7 +38,16 @@ export function reportError(e: unknown): ErrorPayload {
   return err;
 }
 
+/** A revoked token's secret was removed from the keychain: say so instead of asking. */
+function secretGone(id: string): boolean {
+  const t = findToken(id);
+  if (!t?.record.revoked) return false;
+  toast(`“${t.record.label}” is revoked; its secret was removed from the keychain.`, "warning");
+  return true;
+}
+
 export async function copySecret(id: string): Promise<void> {
+  if (secretGone(id)) return;
   try {
     const receipt = await api.copySecret(id);
     state.copied.set(id, Date.now() + receipt.clear_after_secs * 1000);
@@ -56,6 +65,7 @@ export async function toggleReveal(id: string): Promise<void> {
     changed();
     return;
   }
+  if (secretGone(id)) return;
   try {
     const secret = await api.revealSecret(id);
     // The user may have moved on while the keychain answered.

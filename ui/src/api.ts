@@ -3,15 +3,20 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
+import type { CheckProgress } from "./bindings/CheckProgress";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
 import type { MetaUpdate } from "./bindings/MetaUpdate";
 import type { NewToken } from "./bindings/NewToken";
 import type { PlatformInfo } from "./bindings/PlatformInfo";
+import type { RevokeOutcome } from "./bindings/RevokeOutcome";
 import type { SecretInput } from "./bindings/SecretInput";
+import type { Settings } from "./bindings/Settings";
 import type { TokenRecord } from "./bindings/TokenRecord";
 import type { VaultView } from "./bindings/VaultView";
 
-export type { ErrorPayload };
+import type { CheckSummary } from "./bindings/CheckSummary";
+
+export type { CheckSummary, ErrorPayload };
 
 export function isErrorPayload(e: unknown): e is ErrorPayload {
   return typeof e === "object" && e !== null && typeof (e as ErrorPayload).message === "string" && "kind" in e;
@@ -44,6 +49,16 @@ export const api = {
   revealSecret: (id: string) => call<string>("reveal_secret", { id }),
   retryKeychain: () => call<VaultView>("retry_keychain"),
   dismissNotices: () => call<null>("dismiss_notices"),
+  updateSettings: (settings: Settings) => call<Settings>("update_settings", { settings }),
+  /** Ask the platform; a network failure comes back as last_validation "cannot_check". */
+  validateToken: (id: string) => call<TokenRecord>("validate_token", { id }),
+  /** Progress arrives as `check-progress` events (onCheckProgress). */
+  validateAll: () => call<CheckSummary>("validate_all"),
+  revokeToken: (id: string) => call<RevokeOutcome>("revoke_token", { id }),
+  confirmRevoked: (id: string, reason: string) => call<TokenRecord>("confirm_revoked", { id, reason }),
+  openRevokePage: (id: string) => call<null>("open_revoke_page", { id }),
+  /** One event per finished token while "validate all" runs (also the one at start-up). */
+  onCheckProgress: (fn: (p: CheckProgress) => void) => listen<CheckProgress>("check-progress", (ev) => fn(ev.payload)),
   /** Called when the vault changed outside this window's own commands. */
   onVaultChanged: (fn: () => void) => listen("vault-changed", () => fn()),
 };

@@ -2,12 +2,15 @@
 
 import { copySecret, deleteToken, toggleReveal } from "./actions";
 import type { TokenView } from "./bindings/TokenView";
-import { formatClipboard, formatCountdown, formatUnused, relative, secondsLeft } from "./countdown";
+import { validateToken } from "./checks";
+import { formatAgo, formatClipboard, formatCountdown, formatUnused, relative, secondsLeft } from "./countdown";
 import { localString } from "./dates";
+import { checkSection, expiresValue, showsIdentity } from "./detailcheck";
 import { h, keepFocus, replace, type Child } from "./dom";
 import { openEditForm, openReplaceForm } from "./form";
 import { icon, platformBadge } from "./icons";
 import { KIND_NAMES, maskedHint, publicPart, statusPill } from "./labels";
+import { addReplacement, revokeToken } from "./revoke";
 import { changed, platformName, selectedToken, state } from "./state";
 import { addTickSource } from "./ticker";
 
@@ -17,7 +20,15 @@ let live: {
   stale: { el: HTMLElement; sinceMs: number } | null;
   feedback: { id: string; el: HTMLElement } | null;
   hides: HTMLElement | null;
-} = { countdowns: [], stale: null, feedback: null, hides: null };
+  agos: { el: HTMLElement; atMs: number }[];
+} = { countdowns: [], stale: null, feedback: null, hides: null, agos: [] };
+
+/** "2 h ago", kept current by the timer. */
+function agoText(iso: string): HTMLElement {
+  const el = h("span", { class: "ago" });
+  live.agos.push({ el, atMs: Math.min(Date.parse(iso), Date.now()) });
+  return el;
+}
 
 export function mountDetail(root: HTMLElement): void {
   pane = root;
@@ -29,7 +40,7 @@ export function renderDetail(): void {
 }
 
 function render(): void {
-  live = { countdowns: [], stale: null, feedback: null, hides: null };
+  live = { countdowns: [], stale: null, feedback: null, hides: null, agos: [] };
   const t = selectedToken();
   pane.classList.toggle("has-selection", !!t);
   if (!t) {
@@ -66,18 +77,22 @@ function content(t: TokenView): Child[] {
   const feedback = h("span", { class: "chip chip-ok feedback", testid: "detail-feedback", role: "status" });
   if (state.copied.has(r.id)) live.feedback = { id: r.id, el: feedback };
 
-  const btn = (testid: string, label: string, iconName: Parameters<typeof icon>[0], title: string, onclick: () => void, extra = "") =>
-    h("button", { class: `btn ${extra}`, type: "button", testid, title, "aria-label": label, onclick }, icon(iconName, 14), label);
+  const btn = (testid: string, label: string, iconName: Parameters<typeof icon>[0], title: string, onclick: () => void, extra = "", disabled = false) =>
+    h("button", { class: `btn ${extra}`, type: "button", testid, title, "aria-label": label, onclick, disabled }, icon(iconName, 14), label);
+  const revoked = !!r.revoked;
+  const gone = "The secret was removed from the keychain when the token was revoked";
+  const validating = state.validating.has(r.id) || !!state.checkRun?.pending.has(r.id);
+  const revoking = state.revoking.has(r.id);
 
   const warnings: Child[] = [];
-  if (t.status.stale_for_secs != null && state.view) {
+  if (t.status.stale_for_secs != null && state.view && !revoked) {
     const el = h("span");
     live.stale = { el, sinceMs: Date.parse(state.view.now) - t.status.stale_for_secs * 1000 };
     warnings.push(
       h("div", { class: "callout callout-warn", testid: "detail-stale" }, icon("clock", 14), h("span", null, el, ". Platforms may remove tokens that go unused; check it still works or delete it.")),
     );
   }
-  if (t.status.rotation_due) {
+  if (t.status.rotation_due && !revoked) {
     const days = state.view?.settings.policy.rotate_after_days;
     warnings.push(
       h(
@@ -90,10 +105,21 @@ function content(t: TokenView): Child[] {
   }
   if (t.status.health.state === "expired") {
     warnings.push(h("div", { class: "callout callout-bad" }, icon("alert", 14), h("span", null, "This token has expired. Create a new one on the platform and use Replace secret to store it here.")));
-  } else if (t.status.health.state === "invalid") {
-    warnings.push(h("div", { class: "callout callout-bad" }, icon("alert", 14), h("span", null, `The platform refused this token: ${t.status.health.reason}`)));
-  } else if (t.status.health.state === "revoked" && r.revoked) {
-    warnings.push(h("div", { class: "callout callout-bad" }, icon("alert", 14), h("span", null, `Revoked ${localString(r.revoked.at)}: ${r.revoked.reason}`)));
+  } else if (r.revoked) {
+    const why = r.revoked.reason.trim();
+    warnings.push(
+      h(
+        "div",
+        { class: "callout callout-bad", testid: "detail-revoked" },
+        icon("ban", 14),
+        h(
+          "span",
+          { class: "stack" },
+          h("span", null, h("strong", null, "Revoked ", agoText(r.revoked.at)), why && why !== "Revoked" ? `: ${why}` : "."),
+          h("span", { class: "small" }, `${localString(r.revoked.at)}. Its secret is no longer in the keychain.`),
+        ),
+      ),
+    );
   }
 
   let secretBox: HTMLElement | null = null;
@@ -108,22 +134,17 @@ function content(t: TokenView): Child[] {
   }
 
   const rotated = r.rotated_at ?? [];
-  const v = r.last_validation;
+  const identityInSection = showsIdentity(t);
   const rowList: ([string, Child] | null)[] = [
     ["Platform", h("span", { class: "inline-badge" }, platformBadge(r.platform, 16), name)],
     ["Credential", KIND_NAMES[r.kind]],
     ["Server", r.server_url ? h("span", { class: "mono wrap" }, r.server_url) : h("span", { class: "muted" }, "—")],
-    r.identity.owner ? ["Owner", r.identity.owner] : null,
-    r.identity.workspace ? ["Workspace", r.identity.workspace] : null,
+    r.identity.owner && !identityInSection ? ["Owner", r.identity.owner] : null,
+    r.identity.workspace && !identityInSection ? ["Workspace", r.identity.workspace] : null,
     ["Secret ends in", h("span", { class: "mono" }, maskedHint(r.hint))],
     pub ? [pub.caption, h("span", { class: "mono wrap" }, pub.value)] : null,
     r.public.key_id && r.kind === "ssh_key" ? ["Public key", h("span", { class: "mono wrap small" }, r.public.key_id)] : null,
-    [
-      "Expires",
-      r.expires_at
-        ? h("span", { testid: "detail-expires", class: "stack" }, h("span", null, localString(r.expires_at)), expiresCountdown)
-        : h("span", { testid: "detail-expires", class: "muted" }, "No expiry set"),
-    ],
+    ["Expires", expiresValue(t, name, expiresCountdown)],
     ["Created", h("span", { class: "stack" }, h("span", null, localString(r.created_at)), h("span", { class: "muted" }, relative(Date.parse(r.created_at), now)))],
     [
       "Last used",
@@ -132,12 +153,6 @@ function content(t: TokenView): Child[] {
         : h("span", { class: "muted" }, "Not used through Latchkey yet"),
     ],
     ["Rotated", rotated.length ? h("ul", { class: "plain-list" }, [...rotated].reverse().map((at) => h("li", null, localString(at)))) : h("span", { class: "muted" }, "Never")],
-    v
-      ? [
-          "Last check",
-          `${v.result === "valid" ? "Valid" : v.result === "invalid" ? `Invalid: ${v.reason}` : `Could not check: ${v.reason}`} (${localString(v.at)})`,
-        ]
-      : null,
     r.tags?.length ? ["Tags", h("span", { class: "tags" }, r.tags.map((tag) => h("span", { class: "tag" }, tag)))] : null,
   ];
   const rows = rowList.filter((x): x is [string, Child] => x !== null);
@@ -157,15 +172,37 @@ function content(t: TokenView): Child[] {
     h(
       "div",
       { class: "detail-actions", role: "toolbar", "aria-label": "Token actions" },
-      btn("detail-copy", "Copy", "copy", "Copy the secret to the clipboard (C)", () => void copySecret(r.id), "btn-primary"),
-      btn("detail-reveal", revealed ? "Hide" : "Reveal", revealed ? "eyeOff" : "eye", revealed ? "Hide the secret (R)" : "Show the secret for 30 s (R)", () => void toggleReveal(r.id)),
+      btn("detail-copy", "Copy", "copy", revoked ? gone : "Copy the secret to the clipboard (C)", () => void copySecret(r.id), "btn-primary", revoked),
+      btn("detail-reveal", revealed ? "Hide" : "Reveal", revealed ? "eyeOff" : "eye", revoked ? gone : revealed ? "Hide the secret (R)" : "Show the secret for 30 s (R)", () => void toggleReveal(r.id), "", revoked),
+      validateButton(r.id, name, validating, revoked),
       btn("detail-edit", "Edit", "edit", "Edit label, server, expiry, tags and notes (E)", () => openEditForm(r.id)),
-      btn("detail-replace", "Replace secret", "rotate", "Store a new secret for this token (rotation)", () => openReplaceForm(r.id)),
+      revoked
+        ? btn("detail-add-replacement", "Add replacement", "plus", "Add the token that replaces this one, pre-filled from it", () => addReplacement(r.id))
+        : btn("detail-replace", "Replace secret", "rotate", "Store a new secret for this token (rotation)", () => openReplaceForm(r.id)),
+      h("span", { class: "toolbar-gap" }),
+      revoked
+        ? null
+        : h(
+            "button",
+            {
+              class: revoking ? "btn btn-danger-quiet is-busy" : "btn btn-danger-quiet",
+              type: "button",
+              testid: "detail-revoke",
+              title: `Revoke this token on ${name}: it stops working everywhere`,
+              "aria-label": "Revoke",
+              "aria-disabled": revoking ? "true" : false,
+              "aria-busy": String(revoking),
+              onclick: () => void revokeToken(r.id),
+            },
+            revoking ? h("span", { class: "spinner", "aria-hidden": "true" }) : icon("ban", 14),
+            revoking ? "Revoking…" : "Revoke",
+          ),
       btn("detail-delete", "Delete", "trash", "Delete this token and its keychain entry (Delete)", () => void deleteToken(r.id), "btn-danger-quiet"),
     ),
     state.copied.has(r.id) ? h("div", { class: "detail-feedback" }, feedback) : null,
     secretBox,
     ...warnings,
+    checkSection(t, name, agoText, validating),
     h("dl", { class: "meta" }, rows.map(([k, val]) => [h("dt", null, k), h("dd", null, val)])),
     r.notes
       ? h("section", { class: "notes" }, h("h3", null, "Notes"), h("p", { class: "notes-text", testid: "detail-notes" }, r.notes))
@@ -173,8 +210,35 @@ function content(t: TokenView): Child[] {
   ];
 }
 
+function validateButton(id: string, name: string, busy: boolean, revoked: boolean): HTMLElement {
+  return h(
+    "button",
+    {
+      class: busy ? "btn is-busy" : "btn",
+      type: "button",
+      testid: "detail-validate",
+      title: revoked ? "A revoked token is not checked any more" : `Ask ${name} whether it still accepts this token (V)`,
+      "aria-label": busy ? "Validating" : "Validate",
+      "aria-busy": String(busy),
+      // Busy stays focusable (aria-disabled), so keyboard focus survives the check.
+      "aria-disabled": busy ? "true" : false,
+      disabled: revoked,
+      onclick: () => void validateToken(id),
+    },
+    busy ? h("span", { class: "spinner", "aria-hidden": "true" }) : icon("shieldCheck", 14),
+    // The label stays: the section below says "Checking…", and the toolbar does not reflow.
+    "Validate",
+  );
+}
+
 function tickDetail(now: number): number {
   let next = Infinity;
+  for (const a of live.agos) {
+    const f = formatAgo(now - a.atMs);
+    const text = f.text === "just now" ? "just now" : `${f.text} ago`;
+    if (a.el.textContent !== text) a.el.textContent = text;
+    next = Math.min(next, a.atMs + f.nextInMs);
+  }
   for (const c of live.countdowns) {
     const f = formatCountdown(c.expMs, now);
     if (c.el.textContent !== f.text) c.el.textContent = f.text;

@@ -2,7 +2,7 @@
 // traps focus and closes on Esc.
 
 import { h, replace } from "./dom";
-import { icon } from "./icons";
+import { icon, type IconName } from "./icons";
 
 function makeDialog(testid: string, label: string): HTMLDialogElement {
   const d = h("dialog", { class: "dialog", testid, "aria-label": label });
@@ -21,6 +21,8 @@ export interface ConfirmOptions {
   message: string[];
   okLabel: string;
   danger?: boolean;
+  /** The OK button's icon (a danger button shows a bin unless told otherwise). */
+  okIcon?: IconName;
 }
 
 /** Ask a yes/no question. Focus starts on Cancel; Esc cancels. */
@@ -31,7 +33,7 @@ export function confirmDialog(o: ConfirmOptions): Promise<boolean> {
   const ok = h(
     "button",
     { class: o.danger ? "btn btn-danger" : "btn btn-primary", type: "button", testid: "confirm-ok", onclick: () => d.close("ok") },
-    o.danger ? icon("trash", 14) : null,
+    o.okIcon ? icon(o.okIcon, 14) : o.danger ? icon("trash", 14) : null,
     o.okLabel,
   );
   replace(
@@ -62,8 +64,11 @@ const SHORTCUTS: [string[][], string][] = [
   [[["Enter"]], "Open the selected token's details"],
   [[["C"], ["Ctrl", "Shift", "C"]], "Copy the secret"],
   [[["R"]], "Reveal or hide the secret"],
+  [[["V"]], "Validate: check the token with its platform"],
+  [[["Shift", "V"]], "Validate all tokens"],
   [[["E"]], "Edit details"],
   [[["Delete"]], "Delete the token"],
+  [[[","]], "Settings"],
   [[["Esc"]], "Close a dialog, clear the search"],
   [[["?"]], "Show this help"],
 ];

@@ -6,6 +6,7 @@ import { refresh } from "./actions";
 import { api, toErrorPayload, type ErrorPayload } from "./api";
 import type { MetaUpdate } from "./bindings/MetaUpdate";
 import type { Platform } from "./bindings/Platform";
+import { checkFields, CheckInputError, type CheckFields } from "./checkfields";
 import { relative } from "./countdown";
 import { DateInputError, localExpiryToUtc, localString, utcToLocalInputs } from "./dates";
 import { h, replace } from "./dom";
@@ -13,8 +14,9 @@ import { icon } from "./icons";
 import { toast } from "./notices";
 import { secretFields, type SecretFields } from "./secretfields";
 import { changed, findToken, platformInfo, select, state } from "./state";
+import type { Prefill } from "./validation";
 
-type Mode = { kind: "add" } | { kind: "edit"; id: string } | { kind: "replace"; id: string };
+type Mode = { kind: "add"; prefill?: Prefill } | { kind: "edit"; id: string } | { kind: "replace"; id: string };
 
 let dlg: HTMLDialogElement | null = null;
 let secrets: SecretFields | null = null;
@@ -50,8 +52,9 @@ function field(label: string, control: HTMLElement, opts: { note?: Node | string
   );
 }
 
-export function openAddForm(): void {
-  open({ kind: "add" });
+/** The Add form, empty or pre-filled (the replacement of a revoked token). */
+export function openAddForm(prefill?: Prefill): void {
+  open({ kind: "add", prefill });
 }
 export function openEditForm(id: string): void {
   if (findToken(id)) open({ kind: "edit", id });
@@ -65,8 +68,9 @@ function open(mode: Mode): void {
   if (d.open) return;
   document.querySelector<HTMLDialogElement>("dialog[open]")?.close();
   const record = mode.kind === "add" ? undefined : findToken(mode.id)?.record;
+  const pre = mode.kind === "add" ? mode.prefill : undefined;
   const platforms = state.platforms;
-  const initialPlatform: Platform = record?.platform ?? lastPlatform ?? platforms[0]?.id ?? "supervisely";
+  const initialPlatform: Platform = record?.platform ?? pre?.platform ?? lastPlatform ?? platforms[0]?.id ?? "supervisely";
 
   // --- elements -------------------------------------------------------------------------
   const platformSel = h(
@@ -74,22 +78,22 @@ function open(mode: Mode): void {
     { class: "input", testid: "form-platform", disabled: mode.kind !== "add" },
     platforms.map((p) => h("option", { value: p.id, selected: p.id === initialPlatform }, p.name)),
   );
-  const label = h("input", { ...inputAttrs, testid: "form-label", placeholder: "e.g. CI runner, my laptop", value: record?.label ?? "" });
-  const server = h("input", { ...inputAttrs, type: "url", testid: "form-server", value: record?.server_url ?? "" });
+  const label = h("input", { ...inputAttrs, testid: "form-label", placeholder: "e.g. CI runner, my laptop", value: record?.label ?? pre?.label ?? "" });
+  const server = h("input", { ...inputAttrs, type: "url", testid: "form-server", value: record?.server_url ?? pre?.server_url ?? "" });
   const exp = utcToLocalInputs(record?.expires_at);
   const date = h("input", { class: "input", type: "date", testid: "form-expires-date", value: exp.date, "aria-label": "Expiry date" });
   const time = h("input", { class: "input", type: "time", testid: "form-expires-time", value: exp.time, "aria-label": "Expiry time (optional)" });
   const clearExp = h("button", { class: "btn btn-small btn-quiet", type: "button", testid: "form-expires-clear", title: "No expiry" }, "Clear");
   const expNote = h("div", { class: "field-note", testid: "form-expires-note", "aria-live": "polite" });
-  const owner = h("input", { ...inputAttrs, testid: "form-owner", placeholder: "User or account", value: record?.identity.owner ?? "" });
-  const workspace = h("input", { ...inputAttrs, testid: "form-workspace", placeholder: "Team, organisation or project", value: record?.identity.workspace ?? "" });
-  const tags = h("input", { ...inputAttrs, testid: "form-tags", placeholder: "prod, ci, team-vision", value: (record?.tags ?? []).join(", ") });
+  const owner = h("input", { ...inputAttrs, testid: "form-owner", placeholder: "User or account", value: record?.identity.owner ?? pre?.owner ?? "" });
+  const workspace = h("input", { ...inputAttrs, testid: "form-workspace", placeholder: "Team, organisation or project", value: record?.identity.workspace ?? pre?.workspace ?? "" });
+  const tags = h("input", { ...inputAttrs, testid: "form-tags", placeholder: "prod, ci, team-vision", value: (record?.tags ?? pre?.tags ?? []).join(", ") });
   const notes = h("textarea", { class: "input", testid: "form-notes", rows: 3, placeholder: "Not secret: stored unencrypted", value: record?.notes ?? "" });
   const error = h("div", { class: "form-error", testid: "form-error", role: "alert", hidden: true });
   const save = h(
     "button",
     { class: "btn btn-primary", type: "submit", testid: "form-save" },
-    mode.kind === "add" ? "Add token" : mode.kind === "edit" ? "Save changes" : "Replace secret",
+    mode.kind === "add" ? (pre ? "Add the replacement token" : "Add token") : mode.kind === "edit" ? "Save changes" : "Replace secret",
   );
   const cancel = h("button", { class: "btn", type: "button", testid: "form-cancel", onclick: () => d.close() }, "Cancel");
 
@@ -98,15 +102,17 @@ function open(mode: Mode): void {
   const secretSlot = h("fieldset", { class: "secret-set" }, h("legend", null, icon("lock", 13), mode.kind === "replace" ? "New secret" : "Secret"));
   const serverNote = h("span");
   const serverField = field("Server URL", server, { note: serverNote });
+  // Other tokens only: how to check them. The edit form sends the record's back (edited).
+  const checks: CheckFields | null = mode.kind === "replace" ? null : checkFields(record?.check ?? pre?.check);
 
   // --- behaviour ------------------------------------------------------------------------
-  let serverTouched = mode.kind !== "add";
+  let serverTouched = mode.kind !== "add" || !!pre?.server_url;
   server.addEventListener("input", () => (serverTouched = true));
 
   function applyPlatform(first: boolean) {
     const p = platformInfo(platformSel.value) ?? platforms[0];
     if (!p) return;
-    if (!serverTouched || (first && mode.kind === "add")) server.value = p.default_server ?? "";
+    if (!serverTouched || (first && mode.kind === "add" && !pre?.server_url)) server.value = p.default_server ?? "";
     server.placeholder = p.default_server ?? "https://tokens.example.com";
     serverNote.textContent = p.self_hosted
       ? p.default_server
@@ -117,6 +123,7 @@ function open(mode: Mode): void {
     const upFront = p.self_hosted || (mode.kind === "edit" && !!record?.server_url && record.server_url !== p.default_server);
     (upFront ? serverMain : advanced).appendChild(serverField);
     advanced.hidden = upFront && mode.kind !== "replace";
+    if (checks) checks.root.hidden = p.id !== "other";
     if (mode.kind !== "edit") {
       secrets?.clear();
       secrets = secretFields(p, mode.kind === "replace" ? record?.kind : undefined);
@@ -181,6 +188,8 @@ function open(mode: Mode): void {
   function focusForError(err: ErrorPayload): HTMLElement | null {
     if (err.kind === "duplicate_label") return label;
     if (err.kind !== "invalid_input") return null;
+    const checkField = checks && !checks.root.hidden ? checks.focusTarget(err.message) : null;
+    if (checkField) return checkField;
     const m = err.message.toLowerCase();
     if (m.includes("label")) return label;
     if (m.includes("server address") || m.includes("https://") || m.includes("http")) return server;
@@ -203,6 +212,13 @@ function open(mode: Mode): void {
     // Editing without touching the expiry keeps it to the second.
     if (record && date.value === exp.date && time.value === exp.time) expiresAt = record.expires_at;
     const opt = (s: string) => (s.trim() ? s.trim() : undefined);
+    let check;
+    try {
+      check = checks && platformSel.value === "other" ? checks.read() : undefined;
+    } catch (e) {
+      if (e instanceof CheckInputError) return showError(e.message, e.field);
+      throw e;
+    }
     const meta: MetaUpdate = {
       label: label.value,
       server_url: opt(server.value),
@@ -211,6 +227,7 @@ function open(mode: Mode): void {
       workspace: opt(workspace.value),
       tags: tags.value.split(",").map((t) => t.trim()).filter(Boolean),
       notes: notes.value,
+      check,
     };
     busy = true;
     save.disabled = true;
@@ -254,7 +271,7 @@ function open(mode: Mode): void {
 
   // --- layout ---------------------------------------------------------------------------
   const title =
-    mode.kind === "add" ? "Add token" : mode.kind === "edit" ? `Edit “${record!.label}”` : `Replace secret of “${record!.label}”`;
+    mode.kind === "add" ? (pre ? "Add the replacement token" : "Add token") : mode.kind === "edit" ? `Edit “${record!.label}”` : `Replace secret of “${record!.label}”`;
   const metaFields = [
     h("div", { class: "grid-2" }, field("Platform", platformSel), field("Label", label)),
     serverMain,
@@ -271,6 +288,7 @@ function open(mode: Mode): void {
     h("div", { class: "grid-2" }, field("Owner", owner, { optional: true }), field("Workspace", workspace, { optional: true })),
     field("Tags", tags, { optional: true, note: "Separate with commas." }),
     field("Notes", notes, { optional: true }),
+    checks?.root,
   ];
 
   const body =
@@ -286,7 +304,15 @@ function open(mode: Mode): void {
         ]
       : mode.kind === "edit"
         ? [...metaFields, ...rest, advanced]
-        : [...metaFields, secretSlot, ...rest, advanced];
+        : [
+            pre
+              ? h("p", { class: "form-help", testid: "form-prefill-note" }, icon("info", 13), h("span", null, `Pre-filled from “${pre.replaces}”, which was revoked. Paste the new token's secret.`))
+              : null,
+            ...metaFields,
+            secretSlot,
+            ...rest,
+            advanced,
+          ];
 
   const form = h(
     "form",
@@ -307,6 +333,6 @@ function open(mode: Mode): void {
   updateExpiryNote();
   busy = false;
   d.showModal();
-  const first = mode.kind === "add" ? platformSel : mode.kind === "edit" ? label : secretSlot.querySelector<HTMLElement>("input, textarea, select:not([disabled])");
+  const first = mode.kind === "add" && !pre ? platformSel : mode.kind === "edit" ? label : secretSlot.querySelector<HTMLElement>("input, textarea, select:not([disabled])");
   first?.focus();
 }

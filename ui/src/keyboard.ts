@@ -2,9 +2,11 @@
 // focus; native <dialog> handles Esc and focus trapping while a dialog is open.
 
 import { copySecret, deleteToken, toggleReveal } from "./actions";
+import { validateAll, validateToken } from "./checks";
 import { anyDialogOpen, showHelp } from "./dialogs";
 import { openAddForm, openEditForm } from "./form";
 import { focusSelectedRow, moveSelection } from "./list";
+import { openSettings } from "./settings";
 import { afterRender, changed, hideSecret, select, state, visibleTokens } from "./state";
 
 function searchInput(): HTMLInputElement {
@@ -66,11 +68,15 @@ export function installKeyboard(): void {
     }
     if (target.closest("input, textarea, select, [contenteditable='true']")) return;
 
+    // Shift+V: the key arrives as "V" (or "v" with Shift on some layouts).
+    if (lower === "v" && ev.shiftKey) return done(), void validateAll();
     switch (lower) {
       case "/":
         return done(), focusSearch();
       case "?":
         return done(), showHelp();
+      case ",":
+        return done(), openSettings();
       case "n":
         return done(), openAddForm();
       case "ArrowDown":
@@ -100,6 +106,8 @@ export function installKeyboard(): void {
         return done(), void toggleReveal(sel);
       case "e":
         return done(), openEditForm(sel);
+      case "v":
+        return done(), void validateToken(sel);
       case "Delete":
         return done(), void deleteToken(sel);
     }

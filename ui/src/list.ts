@@ -11,6 +11,7 @@ import { icon, platformBadge } from "./icons";
 import { maskedHint, ownerText, publicPart, statusInfo, statusPill } from "./labels";
 import { afterRender, changed, platformName, select, state, visibleTokens } from "./state";
 import { addTickSource } from "./ticker";
+import { ago, CHECK_INFO, checkSentence } from "./validation";
 
 interface Live {
   countdowns: { el: HTMLElement; expMs: number }[];
@@ -125,12 +126,14 @@ function row(t: TokenView): HTMLElement {
   const tags = r.tags ?? [];
   const name = platformName(r.platform);
 
+  const revoked = !!r.revoked;
   const countdown = h("span", { class: "countdown", testid: "row-countdown" });
-  if (r.expires_at) live.countdowns.push({ el: countdown, expMs: Date.parse(r.expires_at) });
+  if (r.revoked) countdown.textContent = `revoked ${ago(r.revoked.at, Date.now())}`;
+  else if (r.expires_at) live.countdowns.push({ el: countdown, expMs: Date.parse(r.expires_at) });
   else countdown.textContent = "no expiry set";
 
   let stale: HTMLElement | null = null;
-  if (t.status.stale_for_secs != null && state.view) {
+  if (t.status.stale_for_secs != null && state.view && !revoked) {
     stale = h("span", { class: "chip chip-warn", testid: "row-stale", title: "Not used for longer than the platform's staleness period" }, icon("clock", 12), h("span", { class: "chip-text" }));
     const sinceMs = Date.parse(state.view.now) - t.status.stale_for_secs * 1000;
     live.stale.push({ el: stale.lastChild as HTMLElement, sinceMs });
@@ -142,14 +145,15 @@ function row(t: TokenView): HTMLElement {
   const el = h(
     "div",
     {
-      class: `row${selected ? " selected" : ""}`,
+      class: `row${selected ? " selected" : ""}${revoked ? " is-revoked" : ""}`,
       role: "listitem",
       testid: "token-row",
       "data-id": r.id,
       "data-label": r.label,
       "data-state": t.status.health.state,
       "aria-current": selected ? "true" : false,
-      "aria-label": `${r.label}, ${name}, ${statusInfo(t.status.health).label}`,
+      "data-checked": t.status.checked,
+      "aria-label": `${r.label}, ${name}, ${statusInfo(t.status.health).label}${revoked ? "" : `, ${CHECK_INFO[t.status.checked].word.toLowerCase()}`}`,
       tabindex: selected ? 0 : -1,
       onclick: () => select(r.id),
     },
@@ -162,7 +166,7 @@ function row(t: TokenView): HTMLElement {
         { class: "line1" },
         h("span", { class: "label", testid: "row-label", title: r.label }, r.label),
         stale,
-        t.status.rotation_due
+        t.status.rotation_due && !revoked
           ? h(
               "span",
               { class: "chip chip-info chip-icon", testid: "row-rotation", role: "img", "aria-label": "Rotation due", title: "Rotation due: no expiry, and older than the rotation period. Consider replacing the secret." },
@@ -192,7 +196,7 @@ function row(t: TokenView): HTMLElement {
       h("span", { class: "mono hint", title: "Last characters of the secret" }, maskedHint(r.hint)),
       pub ? h("span", { class: "mono public", title: `${pub.caption}: ${pub.value}` }, pub.value) : null,
     ),
-    h("div", { class: "c-status" }, statusPill(t.status.health, "row-status"), countdown),
+    h("div", { class: "c-status" }, h("div", { class: "status-line" }, statusPill(t.status.health, "row-status"), rowCheck(t)), countdown),
     h(
       "div",
       { class: "c-actions" },
@@ -203,7 +207,8 @@ function row(t: TokenView): HTMLElement {
           type: "button",
           testid: "row-copy",
           "aria-label": `Copy the secret of ${r.label}`,
-          title: "Copy the secret to the clipboard (C)",
+          title: revoked ? "The secret was removed when the token was revoked" : "Copy the secret to the clipboard (C)",
+          disabled: revoked,
           onclick: (ev: MouseEvent) => {
             ev.stopPropagation();
             void copySecret(r.id);
@@ -215,6 +220,36 @@ function row(t: TokenView): HTMLElement {
     ),
   );
   return el;
+}
+
+const CHECK_ICONS = { valid: "check", invalid: "x", cannot_check: "alert" } as const;
+
+/** ✓ / ✗ / ⚠ (or a faint dot) beside the status pill: the last platform check. */
+function rowCheck(t: TokenView): HTMLElement {
+  const r = t.record;
+  const c = t.status.checked;
+  const pending = state.validating.has(r.id) || !!state.checkRun?.pending.has(r.id);
+  const sentence = pending ? "Checking with the platform…" : checkSentence(r, Date.now());
+  const mark = pending
+    ? h("span", { class: "spinner" })
+    : r.revoked
+      ? null
+      : c === "unknown"
+        ? h("span", { class: "faint-dot" })
+        : icon(CHECK_ICONS[c], 13);
+  return h(
+    "span",
+    {
+      class: `row-check check-${c}${pending ? " is-pending" : ""}${r.revoked ? " is-revoked" : ""}`,
+      testid: "row-check",
+      "data-checked": c,
+      "data-pending": pending ? "true" : false,
+      role: "img",
+      "aria-label": sentence,
+      title: sentence,
+    },
+    mark,
+  );
 }
 
 /** Update every live text of the list for `now`; returns when one next changes. */

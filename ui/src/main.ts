@@ -2,6 +2,7 @@
 
 import { refresh } from "./actions";
 import { api, toErrorPayload } from "./api";
+import { headerCheckControls, listenForProgress, renderCheckControls } from "./checks";
 import { renderDetail, mountDetail } from "./detail";
 import { showHelp } from "./dialogs";
 import { h, replace } from "./dom";
@@ -11,6 +12,7 @@ import { installKeyboard } from "./keyboard";
 import { focusSelectedRow, mountList, renderList } from "./list";
 import { mountBanners, renderBanners } from "./notices";
 import { isSortKey, SORT_OPTIONS } from "./query";
+import { openSettings } from "./settings";
 import { changed, onChange, saveSort, state } from "./state";
 import { addTickSource, startTicker, tick } from "./ticker";
 
@@ -36,6 +38,8 @@ function header(): HTMLElement {
   sort.addEventListener("change", () => {
     if (isSortKey(sort.value)) {
       state.sort = sort.value;
+      // The user asked for an order: a running check no longer holds the rows in place.
+      state.frozenOrder = null;
       saveSort();
       changed();
     }
@@ -46,10 +50,16 @@ function header(): HTMLElement {
     h("div", { class: "brand" }, h("span", { class: "brand-mark" }, icon("lock", 16)), h("span", { class: "brand-name" }, "Latchkey")),
     h("div", { class: "search-wrap" }, icon("search", 15), search, h("kbd", { class: "search-kbd", "aria-hidden": "true" }, "/")),
     h("label", { class: "sort-wrap" }, h("span", { class: "sort-caption" }, "Sort"), sort),
+    ...headerCheckControls(),
     h(
       "button",
       { class: "icon-btn", type: "button", testid: "help-button", "aria-label": "Keyboard shortcuts", title: "Keyboard shortcuts (?)", onclick: showHelp },
       icon("keyboard", 18),
+    ),
+    h(
+      "button",
+      { class: "icon-btn", type: "button", testid: "settings-button", "aria-label": "Settings", title: "Settings (,)", onclick: openSettings },
+      icon("gear", 18),
     ),
     h(
       "button",
@@ -106,12 +116,16 @@ async function start(): Promise<void> {
   mountList(listPane);
   mountDetail(detailPane);
   addTickSource(statusSource);
+  // One part failing to render must not freeze the others on stale content.
+  const parts = [renderBanners, renderList, renderDetail, () => renderStatusbar(statusbar), renderCheckControls, tick];
   onChange(() => {
-    renderBanners();
-    renderList();
-    renderDetail();
-    renderStatusbar(statusbar);
-    tick();
+    for (const render of parts) {
+      try {
+        render();
+      } catch (e) {
+        console.error("render failed:", e);
+      }
+    }
   });
   installKeyboard();
   startTicker();
@@ -129,6 +143,12 @@ async function start(): Promise<void> {
     await api.onVaultChanged(() => void refresh());
   } catch (e) {
     console.warn("vault-changed events unavailable:", toErrorPayload(e).message);
+  }
+  try {
+    // "Validate all", and the check Rust may run at start (validate_on_start).
+    await listenForProgress();
+  } catch (e) {
+    console.warn("check-progress events unavailable:", toErrorPayload(e).message);
   }
   try {
     state.platforms = await api.listPlatforms();

@@ -96,21 +96,43 @@ function dismiss(message: string): void {
 let toastEl: HTMLElement | null = null;
 let toastTimer: ReturnType<typeof setTimeout> | undefined;
 
-/** A brief message at the bottom of the window. Errors stay longer. */
-export function toast(message: string, kind: "info" | "error" = "info"): void {
+export type ToastKind = "info" | "warning" | "error";
+
+export interface ToastAction {
+  label: string;
+  run: () => void;
+}
+
+/** A brief message at the bottom of the window. Errors, warnings and offers stay longer. */
+export function toast(message: string, kind: ToastKind = "info", action?: ToastAction): void {
   toastEl?.remove();
   if (toastTimer) clearTimeout(toastTimer);
   toastEl = h(
     "div",
-    { class: `toast toast-${kind}`, testid: "toast", "data-kind": kind, role: kind === "error" ? "alert" : "status" },
-    icon(kind === "error" ? "alert" : "check", 16),
+    { class: `toast toast-${kind}`, testid: "toast", "data-kind": kind, role: kind === "info" ? "status" : "alert" },
+    icon(kind === "info" ? "check" : "alert", 16),
     h("span", null, message),
+    action
+      ? h(
+          "button",
+          {
+            class: "btn btn-small toast-action",
+            type: "button",
+            testid: "toast-action",
+            onclick: () => {
+              closeToast();
+              action.run();
+            },
+          },
+          action.label,
+        )
+      : null,
     h("button", { class: "icon-btn", type: "button", "aria-label": "Close message", title: "Close", onclick: () => closeToast() }, icon("x", 14)),
   );
   // Inside an open modal dialog the toast must live in the top layer to be seen.
   const openDialog = document.querySelector<HTMLDialogElement>("dialog[open]");
   (openDialog ?? document.body).appendChild(toastEl);
-  toastTimer = setTimeout(closeToast, kind === "error" ? 8000 : 3500);
+  toastTimer = setTimeout(closeToast, action ? 15000 : kind === "info" ? 3500 : 8000);
 }
 
 function closeToast(): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TokenView } from "./bindings/TokenView";
-import { matchesSearch, sortTokens } from "./query";
+import { applyOrder, matchesSearch, sortTokens } from "./query";
 
 function tv(label: string, extra: Partial<TokenView["record"]> = {}): TokenView {
   return {
@@ -41,6 +41,24 @@ describe("sortTokens", () => {
   });
   it("sorts by most recent use, never used last", () => {
     expect(labels(sortTokens(tokens, "recent", name))).toEqual(["alpha none", "later", "expired", "soon", "zeta none"]);
+  });
+  it("puts revoked tokens after every live one, whatever the sort", () => {
+    const gone = { revoked: { at: "2026-02-01T00:00:00Z", reason: "leaked" } };
+    const mixed = [...tokens, tv("aaa revoked", { ...gone, expires_at: "2024-01-01T00:00:00Z" }), tv("000 revoked", gone)];
+    expect(labels(sortTokens(mixed, "expiry", name)).slice(-2)).toEqual(["aaa revoked", "000 revoked"]);
+    expect(labels(sortTokens(mixed, "label", name)).slice(-2)).toEqual(["000 revoked", "aaa revoked"]);
+    expect(labels(sortTokens(mixed, "recent", name)).slice(-2)).toEqual(["000 revoked", "aaa revoked"]);
+    expect(labels(sortTokens(mixed, "expiry", name))[0]).toBe("expired");
+  });
+});
+
+describe("applyOrder", () => {
+  it("keeps the earlier order and appends tokens it did not have", () => {
+    const ts = [tv("a"), tv("b"), tv("c"), tv("new")];
+    expect(labels(applyOrder(ts, ["c", "a", "b"]))).toEqual(["c", "a", "b", "new"]);
+  });
+  it("skips ids no longer present (deleted, or filtered by the search)", () => {
+    expect(labels(applyOrder([tv("b"), tv("x"), tv("a")], ["a", "gone", "b"]))).toEqual(["a", "b", "x"]);
   });
 });
 

@@ -52,7 +52,22 @@ export function sortTokens(
       return compareOptional(ta === undefined ? undefined : -ta, tb === undefined ? undefined : -tb) || byLabel(a, b);
     },
   }[key];
-  return [...tokens].sort(cmp);
+  // Revoked tokens are history: after every live one, whatever the sort.
+  const revoked = (t: TokenView) => (t.record.revoked ? 1 : 0);
+  return [...tokens].sort((a, b) => revoked(a) - revoked(b) || cmp(a, b));
+}
+
+/**
+ * `tokens` in the order of `ids` (a list shown earlier), so rows stay where they were while
+ * their contents change; tokens not in `ids` follow, in their own order.
+ */
+export function applyOrder(tokens: readonly TokenView[], ids: readonly string[]): TokenView[] {
+  const pos = new Map(ids.map((id, i) => [id, i]));
+  const at = (t: TokenView, i: number) => pos.get(t.record.id) ?? ids.length + i;
+  return tokens
+    .map((t, i) => ({ t, k: at(t, i) }))
+    .sort((a, b) => a.k - b.k)
+    .map((x) => x.t);
 }
 
 /** Everything the search box looks at, lower-cased. */

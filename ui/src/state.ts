@@ -4,7 +4,7 @@
 import type { PlatformInfo } from "./bindings/PlatformInfo";
 import type { TokenView } from "./bindings/TokenView";
 import type { VaultView } from "./bindings/VaultView";
-import { isSortKey, matchesSearch, sortTokens, type SortKey } from "./query";
+import { applyOrder, isSortKey, matchesSearch, sortTokens, type SortKey } from "./query";
 
 export const REVEAL_SECS = 30;
 
@@ -12,6 +12,17 @@ export interface Revealed {
   id: string;
   secret: string;
   hideAtMs: number;
+}
+
+/** A "validate all" run, from the first progress event (or the click) to its end. */
+export interface CheckRun {
+  done: number;
+  total: number;
+  /** Ours (the button or Shift+V) or Rust's at start-up (validate_on_start). */
+  ours: boolean;
+  /** Tokens not answered yet (a spinner in their row). */
+  pending: Set<string>;
+  finished: boolean;
 }
 
 export const state = {
@@ -27,6 +38,13 @@ export const state = {
   revealed: null as Revealed | null,
   /** Notices the user closed (by message) until Rust forgets them. */
   dismissed: new Set<string>(),
+  /** Tokens being checked one by one (the Validate button's busy state). */
+  validating: new Set<string>(),
+  /** Tokens whose revoke is in progress (the Revoke button's busy state). */
+  revoking: new Set<string>(),
+  checkRun: null as CheckRun | null,
+  /** The list order kept while "validate all" updates rows, so rows do not jump. */
+  frozenOrder: null as string[] | null,
 };
 
 function readSort(): SortKey | null {
@@ -95,7 +113,8 @@ export function visibleTokens(): TokenView[] {
   const all = state.view?.tokens ?? [];
   const q = state.search.trim();
   const shown = q ? all.filter((t) => matchesSearch(t, q, platformName(t.record.platform))) : all;
-  return sortTokens(shown, state.sort, platformName);
+  const sorted = sortTokens(shown, state.sort, platformName);
+  return state.frozenOrder ? applyOrder(sorted, state.frozenOrder) : sorted;
 }
 
 export function findToken(id: string | null): TokenView | undefined {

@@ -17,4 +17,12 @@ validate_on_start: boolean,
 /**
  * When to send desktop alerts.
  */
-alerts: AlertPolicy, };
+alerts: AlertPolicy, 
+/**
+ * Closing the window keeps Latchkey running (tray icon, alerts); Quit ends it.
+ */
+keep_running_in_background: boolean, 
+/**
+ * Start Latchkey (in the background) when the user logs in.
+ */
+start_at_login: boolean, };

@@ -80,6 +80,30 @@ pub struct CheckProgress {
     pub error: Option<ErrorPayload>,
 }
 
+/// What "validate all" found, by outcome.
+#[derive(Debug, Default, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct CheckSummary {
+    pub total: u32,
+    pub valid: u32,
+    pub invalid: u32,
+    pub cannot_check: u32,
+    /// Not checked at all (no secret in the keychain, …).
+    pub failed: u32,
+}
+
+impl CheckSummary {
+    /// Count one finished token by the outcome stored in its record (`None`: not checked).
+    pub fn count(&mut self, record: Option<&TokenRecord>) {
+        match record.and_then(|r| r.last_validation.as_ref()).map(|o| &o.validity) {
+            Some(Validity::Valid) => self.valid += 1,
+            Some(Validity::Invalid { .. }) => self.invalid += 1,
+            Some(Validity::CannotCheck { .. }) => self.cannot_check += 1,
+            None => self.failed += 1,
+        }
+    }
+}
+
 /// Runs adapters with bounds. Cheap to clone.
 #[derive(Clone)]
 pub struct Checker {

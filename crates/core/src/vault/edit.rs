@@ -112,6 +112,12 @@ impl Vault {
     /// Rotate: store a new secret for the same record. Keeps when, never the old secret.
     pub fn replace_secret(&mut self, id: Uuid, input: SecretInput, now: DateTime<Utc>) -> Result<TokenRecord> {
         let current = self.get(id)?;
+        if current.revoked.is_some() {
+            return Err(Error::invalid(format!(
+                "“{}” is revoked; a revoked token stays on record as it was. Add the new token as a new entry.",
+                current.label
+            )));
+        }
         if input.kind() != current.kind {
             return Err(Error::invalid(
                 "The new secret must be of the same kind as the old one (for example, a key id and secret for env0).",

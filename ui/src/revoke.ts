@@ -1,0 +1,192 @@
+// Revoking a token: through the platform's API where the platform allows it, else a guided
+// dialog (the steps, the settings page, "I have revoked it"). Afterwards, an offer to add
+// the token that replaces it, pre-filled from the revoked one.
+
+import { refresh, reportError } from "./actions";
+import { api, toErrorPayload } from "./api";
+import type { RevokeOutcome } from "./bindings/RevokeOutcome";
+import type { TokenRecord } from "./bindings/TokenRecord";
+import { confirmDialog } from "./dialogs";
+import { h, replace } from "./dom";
+import { openAddForm } from "./form";
+import { icon } from "./icons";
+import { toast, type ToastAction } from "./notices";
+import { changed, findToken, platformName, state } from "./state";
+import { replacementPrefill, revokeQuestion } from "./validation";
+
+type Guided = Extract<RevokeOutcome, { how: "guided" }>;
+
+/** Open the Add form for the token that replaces `id` (a revoked one). */
+export function addReplacement(id: string): void {
+  const t = findToken(id);
+  if (!t) return;
+  openAddForm(replacementPrefill(t.record, (state.view?.tokens ?? []).map((x) => x.record)));
+}
+
+function offer(id: string): ToastAction {
+  return { label: "Add the replacement token", run: () => addReplacement(id) };
+}
+
+/** The secret is gone from the keychain: forget what the window knew of it. */
+function forgetSecret(id: string): void {
+  state.copied.delete(id);
+  if (state.revealed?.id === id) state.revealed = null;
+}
+
+export async function revokeToken(id: string): Promise<void> {
+  const t = findToken(id);
+  if (!t || t.record.revoked || state.revoking.has(id)) return;
+  const r = t.record;
+  const name = platformName(r.platform);
+  const ok = await confirmDialog({
+    title: "Revoke token?",
+    message: [
+      revokeQuestion(r.label, name),
+      `Latchkey asks ${name} to revoke it where ${name} allows that, and otherwise shows you how. Afterwards its secret is removed from your keychain; the record stays, marked revoked.`,
+    ],
+    okLabel: "Revoke",
+    okIcon: "ban",
+    danger: true,
+  });
+  if (!ok) return;
+  state.revoking.add(id);
+  changed();
+  try {
+    const outcome = await api.revokeToken(id);
+    if (outcome.how === "revoked") {
+      forgetSecret(id);
+      await refresh();
+      toast(`Revoked on ${name}. The secret was removed from your keychain.`, "info", offer(id));
+    } else {
+      showGuided(r, outcome);
+    }
+  } catch (e) {
+    reportError(e);
+  } finally {
+    state.revoking.delete(id);
+    changed();
+  }
+}
+
+let dlg: HTMLDialogElement | null = null;
+let busy = false;
+
+function dialog(): HTMLDialogElement {
+  if (dlg) return dlg;
+  const d = h("dialog", { class: "dialog revoke-dialog", testid: "revoke-dialog" });
+  d.addEventListener("cancel", (ev) => {
+    if (busy) ev.preventDefault();
+  });
+  d.addEventListener("close", () => d.replaceChildren());
+  document.body.appendChild(d);
+  return (dlg = d);
+}
+
+function showGuided(r: TokenRecord, g: Guided): void {
+  const d = dialog();
+  if (d.open) d.close();
+  const id = r.id;
+  const name = platformName(r.platform);
+  const error = h("div", { class: "form-error", testid: "revoke-error", role: "alert", hidden: true });
+  const showError = (message: string) => {
+    error.hidden = false;
+    replace(error, icon("alert", 14), h("span", null, message));
+  };
+  const reason = h("input", {
+    class: "input",
+    type: "text",
+    id: "revoke-reason",
+    testid: "revoke-reason",
+    placeholder: "e.g. leaked in a CI log",
+    maxlength: 500,
+    autocomplete: "off",
+  });
+  const openPage = h(
+    "button",
+    {
+      class: "btn",
+      type: "button",
+      testid: "revoke-open",
+      title: g.settings_url ? `Open ${g.settings_url} in your browser` : "No settings page is known for this token: open the service yourself",
+      disabled: !g.settings_url,
+      onclick: async () => {
+        error.hidden = true;
+        try {
+          await api.openRevokePage(id);
+        } catch (e) {
+          showError(toErrorPayload(e).message);
+        }
+      },
+    },
+    icon("external", 14),
+    "Open settings page",
+  );
+  const done = h("button", { class: "btn btn-danger", type: "submit", testid: "revoke-done" }, icon("check", 14), "I have revoked it");
+  const cancel = h("button", { class: "btn", type: "button", testid: "revoke-cancel", onclick: () => d.close() }, "Cancel");
+
+  async function confirm(ev: Event) {
+    ev.preventDefault();
+    if (busy) return;
+    busy = true;
+    done.disabled = true;
+    d.classList.add("busy");
+    error.hidden = true;
+    try {
+      const rec = await api.confirmRevoked(id, reason.value);
+      forgetSecret(id);
+      busy = false;
+      d.close();
+      await refresh();
+      toast(`Marked “${rec.label}” as revoked. The secret was removed from your keychain.`, "info", offer(id));
+    } catch (e) {
+      const err = toErrorPayload(e);
+      showError(err.message);
+      reason.focus();
+      if (err.kind === "not_found") void refresh();
+    } finally {
+      busy = false;
+      done.disabled = false;
+      d.classList.remove("busy");
+    }
+  }
+
+  const title = `Revoke “${r.label}” on ${name}`;
+  replace(
+    d,
+    h(
+      "form",
+      { class: "dialog-inner revoke-form", novalidate: true, onsubmit: (ev: Event) => void confirm(ev) },
+      h(
+        "header",
+        { class: "dialog-header" },
+        h("h2", { class: "dialog-title" }, h("span", { class: "title-icon danger" }, icon("ban", 18)), title),
+        h("button", { class: "icon-btn", type: "button", "aria-label": "Close", title: "Close (Esc)", onclick: () => d.close() }, icon("x", 16)),
+      ),
+      h(
+        "div",
+        { class: "dialog-body" },
+        h("p", { class: "dialog-text" }, `Latchkey cannot revoke this token for you. Revoke it on ${name}, then come back and confirm:`),
+        g.note ? h("div", { class: "callout callout-warn", testid: "revoke-note" }, icon("info", 14), h("span", null, g.note)) : null,
+        h("ol", { class: "revoke-steps", testid: "revoke-steps" }, g.steps.map((s) => h("li", null, s))),
+        h(
+          "div",
+          { class: "revoke-open-row" },
+          openPage,
+          g.settings_url ? h("span", { class: "mono small muted wrap revoke-url", title: "The page that opens" }, g.settings_url) : null,
+        ),
+        h(
+          "div",
+          { class: "field" },
+          h("label", { class: "field-label", for: reason.id }, "Reason", h("span", { class: "optional" }, " optional")),
+          reason,
+          h("div", { class: "field-note" }, "Kept with the record, unencrypted. “I have revoked it” removes the secret from your keychain."),
+        ),
+      ),
+      h("footer", { class: "dialog-footer" }, error, h("div", { class: "dialog-actions" }, cancel, done)),
+    ),
+  );
+  d.setAttribute("aria-label", title);
+  busy = false;
+  d.showModal();
+  openPage.focus();
+}
