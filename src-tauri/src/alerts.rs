@@ -96,10 +96,12 @@ impl Alerts {
 
     fn deliver(&self, app: &AppHandle, n: Notification) {
         let mut desktop = notify_rust::Notification::new();
+        let body =
+            if n.token.is_some() { format!("{}\nClick to open it in Latchkey.", n.body) } else { n.body.clone() };
         desktop
             .appname("Latchkey")
             .summary(&n.title)
-            .body(&n.body)
+            .body(&body)
             .icon("dialog-password")
             .action("default", "Open Latchkey")
             .timeout(notify_rust::Timeout::Never);
@@ -118,8 +120,10 @@ impl Alerts {
                 });
             }
             Err(e) => {
-                let why = format!("No desktop notification could be shown ({e}); is a notification service running?");
-                tracing::warn!(%why, "alert shown in the window instead");
+                tracing::warn!(error = %e, "no desktop notification; alert shown in the window instead");
+                let why = "No notification service answered, so Latchkey shows its alerts here. \
+                           Start your desktop's notifications (or a service such as dunst) to get them on the desktop."
+                    .to_string();
                 let alert = InAppAlert { notification: n, why };
                 self.in_app.lock().unwrap_or_else(|p| p.into_inner()).push(alert.clone());
                 let _ = app.emit("in-app-alert", alert);

@@ -15,6 +15,7 @@ import type { TokenRecord } from "./bindings/TokenRecord";
 import type { VaultView } from "./bindings/VaultView";
 
 import type { CheckSummary } from "./bindings/CheckSummary";
+import type { InAppAlert } from "./alertmodel";
 
 export type { CheckSummary, ErrorPayload };
 
@@ -59,6 +60,14 @@ export const api = {
   openRevokePage: (id: string) => call<null>("open_revoke_page", { id }),
   /** One event per finished token while "validate all" runs (also the one at start-up). */
   onCheckProgress: (fn: (p: CheckProgress) => void) => listen<CheckProgress>("check-progress", (ev) => fn(ev.payload)),
+  /** Silence a token's alerts for `hours` (1..8784); `null` turns them back on. */
+  snoozeToken: (id: string, hours: number | null) => call<TokenRecord>("snooze_token", { id, hours }),
+  /** Alerts the desktop could not show since the window last asked (Rust forgets them). */
+  takeInAppAlerts: () => call<InAppAlert[]>("take_in_app_alerts"),
+  /** The same, live: one alert the desktop could not show just now. */
+  onInAppAlert: (fn: (a: unknown) => void) => listen<unknown>("in-app-alert", (ev) => fn(ev.payload)),
+  /** A desktop notification about one token was clicked (Rust has shown the window). */
+  onOpenToken: (fn: (id: string) => void) => listen<unknown>("open-token", (ev) => typeof ev.payload === "string" && fn(ev.payload)),
   /** Called when the vault changed outside this window's own commands. */
   onVaultChanged: (fn: () => void) => listen("vault-changed", () => fn()),
 };

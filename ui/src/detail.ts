@@ -11,6 +11,7 @@ import { openEditForm, openReplaceForm } from "./form";
 import { icon, platformBadge } from "./icons";
 import { KIND_NAMES, maskedHint, publicPart, statusPill } from "./labels";
 import { addReplacement, revokeToken } from "./revoke";
+import { alertsRow, snoozedLine } from "./snooze";
 import { changed, platformName, selectedToken, state } from "./state";
 import { addTickSource } from "./ticker";
 
@@ -145,6 +146,7 @@ function content(t: TokenView): Child[] {
     pub ? [pub.caption, h("span", { class: "mono wrap" }, pub.value)] : null,
     r.public.key_id && r.kind === "ssh_key" ? ["Public key", h("span", { class: "mono wrap small" }, r.public.key_id)] : null,
     ["Expires", expiresValue(t, name, expiresCountdown)],
+    alertsRow(r, now),
     ["Created", h("span", { class: "stack" }, h("span", null, localString(r.created_at)), h("span", { class: "muted" }, relative(Date.parse(r.created_at), now)))],
     [
       "Last used",
@@ -201,6 +203,7 @@ function content(t: TokenView): Child[] {
     ),
     state.copied.has(r.id) ? h("div", { class: "detail-feedback" }, feedback) : null,
     secretBox,
+    snoozedLine(r, now),
     ...warnings,
     checkSection(t, name, agoText, validating),
     h("dl", { class: "meta" }, rows.map(([k, val]) => [h("dt", null, k), h("dd", null, val)])),

@@ -67,6 +67,7 @@ const SHORTCUTS: [string[][], string][] = [
   [[["V"]], "Validate: check the token with its platform"],
   [[["Shift", "V"]], "Validate all tokens"],
   [[["E"]], "Edit details"],
+  [[["Z"]], "Snooze alerts for a day, or resume them"],
   [[["Delete"]], "Delete the token"],
   [[[","]], "Settings"],
   [[["Esc"]], "Close a dialog, clear the search"],

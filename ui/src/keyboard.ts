@@ -7,6 +7,7 @@ import { anyDialogOpen, showHelp } from "./dialogs";
 import { openAddForm, openEditForm } from "./form";
 import { focusSelectedRow, moveSelection } from "./list";
 import { openSettings } from "./settings";
+import { toggleSnooze } from "./snooze";
 import { afterRender, changed, hideSecret, select, state, visibleTokens } from "./state";
 
 function searchInput(): HTMLInputElement {
@@ -108,6 +109,8 @@ export function installKeyboard(): void {
         return done(), openEditForm(sel);
       case "v":
         return done(), void validateToken(sel);
+      case "z":
+        return done(), toggleSnooze(sel);
       case "Delete":
         return done(), void deleteToken(sel);
     }

@@ -9,6 +9,7 @@ import { h, replace } from "./dom";
 import { openAddForm } from "./form";
 import { icon, platformBadge } from "./icons";
 import { maskedHint, ownerText, publicPart, statusInfo, statusPill } from "./labels";
+import { rowSnoozed } from "./snooze";
 import { afterRender, changed, platformName, select, state, visibleTokens } from "./state";
 import { addTickSource } from "./ticker";
 import { ago, CHECK_INFO, checkSentence } from "./validation";
@@ -141,6 +142,7 @@ function row(t: TokenView): HTMLElement {
 
   const feedback = h("span", { class: "chip chip-ok feedback", testid: "row-feedback", role: "status" });
   if (state.copied.has(r.id)) live.feedback.set(r.id, feedback);
+  const snoozed = rowSnoozed(r, Date.now());
 
   const el = h(
     "div",
@@ -153,7 +155,7 @@ function row(t: TokenView): HTMLElement {
       "data-state": t.status.health.state,
       "aria-current": selected ? "true" : false,
       "data-checked": t.status.checked,
-      "aria-label": `${r.label}, ${name}, ${statusInfo(t.status.health).label}${revoked ? "" : `, ${CHECK_INFO[t.status.checked].word.toLowerCase()}`}`,
+      "aria-label": `${r.label}, ${name}, ${statusInfo(t.status.health).label}${revoked ? "" : `, ${CHECK_INFO[t.status.checked].word.toLowerCase()}`}${snoozed ? ", alerts snoozed" : ""}`,
       tabindex: selected ? 0 : -1,
       onclick: () => select(r.id),
     },
@@ -165,6 +167,7 @@ function row(t: TokenView): HTMLElement {
         "div",
         { class: "line1" },
         h("span", { class: "label", testid: "row-label", title: r.label }, r.label),
+        snoozed,
         stale,
         t.status.rotation_due && !revoked
           ? h(

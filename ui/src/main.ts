@@ -8,11 +8,13 @@ import { showHelp } from "./dialogs";
 import { h, replace } from "./dom";
 import { openAddForm } from "./form";
 import { icon } from "./icons";
+import { listenForAlerts, mountInAppAlerts, renderInAppAlerts } from "./inapp";
 import { installKeyboard } from "./keyboard";
 import { focusSelectedRow, mountList, renderList } from "./list";
 import { mountBanners, renderBanners } from "./notices";
 import { isSortKey, SORT_OPTIONS } from "./query";
 import { openSettings } from "./settings";
+import { watchSnoozes } from "./snooze";
 import { changed, onChange, saveSort, state } from "./state";
 import { addTickSource, startTicker, tick } from "./ticker";
 
@@ -108,16 +110,20 @@ async function start(): Promise<void> {
   const listPane = h("section", { class: "list-pane", "aria-label": "Token list" });
   const detailPane = h("aside", { class: "detail-pane", testid: "detail", "aria-label": "Token details" });
   const banners = h("div", { class: "banners", "aria-live": "polite" });
+  // Each alert is role="alert" itself; the region only names them.
+  const alerts = h("section", { class: "in-app-alerts", "aria-label": "Alerts the desktop could not show" });
   const statusbar = h("footer", { class: "statusbar" });
   const app = document.getElementById("app")!;
-  replace(app, header(), banners, h("main", { class: "split" }, listPane, detailPane), statusbar);
+  replace(app, header(), alerts, banners, h("main", { class: "split" }, listPane, detailPane), statusbar);
 
+  mountInAppAlerts(alerts);
   mountBanners(banners);
   mountList(listPane);
   mountDetail(detailPane);
   addTickSource(statusSource);
+  watchSnoozes();
   // One part failing to render must not freeze the others on stale content.
-  const parts = [renderBanners, renderList, renderDetail, () => renderStatusbar(statusbar), renderCheckControls, tick];
+  const parts = [renderInAppAlerts, renderBanners, renderList, renderDetail, () => renderStatusbar(statusbar), renderCheckControls, tick];
   onChange(() => {
     for (const render of parts) {
       try {
@@ -150,6 +156,8 @@ async function start(): Promise<void> {
   } catch (e) {
     console.warn("check-progress events unavailable:", toErrorPayload(e).message);
   }
+  // Alerts the desktop could not show (no notification service), and notification clicks.
+  await listenForAlerts();
   try {
     state.platforms = await api.listPlatforms();
   } catch (e) {

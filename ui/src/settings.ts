@@ -1,4 +1,5 @@
-// The settings dialog: clipboard clearing, warning periods, and checking at start.
+// The settings dialog: clipboard clearing, warning periods, checking at start, alerts and
+// running in the background (those two sections live in settingsalerts.ts).
 // Saved through update_settings; Rust checks the ranges and its message is shown here.
 
 import { refresh } from "./actions";
@@ -7,6 +8,7 @@ import type { Settings } from "./bindings/Settings";
 import { h, replace } from "./dom";
 import { icon } from "./icons";
 import { toast } from "./notices";
+import { alertSections } from "./settingsalerts";
 import { changed, state } from "./state";
 
 let dlg: HTMLDialogElement | null = null;
@@ -45,6 +47,19 @@ function numberRow(label: string, input: HTMLInputElement, unit: string, note?: 
   );
 }
 
+/** "Settings saved.", plus what changed that the user cannot see in the window. */
+function savedMessage(before: Settings, after: Settings): string {
+  if (after.start_at_login !== before.start_at_login) {
+    return after.start_at_login ? "Settings saved. Latchkey will start in the background when you log in." : "Settings saved. Latchkey no longer starts when you log in.";
+  }
+  if (after.keep_running_in_background !== before.keep_running_in_background) {
+    return after.keep_running_in_background
+      ? "Settings saved. Closing the window keeps Latchkey running in the tray."
+      : "Settings saved. Closing the window now quits Latchkey.";
+  }
+  return "Settings saved.";
+}
+
 export function openSettings(): void {
   const v = state.view;
   if (!v) return;
@@ -58,6 +73,7 @@ export function openSettings(): void {
   const stale = numberInput("settings-stale", s.policy.stale_days, 1, 3650);
   const rotate = numberInput("settings-rotate", s.policy.rotate_after_days, 1, 3650);
   const onStart = h("input", { type: "checkbox", id: "s-validate-on-start", testid: "settings-validate-on-start", checked: s.validate_on_start });
+  const alerts = alertSections(s);
   const error = h("div", { class: "form-error", testid: "settings-error", role: "alert", hidden: true });
   const save = h("button", { class: "btn btn-primary", type: "submit", testid: "settings-save" }, "Save");
   const cancel = h("button", { class: "btn", type: "button", testid: "settings-cancel", onclick: () => d.close() }, "Cancel");
@@ -86,6 +102,8 @@ export function openSettings(): void {
     const m = message.toLowerCase();
     if (m.includes("clipboard")) return clipboard;
     if (m.includes("expiring soon")) return soon;
+    if (m.includes("lead time")) return alerts.custom;
+    if (m.includes("start at login")) return alerts.startAtLogin;
     if (m.includes("stale")) return Number(stale.value) < 1 || Number(stale.value) > 3650 ? stale : rotate;
     return null;
   }
@@ -100,9 +118,12 @@ export function openSettings(): void {
     const staleDays = soonDays === null ? null : whole(stale, "the stale period in days");
     const rotateDays = staleDays === null ? null : whole(rotate, "the rotation period in days");
     if (secs === null || soonDays === null || staleDays === null || rotateDays === null) return;
-    // Everything this dialog does not show (alerts, …) goes back as it was.
+    const more = alerts.read();
+    if (!more.ok) return showError(more.error, more.focus);
+    // Everything this dialog does not show goes back as it was.
     const next: Settings = {
       ...s,
+      ...more.value,
       clipboard_clear_secs: secs,
       policy: { ...s.policy, expiring_soon_days: soonDays, stale_days: staleDays, rotate_after_days: rotateDays },
       validate_on_start: onStart.checked,
@@ -116,7 +137,7 @@ export function openSettings(): void {
       busy = false;
       d.close();
       changed();
-      toast("Settings saved.");
+      toast(savedMessage(s, saved));
       // Warning periods change the statuses Rust computes.
       await refresh();
     } catch (e) {
@@ -162,11 +183,18 @@ export function openSettings(): void {
             h("div", { class: "field-note" }, "Off by default: each start then contacts every platform your tokens belong to."),
           ),
         ),
+        ...alerts.nodes,
       ),
       h("footer", { class: "dialog-footer" }, error, h("div", { class: "dialog-actions" }, cancel, save)),
     ),
   );
-  for (const el of [clipboard, soon, stale, rotate]) el.addEventListener("input", () => el.classList.remove("invalid"));
+  // Editing the field an error pointed at takes the error away.
+  d.querySelector("form")!.addEventListener("input", (ev) => {
+    const el = ev.target as HTMLElement;
+    if (!el.classList.contains("invalid")) return;
+    el.classList.remove("invalid");
+    if (!d.querySelector(".invalid")) error.hidden = true;
+  });
   busy = false;
   d.showModal();
   clipboard.focus();

@@ -1,6 +1,7 @@
 // The window's state and a single "something changed" signal. Views re-render from it.
 // No secret lives here except the one the user explicitly revealed (and only until hidden).
 
+import type { ShownAlert } from "./alertmodel";
 import type { PlatformInfo } from "./bindings/PlatformInfo";
 import type { TokenView } from "./bindings/TokenView";
 import type { VaultView } from "./bindings/VaultView";
@@ -45,6 +46,12 @@ export const state = {
   checkRun: null as CheckRun | null,
   /** The list order kept while "validate all" updates rows, so rows do not jump. */
   frozenOrder: null as string[] | null,
+  /** Tokens whose snooze (or resume) is being saved. */
+  snoozing: new Set<string>(),
+  /** Alerts the desktop could not show, newest first, until dismissed. */
+  inAppAlerts: [] as ShownAlert[],
+  /** "and N more" was opened: every in-app alert shows in full. */
+  alertsExpanded: false,
 };
 
 function readSort(): SortKey | null {

@@ -196,7 +196,7 @@ pub fn compose(due: &[DueAlert]) -> Option<Notification> {
         [] => None,
         [one] => Some(Notification {
             title: format!("{} token {}", one.platform.name(), describe(&one.reason)),
-            body: format!("“{}” {}. Open Latchkey to copy, check or replace it.", one.label, describe(&one.reason)),
+            body: format!("“{}” {}.", one.label, describe(&one.reason)),
             token: Some(one.id),
         }),
         many => {
