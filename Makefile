@@ -1,11 +1,14 @@
 # Latchkey — build, run and test.
 #
 #   make deps    install what is missing (Debian packages, tauri-driver is installed by `test`)
-#   make build   UI + debug app with the UI embedded: target/debug/latchkey-desktop
+#   make build   UI + debug app with the UI embedded: target/debug/latchkey-desktop, and the
+#                fake platform servers the end-to-end tests run: target/debug/fake-platforms
 #   make run     build, then open the app
 #   make test    build, then every test headless in a private session (scripts/test-session.sh):
 #                unit + integration (real keychain), end-to-end (WebDriver), UI, rustfmt, clippy
 #   make lint    rustfmt and clippy only, warnings are errors
+#   make bench   release build, then the benchmarks against the fake platforms: bench/RESULTS.md
+#                (BENCH_ARGS="--runs 9" etc.; not part of make test)
 #   make clean   remove build output
 #
 # `make test` never touches your keychain, display or clipboard: it runs in a private HOME
@@ -28,7 +31,7 @@ APT_PACKAGES := \
 	build-essential pkg-config curl file git \
 	libwebkit2gtk-4.1-dev libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev \
 	webkit2gtk-driver xvfb xauth gnome-keyring libsecret-tools dbus dbus-x11 dunst xclip procps \
-	imagemagick fonts-dejavu-core
+	imagemagick fonts-dejavu-core xdg-utils openssh-client
 NODE_MIN := 20.19.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -73,6 +76,7 @@ ui/node_modules/.package-lock.json: ui/package-lock.json ui/package.json | check
 
 build: deps
 	cd $(ROOT) && $(TAURI) build --debug --no-bundle
+	cd $(ROOT) && $(CARGO) build -p latchkey-fake-platforms --bin fake-platforms
 
 run: build
 	@if [ -z "$${DISPLAY:-}" ] && [ -z "$${WAYLAND_DISPLAY:-}" ]; then \
@@ -97,8 +101,10 @@ lint: deps
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-bench:
-	@echo "make bench: not yet (benchmarks come with their own issue; see bench/)."
+# Release build (as users get it); the fakes run in-process on 127.0.0.1. Needs no display.
+bench: deps-rust
+	cd $(ROOT) && $(CARGO) run --release --quiet -p latchkey-bench --bin bench-validate -- \
+	  --out $(ROOT)/bench/RESULTS.md $(BENCH_ARGS)
 
 clean:
 	$(CARGO) clean

@@ -9,7 +9,9 @@
 # (LATCHKEY_SKIP_LINT=1 skips those two), and a check that the TypeScript bindings ts-rs
 # writes during `cargo test` are committed.
 #
-# Needs: target/debug/latchkey-desktop (make build) and tauri-driver (make test installs both).
+# Needs: target/debug/latchkey-desktop and target/debug/fake-platforms (make build) and
+# tauri-driver (make test installs them); both binaries are copied into the session's temp dir
+# at the start, so a rebuild meanwhile does not change what is tested.
 # Environment: LATCHKEY_KEEP_TEST_SESSION=1 keeps the temp dir; E2E_FILTER=name runs only
 # matching end-to-end tests; CARGO_TEST_ARGS adds arguments to both cargo test runs.
 #
@@ -24,7 +26,7 @@ SELF="$ROOT/scripts/test-session.sh"
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 if [[ "${1:-}" != "--inside" ]]; then
-    for tool in dbus-run-session dbus-daemon dbus-send Xvfb gnome-keyring-daemon secret-tool xclip dunst import timeout; do
+    for tool in dbus-run-session dbus-daemon dbus-send Xvfb gnome-keyring-daemon secret-tool xclip dunst import timeout xdg-open ssh-keygen; do
         command -v "$tool" >/dev/null || { echo "test-session: '$tool' is missing; run 'make deps'." >&2; exit 2; }
     done
     # Keep cargo and rustup working once HOME points elsewhere.
@@ -260,6 +262,20 @@ run_step() {
 step_no=0
 
 cd "$ROOT"
+# Snapshot the binaries under test: another build in the same target folder (a plain
+# `cargo build` or `tauri dev`, which make an app that loads its UI from a dev server) must
+# not swap them in the middle of a run. LATCHKEY_APP / LATCHKEY_FAKE_PLATFORMS override.
+target_dir=${CARGO_TARGET_DIR:-$ROOT/target}
+[[ $target_dir == /* ]] || target_dir="$ROOT/$target_dir"
+mkdir -p "$TMP/bin"
+if [[ -z "${LATCHKEY_APP:-}" && -x "$target_dir/debug/latchkey-desktop" ]]; then
+    cp "$target_dir/debug/latchkey-desktop" "$TMP/bin/latchkey-desktop"
+    export LATCHKEY_APP="$TMP/bin/latchkey-desktop"
+fi
+if [[ -z "${LATCHKEY_FAKE_PLATFORMS:-}" && -x "$target_dir/debug/fake-platforms" ]]; then
+    cp "$target_dir/debug/fake-platforms" "$TMP/bin/fake-platforms"
+    export LATCHKEY_FAKE_PLATFORMS="$TMP/bin/fake-platforms"
+fi
 if [[ "${2:-}" == "--" ]]; then
     shift 2
     set +e

@@ -13,6 +13,7 @@ use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{json, Value};
 
+use crate::fakes::BrowserHook;
 use crate::system::{grep_tree, pids_with_env, screenshot_root, tail};
 use crate::{
     app_binary, free_port, output_dir, require_test_session, tauri_driver_binary, CLIPBOARD_CLEAR_SECS, INDEX_FILE,
@@ -20,6 +21,42 @@ use crate::{
 };
 
 static SERIAL: Mutex<()> = Mutex::new(());
+
+/// How long starting the app (a new WebDriver session) may take.
+const SESSION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The D-Bus name the single-instance plugin owns: `<identifier>.SingleInstance` (with a
+/// version suffix in some builds), the identifier read from `src-tauri/tauri.conf.json`.
+fn single_instance_name() -> String {
+    let conf = fs::read_to_string(crate::workspace_root().join("src-tauri/tauri.conf.json")).unwrap_or_default();
+    let id = serde_json::from_str::<Value>(&conf)
+        .ok()
+        .and_then(|v| v["identifier"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "dev.latchkey.desktop".into());
+    format!("{id}.SingleInstance")
+}
+
+/// The names on the session bus (`address`, else the inherited one); empty if it cannot be asked.
+fn bus_names(address: Option<&str>) -> Vec<String> {
+    let mut cmd = Command::new("timeout");
+    cmd.args([
+        "5",
+        "dbus-send",
+        "--session",
+        "--print-reply",
+        "--dest=org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus.ListNames",
+    ]);
+    if let Some(a) = address {
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", a);
+    }
+    let Ok(out) = cmd.stdin(Stdio::null()).stderr(Stdio::null()).output() else { return vec![] };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("string \"")?.strip_suffix('"').map(str::to_string))
+        .collect()
+}
 
 struct Driver {
     child: Child,
@@ -35,6 +72,7 @@ pub struct App {
     marker: String,
     driver_log: PathBuf,
     env: Vec<(String, String)>,
+    unset: Vec<String>,
     driver: Option<Driver>,
     client: Option<Client>,
     /// The WebDriver session id, for a last screenshot when a test fails.
@@ -64,6 +102,7 @@ impl App {
             marker: id.to_string(),
             root: Some(root),
             env: vec![],
+            unset: vec![],
             driver: None,
             client: None,
             session: None,
@@ -82,7 +121,28 @@ impl App {
     /// Extra environment for tauri-driver and so the app (before [`App::launch`]).
     pub fn set_env(&mut self, key: &str, value: &str) {
         assert!(self.driver.is_none(), "set_env after launch has no effect");
+        self.unset.retain(|k| k != key);
         self.env.push((key.into(), value.into()));
+    }
+
+    /// Remove a variable from the environment of tauri-driver and so the app (before
+    /// [`App::launch`]), including the ones the harness sets (`LATCHKEY_CLIPBOARD_CLEAR_SECS`).
+    pub fn unset_env(&mut self, key: &str) {
+        assert!(self.driver.is_none(), "unset_env after launch has no effect");
+        self.env.retain(|(k, _)| k != key);
+        self.unset.push(key.into());
+    }
+
+    /// Make the app's "open in browser" land in a [`BrowserHook`] in the test's temp dir:
+    /// `BROWSER` points at the hook and no desktop environment is announced, so xdg-open
+    /// (which the app's opener runs) falls back to `$BROWSER`.
+    pub fn use_browser_hook(&mut self) -> BrowserHook {
+        let hook = BrowserHook::new(self.root());
+        self.set_env("BROWSER", &hook.script.to_string_lossy());
+        for k in ["XDG_CURRENT_DESKTOP", "DESKTOP_SESSION", "KDE_FULL_SESSION", "GNOME_DESKTOP_SESSION_ID"] {
+            self.unset_env(k);
+        }
+        hook
     }
 
     pub fn name(&self) -> &str {
@@ -132,6 +192,9 @@ impl App {
             .stderr(log)
             // Own process group: tauri-driver, WebKitWebDriver and the app go down together.
             .process_group(0);
+        for k in &self.unset {
+            cmd.env_remove(k);
+        }
         let child = cmd.spawn().unwrap_or_else(|e| panic!("could not start tauri-driver: {e}"));
         let driver = Driver { child, port };
         self.driver = Some(driver);
@@ -157,24 +220,34 @@ impl App {
         if self.driver.is_none() {
             self.spawn_driver();
         }
+        self.wait_single_instance_free().await;
         let port = self.driver.as_ref().unwrap().port;
         let mut caps = Capabilities::new();
         caps.insert("tauri:options".into(), json!({ "application": self.app_path }));
         let mut last_err = String::new();
         for _attempt in 0..2 {
-            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-                .capabilities(caps.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await
-            {
-                Ok(c) => {
+            // A new session waits for the app to connect; an app that exits at start (a
+            // panic, or handing over to another instance) would leave it waiting for ever.
+            let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+            builder.capabilities(caps.clone());
+            let url = format!("http://127.0.0.1:{port}");
+            match tokio::time::timeout(SESSION_TIMEOUT, builder.connect(&url)).await {
+                Ok(Ok(c)) => {
                     self.session = c.session_id().await.ok().flatten();
                     self.client = Some(c);
                     break;
                 }
-                Err(e) => {
+                Ok(Err(e)) => {
                     last_err = e.to_string();
                     tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(_) => {
+                    panic!(
+                        "[{}] the app did not open a WebDriver session within {SESSION_TIMEOUT:?} (did it exit at start?); \
+                         driver and app output:\n{}",
+                        self.name,
+                        tail(&self.driver_log, 40)
+                    );
                 }
             }
         }
@@ -193,6 +266,28 @@ impl App {
             (ready == json!(true)).then_some(())
         })
         .await;
+    }
+
+    /// The app is single-instance: a second start hands over to a running instance through
+    /// its name on the session bus and exits (or fails, if that instance is dying). Wait until
+    /// the last app — of this test or the one before — has left the bus.
+    async fn wait_single_instance_free(&self) {
+        let bus = self.env.iter().rev().find(|(k, _)| k == "DBUS_SESSION_BUS_ADDRESS").map(|(_, v)| v.clone());
+        let name = single_instance_name();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let owners = bus_names(bus.as_deref()).into_iter().filter(|n| n.starts_with(&name)).collect::<Vec<_>>();
+            if owners.is_empty() {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "[{}] another Latchkey still holds {owners:?} on the session bus after 15 s; a new app would hand over to it",
+                    self.name
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// End the session (the app closes) and wait for the app process to exit.

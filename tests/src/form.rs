@@ -28,6 +28,13 @@ pub struct TokenInput {
     pub owner: Option<String>,
     pub tags: Option<String>,
     pub notes: Option<String>,
+    /// Other: how to check the token (`form-check-*`).
+    pub check_url: Option<String>,
+    pub check_header: Option<String>,
+    pub check_prefix: Option<String>,
+    /// `GET`, `HEAD` or `POST`.
+    pub check_method: Option<String>,
+    pub check_status: Option<String>,
 }
 
 impl TokenInput {
@@ -59,6 +66,17 @@ impl TokenInput {
         }
     }
 
+    /// An Encord SSH private key (OpenSSH PEM).
+    pub fn encord_ssh(label: &str, pem: &str) -> Self {
+        TokenInput {
+            platform: "encord",
+            label: label.into(),
+            encord_kind: Some("ssh_key"),
+            ssh_key: Some(pem.into()),
+            ..Default::default()
+        }
+    }
+
     pub fn expiring_on(mut self, date: NaiveDate) -> Self {
         self.expires_date = Some(date.format("%Y-%m-%d").to_string());
         self
@@ -82,17 +100,35 @@ impl App {
     pub async fn fill_form(&self, t: &TokenInput) {
         self.set_value("form-platform", t.platform).await;
         self.type_into("form-label", &t.label).await;
-        if let Some(s) = &t.server {
-            self.type_into("form-server", s).await;
-        }
         if let Some(k) = t.encord_kind {
             self.set_value("form-encord-kind", k).await;
+        }
+        if let Some(pem) = &t.ssh_key {
+            // Multi-line: set as a paste would, not typed key by key.
+            self.set_value("form-ssh-key", pem).await;
+        }
+        for id in ["form-check-url", "form-check-header", "form-check-prefix", "form-check-status", "form-check-method"]
+        {
+            let v = match id {
+                "form-check-url" => &t.check_url,
+                "form-check-header" => &t.check_header,
+                "form-check-prefix" => &t.check_prefix,
+                "form-check-status" => &t.check_status,
+                _ => &t.check_method,
+            };
+            if let Some(v) = v {
+                self.reveal(id).await;
+                if id == "form-check-method" {
+                    self.set_value(id, v).await;
+                } else {
+                    self.type_into(id, v).await;
+                }
+            }
         }
         for (id, v) in [
             ("form-secret", &t.secret),
             ("form-key-id", &t.key_id),
             ("form-key-secret", &t.key_secret),
-            ("form-ssh-key", &t.ssh_key),
             ("form-resource-id", &t.resource_id),
             ("form-api-key", &t.api_key),
             ("form-owner", &t.owner),
@@ -109,6 +145,35 @@ impl App {
         if let Some(tm) = &t.expires_time {
             self.set_value("form-expires-time", tm).await;
         }
+        if let Some(s) = &t.server {
+            // Platforms that are rarely self-hosted keep the server under "Advanced".
+            self.reveal("form-server").await;
+            self.type_into("form-server", s).await;
+        }
+    }
+
+    /// Open the closed `<details>` ("Advanced") that holds the field with this test id, as a
+    /// user would by clicking its summary.
+    pub async fn reveal(&self, id: &str) {
+        self.wait_css(&tid(id), TIMEOUT).await;
+        if self.is_visible(id).await {
+            return;
+        }
+        let summary = self
+            .exec(
+                r#"const el = document.querySelector(arguments[0]);
+                   const d = el && el.closest('details');
+                   if (!d || d.open) return null;
+                   const s = d.querySelector(':scope > summary');
+                   return s ? (s.setAttribute('data-e2e-reveal', '1'), true) : null;"#,
+                vec![serde_json::json!(tid(id))],
+            )
+            .await;
+        if summary == serde_json::json!(true) {
+            self.click_css("[data-e2e-reveal=\"1\"]").await;
+            self.exec("document.querySelector('[data-e2e-reveal]')?.removeAttribute('data-e2e-reveal');", vec![]).await;
+        }
+        self.wait_tid(id).await;
     }
 
     /// Add a token through the form and wait for its row; returns the row.

@@ -14,10 +14,12 @@
 //!
 //! Modules by job: [`app`] starts and stops one test's app, [`ui`] reads and drives the
 //! window, [`form`] fills the token form, [`system`] asks the keychain, clipboard, dunst
-//! and file system, [`bus`] makes a session bus with no keychain on it.
+//! and file system, [`bus`] makes a session bus with no keychain on it, [`fakes`] runs the
+//! fake platform servers and stands in for the browser.
 
 pub mod app;
 pub mod bus;
+pub mod fakes;
 pub mod form;
 pub mod system;
 pub mod ui;
@@ -31,6 +33,7 @@ use chrono::{DateTime, Local, NaiveDate, TimeZone};
 
 pub use app::App;
 pub use bus::EmptyBus;
+pub use fakes::{ed25519_key, BrowserHook, FakePlatforms, FakeRequest};
 pub use form::TokenInput;
 pub use system::*;
 pub use ui::{row_by_id, row_by_label, tid, Row};

@@ -64,6 +64,9 @@ pub struct Row {
     pub status: String,
     pub stale: String,
     pub feedback: String,
+    /// `data-checked` of the row's `row-check` mark: unknown, valid, invalid, cannot_check
+    /// ("" when the row has none).
+    pub checked: String,
 }
 
 impl App {
@@ -171,6 +174,11 @@ impl App {
     /// Clear a text field and type `text` into it, as a user would.
     pub async fn type_into(&self, id: &str, text: &str) {
         let el = self.wait_tid(id).await;
+        // A long dialog may have scrolled the field out of view; WebKitWebDriver then
+        // refuses to clear it.
+        if let Ok(arg) = serde_json::to_value(&el) {
+            self.exec("arguments[0].scrollIntoView({ block: 'nearest' });", vec![arg]).await;
+        }
         el.clear().await.unwrap_or_else(|e| panic!("[{}] could not clear {id}: {e}", self.name()));
         if !text.is_empty() {
             el.send_keys(text).await.unwrap_or_else(|e| panic!("[{}] could not type into {id}: {e}", self.name()));
@@ -270,6 +278,10 @@ impl App {
                     state: r.getAttribute('data-state') || '', platform: t('row-platform'), hint: t('row-hint'),
                     countdown: t('row-countdown'), status: t('row-status'), stale: t('row-stale'),
                     feedback: t('row-feedback'),
+                    checked: (function () {
+                      const c = r.querySelector('[data-testid="row-check"]');
+                      return c ? c.getAttribute('data-checked') || '' : '';
+                    })(),
                   };
                 });
                 "#,
@@ -292,6 +304,7 @@ impl App {
                     status: s("status"),
                     stale: s("stale"),
                     feedback: s("feedback"),
+                    checked: s("checked"),
                 }
             })
             .collect()
@@ -303,6 +316,51 @@ impl App {
             self.rows().await.into_iter().find(|r| r.label == label && !r.id.is_empty())
         })
         .await
+    }
+
+    /// Wait until the row with this id satisfies `pred` (`what` says what for the timeout
+    /// message); returns the row.
+    pub async fn wait_row_where(&self, id: &str, what: &str, timeout: Duration, pred: impl Fn(&Row) -> bool) -> Row {
+        let mut last = None::<Row>;
+        let found = self
+            .wait_until_quiet(timeout, async || {
+                let row = self.rows().await.into_iter().find(|r| r.id == id);
+                last = row.clone();
+                row.filter(|r| pred(r))
+            })
+            .await;
+        found.unwrap_or_else(|| {
+            panic!(
+                "[{}] timed out after {timeout:?} waiting for row {id} to be {what}; last seen: {last:?}",
+                self.name()
+            )
+        })
+    }
+
+    /// Like [`App::wait_until`], but `None` on timeout instead of a panic.
+    pub async fn wait_until_quiet<T>(&self, timeout: Duration, mut f: impl AsyncFnMut() -> Option<T>) -> Option<T> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(v) = f().await {
+                return Some(v);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The value of attribute `attr` of the first element matching `css`, if any.
+    pub async fn attr_css(&self, css: &str, attr: &str) -> Option<String> {
+        self.exec(
+            r#"const el = document.querySelector(arguments[0]);
+               return el ? el.getAttribute(arguments[1]) : null;"#,
+            vec![json!(css), json!(attr)],
+        )
+        .await
+        .as_str()
+        .map(str::to_string)
     }
 
     /// Wait until no row has this id.

@@ -1,0 +1,596 @@
+//! Checking and revoking tokens with their platforms, through the window, against the fake
+//! platform servers (`fake-platforms`, on 127.0.0.1): what the user sees, what the index file
+//! and the keychain hold, and what each fake received.
+//!
+//! Run with `make test`; see the crate docs for the environment these need.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use chrono::{DateTime, Local, Utc};
+use latchkey_e2e::*;
+use serde_json::{json, Value};
+
+/// How long "validate all" may take here: one token hangs until the client's 15 s timeout.
+const CHECK_ALL_TIMEOUT: Duration = Duration::from_secs(45);
+
+/// `n` lower-case hex characters, fresh each time.
+fn hex(n: usize) -> String {
+    let mut s = String::new();
+    while s.len() < n {
+        s.push_str(&uuid::Uuid::new_v4().simple().to_string());
+    }
+    s.truncate(n);
+    s
+}
+
+/// An obviously fake CVAT token in CVAT's shape: 8 alphanumerics, a dot, 32 alphanumerics.
+fn cvat_token() -> String {
+    format!("FAKEe2eC.{}", hex(32))
+}
+
+/// Click `detail-validate` for the selected token and wait for the row's check mark to
+/// leave `unknown`; returns the row.
+async fn validate_selected(app: &App, id: &str) -> Row {
+    app.click("detail-validate").await;
+    app.wait_row_where(id, "checked", Duration::from_secs(30), |r| {
+        ["valid", "invalid", "cannot_check"].contains(&r.checked.as_str())
+    })
+    .await
+}
+
+/// The detail pane's platform-check section once it shows `word`.
+async fn validation_text(app: &App, word: &str) -> String {
+    app.wait_text("detail-validation", &format!("“{word}”"), |t| t.contains(word)).await
+}
+
+/// The index record of `id`, which must exist.
+fn record(app: &App, id: &str) -> Value {
+    app.index_record(id).unwrap_or_else(|| panic!("no record {id} in the index:\n{}", app.index_text()))
+}
+
+fn assert_recent(t: &Value, what: &str) {
+    let at: DateTime<Utc> = t.as_str().unwrap_or_else(|| panic!("{what} is missing")).parse().unwrap();
+    assert!((Utc::now() - at).num_seconds().abs() < 120, "{what} {at} should be about now");
+}
+
+/// The one request a fake received, after asserting there was exactly one.
+fn only_request(fakes: &FakePlatforms, platform: &str) -> FakeRequest {
+    let reqs = fakes.requests(platform);
+    assert_eq!(reqs.len(), 1, "the {platform} fake should have received exactly one request: {reqs:#?}");
+    let r = reqs.into_iter().next().unwrap();
+    assert!(
+        r.header("user-agent").is_some_and(|ua| ua.starts_with("Latchkey/")),
+        "{platform}: user agent {:?}",
+        r.header("user-agent")
+    );
+    r
+}
+
+#[tokio::test]
+async fn p1_validate_each_platform_shows_what_the_platform_reports() {
+    let fakes = FakePlatforms::start();
+    let app = App::start("validate_each").await;
+
+    // Fresh tokens, taught to each fake through its control API.
+    let sly = format!("FAKEe2e{}", hex(121));
+    fakes.add_token("supervisely", json!({"secret": sly, "owner": "e2e-sly-alice", "role": "annotator"}));
+    let cvat = cvat_token();
+    // Hours past whole days, so the countdown's day count cannot be off by one.
+    let cvat_expiry = (Utc::now() + chrono::Duration::days(20) + chrono::Duration::hours(6))
+        .with_nanosecond_zero()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    fakes.add_token(
+        "cvat",
+        json!({"secret": cvat, "owner": "e2e-cvat-carol", "name": "e2e-ci", "expires_at": cvat_expiry,
+               "last_used_at": (Utc::now() - chrono::Duration::days(2)).to_rfc3339()}),
+    );
+    let robo = format!("FAKEe2eRob{}", hex(16));
+    fakes.add_token("roboflow", json!({"secret": robo, "owner": "e2e-robo", "workspace": "e2e-robo-workspace"}));
+    let (pem, public_hex) = ed25519_key(app.root(), "encord-e2e-key");
+    fakes.add_token("encord", json!({"key_id": public_hex, "owner": "e2e-encord-erin"}));
+    let env0_id = format!("e2e-key-{}", hex(8));
+    let env0_secret = fake_secret("env0-secret");
+    fakes.add_token(
+        "env0",
+        json!({"key_id": env0_id, "secret": env0_secret, "owner": "e2e-env0", "workspace": "E2E Org", "role": "Admin"}),
+    );
+
+    let inputs = [
+        TokenInput::token("supervisely", "E2E check Supervisely", &sly).server(&fakes.url("supervisely")),
+        TokenInput::token("cvat", "E2E check CVAT", &cvat).server(&fakes.url("cvat")),
+        TokenInput::token("roboflow", "E2E check Roboflow", &robo).server(&fakes.url("roboflow")),
+        TokenInput::encord_ssh("E2E check Encord", &pem).server(&fakes.url("encord")),
+        TokenInput::env0("E2E check env0", &env0_id, &env0_secret).server(&fakes.url("env0")),
+    ];
+    // What the detail pane must show after the check: what each fake reports.
+    let shows: [&[&str]; 5] = [&["e2e-sly-alice"], &["e2e-cvat-carol"], &["e2e-robo-workspace"], &[], &["E2E Org"]];
+
+    let mut ids = vec![];
+    for t in &inputs {
+        let row = app.add_token(t).await;
+        assert_eq!(row.checked, "unknown", "{}: a new token is not checked yet: {row:?}", t.label);
+        assert_eq!(record(&app, &row.id)["server_url"], fakes.url(t.platform), "{}", t.label);
+        ids.push(row.id);
+    }
+    let before_cvat = app.rows().await.into_iter().find(|r| r.id == ids[1]).unwrap();
+    assert_eq!(before_cvat.countdown, "no expiry set", "{before_cvat:?}");
+
+    for ((t, id), want) in inputs.iter().zip(&ids).zip(shows) {
+        app.open_detail(&t.label).await;
+        let row = validate_selected(&app, id).await;
+        assert_eq!(row.checked, "valid", "{}: {row:?}", t.label);
+        assert_ne!(row.state, "invalid", "{}", t.label);
+        let text = validation_text(&app, "Valid").await;
+        for w in want {
+            assert!(text.contains(w), "{}: the check section should show {w:?}: {text:?}", t.label);
+        }
+        assert!(!text.contains("Rejected") && !text.contains("Could not check"), "{}: {text:?}", t.label);
+        let rec = record(&app, id);
+        assert_eq!(rec["last_validation"]["result"], "valid", "{}: {rec:#}", t.label);
+        assert_eq!(rec["last_verdict"]["result"], "valid", "{}: {rec:#}", t.label);
+        assert_recent(&rec["last_validation"]["at"], "last_validation.at");
+    }
+
+    // What each platform reported reached the record.
+    assert_eq!(record(&app, &ids[0])["identity"]["owner"], "e2e-sly-alice");
+    assert_eq!(record(&app, &ids[0])["identity"]["role"], "annotator");
+    assert_eq!(record(&app, &ids[2])["identity"]["workspace"], "e2e-robo-workspace");
+    assert_eq!(record(&app, &ids[4])["identity"]["workspace"], "E2E Org");
+    assert_eq!(record(&app, &ids[4])["identity"]["role"], "Admin");
+    // CVAT reports the expiry: it replaces "no expiry" in the record, the row and the detail.
+    let rec = record(&app, &ids[1]);
+    assert_eq!(rec["identity"]["owner"], "e2e-cvat-carol");
+    assert_eq!(rec["expiry_source"], "platform", "{rec:#}");
+    let stored: DateTime<Utc> = rec["expires_at"].as_str().expect("expires_at from CVAT").parse().unwrap();
+    let reported: DateTime<Utc> = cvat_expiry.parse().unwrap();
+    assert_eq!(stored, reported, "the record holds the expiry CVAT reported");
+    let days = (reported - Utc::now()).num_days();
+    let row = app
+        .wait_row_where(&ids[1], "counting down to CVAT's expiry", TIMEOUT, |r| {
+            r.countdown.starts_with(&format!("expires in {days} d"))
+        })
+        .await;
+    assert_eq!(row.state, "active", "{row:?}");
+    app.open_detail("E2E check CVAT").await;
+    let local = reported.with_timezone(&Local);
+    let expires = app
+        .wait_text("detail-expires", "CVAT's expiry", |t| {
+            !t.contains("No expiry") && t.contains(&local.format("%Y").to_string())
+        })
+        .await;
+    assert!(expires.contains(&local.format("%-d").to_string()), "detail-expires {expires:?} should show {local}");
+
+    // Each fake received exactly the request its platform documents.
+    let r = only_request(&fakes, "supervisely");
+    assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/public/api/v3/users.me"));
+    assert_eq!(r.header("x-api-key"), Some(sly.as_str()));
+    assert!(r.header("content-type").is_some_and(|c| c.starts_with("application/json")), "{r:?}");
+    assert_eq!(serde_json::from_str::<Value>(&r.body).ok(), Some(json!({})), "body {:?}", r.body);
+    assert_eq!(r.header("authorization"), None);
+
+    let r = only_request(&fakes, "cvat");
+    assert_eq!((r.method.as_str(), r.path.as_str()), ("GET", "/api/auth/access_tokens/self"));
+    assert_eq!(r.header("authorization"), Some(format!("Bearer {cvat}").as_str()));
+    assert_eq!(r.query, None);
+
+    let r = only_request(&fakes, "roboflow");
+    assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/"));
+    assert_eq!(r.query.as_deref(), Some(format!("api_key={robo}").as_str()), "the key travels as api_key");
+    assert_eq!(r.header("content-length"), Some("0"));
+    assert_eq!(r.header("authorization"), None);
+
+    let r = only_request(&fakes, "encord");
+    assert_eq!((r.method.as_str(), r.path.as_str()), ("GET", "/v2/public/user/current-organisation/groups"));
+    let input = r.header("signature-input").unwrap_or_default();
+    assert!(input.starts_with("encord-sig=(\"@method\" \"@request-target\" \"content-digest\")"), "{input}");
+    assert!(input.contains(&format!("keyid=\"{public_hex}\"")), "{input}");
+    assert!(r.header("signature").is_some_and(|s| s.starts_with("encord-sig=:")), "{r:?}");
+    assert!(r.header("content-digest").is_some_and(|d| d.starts_with("sha-256=:")), "{r:?}");
+    assert!(!r.contains("PRIVATE KEY"), "the private key travelled: {r:?}");
+
+    // env0: the key check, then what the key can see (organizations, its own key entry).
+    let reqs = fakes.requests("env0");
+    let basic =
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{env0_id}:{env0_secret}")));
+    let shape: Vec<(String, String, Option<String>)> =
+        reqs.iter().map(|r| (r.method.clone(), r.path.clone(), r.query.clone())).collect();
+    assert_eq!(
+        shape,
+        [
+            ("HEAD".to_string(), "/".to_string(), None),
+            ("GET".into(), "/organizations".into(), None),
+            ("GET".into(), "/api-keys".into(), Some("organizationId=org-0001".into())),
+        ],
+        "env0 requests: {reqs:#?}"
+    );
+    for r in &reqs {
+        assert_eq!(r.header("authorization"), Some(basic.as_str()), "HTTP Basic with key id and secret: {r:?}");
+    }
+
+    // Nothing secret reached the disk or the logs.
+    let secrets = [sly.as_str(), cvat.as_str(), robo.as_str(), env0_secret.as_str()];
+    assert!(app.leaks(&secrets).is_empty(), "{:?}", app.leaks(&secrets));
+    let key_line = pem.lines().nth(1).unwrap();
+    assert!(app.leaks(&[key_line]).is_empty(), "the Encord private key reached the disk: {:?}", app.leaks(&[key_line]));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn p2_rejected_and_unreachable_tokens_are_told_apart() {
+    let fakes = FakePlatforms::start();
+    let app = App::start("validate_rejected").await;
+    let revoked = fakes.seeded("cvat")["revoked"].as_str().unwrap().to_string();
+    let broken = format!("FAKEe2e{}", hex(121));
+    fakes.add_token("supervisely", json!({"secret": broken, "owner": "e2e", "behaviour": {"kind": "server_error"}}));
+
+    // Refused by the platform: invalid, shown as rejected.
+    let bad = app.add_token(&TokenInput::token("cvat", "E2E revoked CVAT", &revoked).server(&fakes.url("cvat"))).await;
+    app.open_detail("E2E revoked CVAT").await;
+    let row = validate_selected(&app, &bad.id).await;
+    assert_eq!(row.checked, "invalid", "{row:?}");
+    let row = app.wait_row_where(&bad.id, "in state invalid", TIMEOUT, |r| r.state == "invalid").await;
+    assert_eq!(row.checked, "invalid");
+    let text = validation_text(&app, "Rejected").await;
+    assert!(!text.contains(&revoked), "the reason shows the token: {text:?}");
+    let rec = record(&app, &bad.id);
+    assert_eq!(rec["last_validation"]["result"], "invalid", "{rec:#}");
+    assert_eq!(rec["last_verdict"]["result"], "invalid", "{rec:#}");
+    assert!(rec["last_validation"]["reason"].as_str().is_some_and(|r| r.contains("401")), "{rec:#}");
+    assert_eq!(fakes.requests("cvat").len(), 1);
+
+    // The server fails (500, after the client's retries): "could not check", not invalid.
+    let down = app
+        .add_token(&TokenInput::token("supervisely", "E2E broken server", &broken).server(&fakes.url("supervisely")))
+        .await;
+    app.open_detail("E2E broken server").await;
+    let row = validate_selected(&app, &down.id).await;
+    assert_eq!(row.checked, "cannot_check", "{row:?}");
+    assert_ne!(row.state, "invalid", "a server error must not mark the token invalid: {row:?}");
+    assert_eq!(row.state, down.state, "the state is what it was before the check");
+    validation_text(&app, "Could not check").await;
+    let rec = record(&app, &down.id);
+    assert_eq!(rec["last_validation"]["result"], "cannot_check", "{rec:#}");
+    assert!(rec.get("last_verdict").is_none(), "no verdict from a failed check: {rec:#}");
+    // One request and the client's two retries.
+    let reqs = fakes.requests("supervisely");
+    assert_eq!(reqs.len(), 3, "{reqs:#?}");
+    assert!(reqs.iter().all(|r| r.path == "/public/api/v3/users.me" && r.header("x-api-key") == Some(broken.as_str())));
+
+    // The revoked token is still invalid after a restart-free re-render: the list agrees.
+    let rows = app.rows().await;
+    assert_eq!(rows.iter().find(|r| r.id == bad.id).unwrap().state, "invalid");
+    assert!(app.leaks(&[&revoked, &broken]).is_empty(), "{:?}", app.leaks(&[&revoked, &broken]));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn p3_validate_all_reports_progress_and_updates_every_row() {
+    let fakes = FakePlatforms::start();
+    let app = App::start("validate_all").await;
+    let seeded = |p: &str, k: &str| fakes.seeded(p)[k].as_str().unwrap().to_string();
+    let hang = cvat_token();
+    fakes.add_token("cvat", json!({"secret": hang, "owner": "e2e", "behaviour": {"kind": "hang"}}));
+    let slow = format!("FAKEe2eRob{}", hex(16));
+    fakes.add_token(
+        "roboflow",
+        json!({"secret": slow, "workspace": "e2e-ws", "behaviour": {"kind": "rate_limited", "times": 1, "retry_after_secs": 1}}),
+    );
+    let legacy = fakes.seeded("encord")["legacy"].clone();
+    let env0 = fakes.seeded("env0")["valid"].clone();
+
+    // (input, expected data-checked)
+    let tokens = [
+        (
+            TokenInput::token("supervisely", "E2E all Supervisely", &seeded("supervisely", "valid"))
+                .server(&fakes.url("supervisely")),
+            "valid",
+        ),
+        (TokenInput::token("cvat", "E2E all CVAT", &seeded("cvat", "valid")).server(&fakes.url("cvat")), "valid"),
+        (TokenInput::token("cvat", "E2E all CVAT hangs", &hang).server(&fakes.url("cvat")), "cannot_check"),
+        (
+            TokenInput::token("roboflow", "E2E all Roboflow revoked", &seeded("roboflow", "revoked"))
+                .server(&fakes.url("roboflow")),
+            "invalid",
+        ),
+        (TokenInput::token("roboflow", "E2E all Roboflow 429 once", &slow).server(&fakes.url("roboflow")), "valid"),
+        (
+            TokenInput::encord_resource(
+                "E2E all Encord legacy",
+                legacy["resource_id"].as_str().unwrap(),
+                legacy["api_key"].as_str().unwrap(),
+            )
+            .server(&fakes.url("encord")),
+            "valid",
+        ),
+        (
+            TokenInput::env0("E2E all env0", env0["key_id"].as_str().unwrap(), env0["secret"].as_str().unwrap())
+                .server(&fakes.url("env0")),
+            "valid",
+        ),
+    ];
+    let mut ids = vec![];
+    for (t, _) in &tokens {
+        ids.push(app.add_token(t).await.id);
+    }
+    let total = tokens.len().to_string();
+
+    app.click("validate-all").await;
+    let started = Instant::now();
+    let progress = tid("check-progress");
+    app.wait_visible_css(&progress, TIMEOUT).await;
+    // Follow the counter until every token is done.
+    let mut seen = vec![];
+    let (done, reported_total) = app
+        .wait_until("check-progress to reach its total", CHECK_ALL_TIMEOUT, async || {
+            let done = app.attr_css(&progress, "data-done").await?;
+            let total = app.attr_css(&progress, "data-total").await?;
+            if seen.last() != Some(&done) {
+                seen.push(done.clone());
+            }
+            (done == total && !total.is_empty() && total != "0").then_some((done, total))
+        })
+        .await;
+    let took = started.elapsed();
+    assert_eq!(reported_total, total, "check-progress counts every token");
+    assert_eq!(done, total);
+    let counts: Vec<u32> = seen.iter().filter_map(|s| s.parse().ok()).collect();
+    assert!(counts.windows(2).all(|w| w[0] <= w[1]), "the progress never goes back: {seen:?}");
+    assert!(counts.len() >= 2, "the progress was seen moving, not only finished: {seen:?}");
+    // The hanging token holds the end back until the client's 15 s timeout, not longer.
+    assert!(took < Duration::from_secs(30), "validate all took {took:?}");
+
+    for ((t, want), id) in tokens.iter().zip(&ids) {
+        let row = app.wait_row_where(id, &format!("checked {want}"), TIMEOUT, |r| r.checked == *want).await;
+        let rec = record(&app, id);
+        assert_eq!(rec["last_validation"]["result"], *want, "{}: {rec:#}", t.label);
+        match *want {
+            "invalid" => assert_eq!(row.state, "invalid", "{}: {row:?}", t.label),
+            _ => assert_ne!(row.state, "invalid", "{}: {row:?}", t.label),
+        }
+    }
+    // The hanging token was asked once; the 429 was retried once.
+    assert_eq!(fakes.requests("cvat").iter().filter(|r| r.contains(&hang)).count(), 1);
+    assert_eq!(fakes.requests("roboflow").iter().filter(|r| r.contains(&slow)).count(), 2);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn p4_revoke_through_the_api_marks_revoked_and_removes_the_secret() {
+    let fakes = FakePlatforms::start();
+    let app = App::start("revoke_api").await;
+    let key = format!("FAKEe2eRvk{}", hex(16));
+    fakes.add_token(
+        "roboflow",
+        json!({"secret": key, "key_id": "e2e-key-to-revoke", "workspace": "e2e-revoke-ws", "admin": true, "name": "e2e"}),
+    );
+    let row =
+        app.add_token(&TokenInput::token("roboflow", "E2E revoke Roboflow", &key).server(&fakes.url("roboflow"))).await;
+    assert_eq!(secret_tool_lookup(app.service(), &row.id).as_deref(), Some(key.as_str()));
+
+    app.open_detail("E2E revoke Roboflow").await;
+    app.click("detail-revoke").await;
+    app.wait_tid("confirm-dialog").await;
+    // Nothing is sent before the user confirms.
+    assert!(fakes.requests("roboflow").is_empty(), "{:#?}", fakes.requests("roboflow"));
+    app.click("confirm-ok").await;
+    let revoked = app.wait_row_where(&row.id, "revoked", Duration::from_secs(30), |r| r.state == "revoked").await;
+    assert!(!revoked.countdown.contains("expires in"), "{revoked:?}");
+    app.wait_tid("detail-revoked").await;
+
+    // The platform was asked to delete exactly this key.
+    let reqs = fakes.requests("roboflow");
+    let shape: Vec<(&str, &str)> = reqs.iter().map(|r| (r.method.as_str(), r.path.as_str())).collect();
+    assert_eq!(
+        shape,
+        [("POST", "/"), ("GET", "/e2e-revoke-ws/api-keys"), ("DELETE", "/e2e-revoke-ws/api-keys/e2e-key-to-revoke")],
+        "{reqs:#?}"
+    );
+    assert!(reqs.iter().all(|r| r.query.as_deref() == Some(format!("api_key={key}").as_str())), "{reqs:#?}");
+
+    // The keychain entry is gone; the record says when and why.
+    assert_eq!(secret_tool_lookup(app.service(), &row.id), None, "secret-tool still finds the revoked secret");
+    let rec = record(&app, &row.id);
+    assert_recent(&rec["revoked"]["at"], "revoked.at");
+    let reason = rec["revoked"]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("Roboflow"), "reason {reason:?}");
+    assert!(!app.index_text().contains(&key));
+    // A second attempt to check it sends nothing.
+    let before = fakes.requests("roboflow").len();
+    if app.is_visible("detail-validate").await {
+        app.click("detail-validate").await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert_eq!(fakes.requests("roboflow").len(), before, "a revoked token is never sent again");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn p5_guided_revoke_opens_the_settings_page_and_confirms() {
+    let fakes = FakePlatforms::start();
+    let mut app = App::new("revoke_guided");
+    let browser = app.use_browser_hook();
+    app.launch().await;
+    let token = cvat_token();
+    fakes.add_token("cvat", json!({"secret": token, "owner": "e2e-carol"}));
+    let row = app.add_token(&TokenInput::token("cvat", "E2E revoke CVAT", &token).server(&fakes.url("cvat"))).await;
+    app.open_detail("E2E revoke CVAT").await;
+
+    // Cancelling the steps changes nothing.
+    app.click("detail-revoke").await;
+    app.wait_tid("confirm-dialog").await;
+    app.click("confirm-ok").await;
+    app.wait_tid("revoke-dialog").await;
+    app.click("revoke-cancel").await;
+    app.wait_gone("revoke-dialog").await;
+    assert_ne!(app.rows().await.into_iter().find(|r| r.id == row.id).unwrap().state, "revoked");
+    assert_eq!(secret_tool_lookup(app.service(), &row.id).as_deref(), Some(token.as_str()));
+
+    // Again, to the end.
+    app.click("detail-revoke").await;
+    app.wait_tid("confirm-dialog").await;
+    app.click("confirm-ok").await;
+    app.wait_tid("revoke-dialog").await;
+    let steps = app.wait_text("revoke-steps", "the steps", |t| t.contains("Personal Access Tokens")).await;
+    assert!(steps.to_lowercase().contains("revoke"), "{steps:?}");
+
+    app.click("revoke-open").await;
+    let want = format!("{}/profile#security", fakes.url("cvat"));
+    let opened = app
+        .wait_until("the browser hook to be asked to open the settings page", TIMEOUT, async || {
+            let o = browser.opened();
+            (!o.is_empty()).then_some(o)
+        })
+        .await;
+    assert_eq!(opened, std::slice::from_ref(&want), "the settings page on the token's own server");
+    // Until the user says it is done, the token and its secret stay.
+    assert!(app.is_visible("revoke-dialog").await);
+    assert_eq!(secret_tool_lookup(app.service(), &row.id).as_deref(), Some(token.as_str()));
+    assert!(record(&app, &row.id).get("revoked").is_none());
+
+    let reason = "e2e: leaked in a CI log";
+    app.type_into("revoke-reason", reason).await;
+    app.click("revoke-done").await;
+    app.wait_gone("revoke-dialog").await;
+    app.wait_row_where(&row.id, "revoked", TIMEOUT, |r| r.state == "revoked").await;
+    let shown = app.wait_text("detail-revoked", "the reason", |t| t.contains(reason)).await;
+    assert!(!shown.contains(&token));
+    assert_eq!(secret_tool_lookup(app.service(), &row.id), None, "secret-tool still finds the revoked secret");
+    let rec = record(&app, &row.id);
+    assert_eq!(rec["revoked"]["reason"], reason, "{rec:#}");
+    assert_recent(&rec["revoked"]["at"], "revoked.at");
+    // CVAT does not let a token revoke itself: the fake was never asked anything.
+    assert!(fakes.requests("cvat").is_empty(), "{:#?}", fakes.requests("cvat"));
+    assert_eq!(browser.opened(), [want], "opened once");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn p6_settings_change_the_clipboard_delay_and_refuse_bad_values() {
+    let mut app = App::new("settings");
+    // The harness normally shortens the delay by environment, which overrides the setting.
+    app.unset_env("LATCHKEY_CLIPBOARD_CLEAR_SECS");
+    app.launch().await;
+
+    app.click("settings-button").await;
+    app.wait_tid("settings-dialog").await;
+    app.type_into("settings-clipboard", "3").await;
+    app.click("settings-save").await;
+    app.wait_gone("settings-dialog").await;
+    assert_eq!(app.index_json()["settings"]["clipboard_clear_secs"], 3, "{}", app.index_text());
+
+    let secret = fake_secret("roboflow-settings");
+    let row = app.add_token(&TokenInput::token("roboflow", "E2E settings copy", &secret)).await;
+    set_clipboard("e2e: before the copy");
+    app.click_in_row("E2E settings copy", "row-copy").await;
+    let copied = Instant::now();
+    app.wait_until("the clipboard to hold the secret", TIMEOUT, async || {
+        (clipboard().as_deref() == Some(secret.as_str())).then_some(())
+    })
+    .await;
+    let cleared = app
+        .wait_until("the clipboard to be cleared after 3 s", Duration::from_secs(10), async || {
+            (clipboard().as_deref() != Some(secret.as_str())).then(|| copied.elapsed())
+        })
+        .await;
+    assert!(
+        cleared >= Duration::from_secs(2) && cleared <= Duration::from_secs(7),
+        "the clipboard was cleared after {cleared:?}; the setting says 3 s (the default is 30 s)"
+    );
+    assert!(app.index_record(&row.id).is_some());
+
+    // A value the app refuses: the dialog stays open and says why; nothing changes.
+    app.click("settings-button").await;
+    app.wait_tid("settings-dialog").await;
+    assert_eq!(app.value("settings-clipboard").await, "3", "the dialog shows the saved value");
+    app.type_into("settings-clipboard", "0").await;
+    app.click("settings-save").await;
+    let msg = app.wait_text("settings-error", "an error message", |t| !t.is_empty()).await;
+    assert!(app.is_visible("settings-dialog").await, "the dialog closed after an error: {msg}");
+    assert_eq!(app.index_json()["settings"]["clipboard_clear_secs"], 3);
+    app.click("settings-cancel").await;
+    app.wait_gone("settings-dialog").await;
+    assert_eq!(app.index_json()["settings"]["clipboard_clear_secs"], 3);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn p7_validate_on_start_checks_every_token_when_the_app_opens() {
+    let fakes = FakePlatforms::start();
+    let mut app = App::start("validate_on_start").await;
+    let revoked = fakes.seeded("roboflow")["revoked"].as_str().unwrap().to_string();
+    let valid = fakes.seeded("supervisely")["valid"].as_str().unwrap().to_string();
+    let bad = app
+        .add_token(&TokenInput::token("roboflow", "E2E start revoked", &revoked).server(&fakes.url("roboflow")))
+        .await;
+    let good = app
+        .add_token(&TokenInput::token("supervisely", "E2E start valid", &valid).server(&fakes.url("supervisely")))
+        .await;
+
+    app.click("settings-button").await;
+    app.wait_tid("settings-dialog").await;
+    let checkbox = app.wait_tid("settings-validate-on-start").await;
+    if checkbox.prop("checked").await.ok().flatten().as_deref() != Some("true") {
+        app.click("settings-validate-on-start").await;
+    }
+    app.click("settings-save").await;
+    app.wait_gone("settings-dialog").await;
+    assert_eq!(app.index_json()["settings"]["validate_on_start"], true, "{}", app.index_text());
+    assert!(fakes.requests("roboflow").is_empty() && fakes.requests("supervisely").is_empty());
+
+    app.restart().await;
+    let b = app
+        .wait_row_where(&bad.id, "checked invalid at start", Duration::from_secs(30), |r| r.checked == "invalid")
+        .await;
+    assert_eq!(b.state, "invalid");
+    app.wait_row_where(&good.id, "checked valid at start", Duration::from_secs(30), |r| r.checked == "valid").await;
+    assert_eq!(fakes.requests("roboflow").len(), 1);
+    assert_eq!(fakes.requests("supervisely").len(), 1);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn p8_other_platform_is_checked_at_the_address_the_user_gives() {
+    let fakes = FakePlatforms::start();
+    let app = App::start("validate_other").await;
+    let url = format!("{}/api/auth/access_tokens/self", fakes.url("cvat"));
+    let other = |label: &str, secret: &str| TokenInput {
+        check_url: Some(url.clone()),
+        check_header: Some("Authorization".into()),
+        check_prefix: Some("Bearer ".into()),
+        check_method: Some("GET".into()),
+        check_status: Some("200".into()),
+        ..TokenInput::token("other", label, secret)
+    };
+    let good_secret = fakes.seeded("cvat")["valid"].as_str().unwrap().to_string();
+    let bad_secret = fakes.seeded("cvat")["revoked"].as_str().unwrap().to_string();
+    let good = app.add_token(&other("E2E other accepted", &good_secret)).await;
+    let bad = app.add_token(&other("E2E other refused", &bad_secret)).await;
+    let check = &record(&app, &good.id)["check"];
+    assert_eq!(check["url"], url.as_str(), "{check}");
+    assert_eq!(check["header"], "Authorization");
+    assert_eq!(check["expect_status"], 200);
+
+    app.open_detail("E2E other accepted").await;
+    assert_eq!(validate_selected(&app, &good.id).await.checked, "valid");
+    validation_text(&app, "Valid").await;
+    app.open_detail("E2E other refused").await;
+    assert_eq!(validate_selected(&app, &bad.id).await.checked, "invalid");
+    validation_text(&app, "Rejected").await;
+
+    let reqs = fakes.requests("cvat");
+    assert_eq!(reqs.len(), 2, "{reqs:#?}");
+    assert_eq!(reqs[0].header("authorization"), Some(format!("Bearer {good_secret}").as_str()));
+    assert_eq!(reqs[1].header("authorization"), Some(format!("Bearer {bad_secret}").as_str()));
+    app.finish().await;
+}
+
+trait NoNanos {
+    fn with_nanosecond_zero(self) -> Self;
+}
+impl NoNanos for DateTime<Utc> {
+    fn with_nanosecond_zero(self) -> Self {
+        use chrono::Timelike;
+        self.with_nanosecond(0).unwrap()
+    }
+}
