@@ -17,26 +17,75 @@ use tauri::{Manager, RunEvent, WindowEvent};
 
 use crate::commands::AppState;
 
+/// What every attempt to build the app shares.
+#[derive(Clone)]
+struct Shared {
+    vault: Arc<Mutex<Vault>>,
+    secrets: Arc<KeyringStore>,
+    clipboard: SecureClipboard,
+    alerts: alerts::Alerts,
+    /// Started at login: stay in the background (tray, alerts) until asked.
+    background: bool,
+}
+
 fn main() {
     let data_dir = latchkey_core::default_data_dir();
     logging::init(&data_dir);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "Latchkey starting");
 
     let secrets = Arc::new(KeyringStore::new(latchkey_core::keychain_service()));
-    let vault = Arc::new(Mutex::new(Vault::open_index(&data_dir, secrets.clone())));
-    let clipboard = SecureClipboard::new();
-    let alerts = alerts::Alerts::default();
-    let state = AppState::new(vault.clone(), clipboard.clone(), alerts.clone());
+    let shared = Shared {
+        vault: Arc::new(Mutex::new(Vault::open_index(&data_dir, secrets.clone()))),
+        secrets,
+        clipboard: SecureClipboard::new(),
+        alerts: alerts::Alerts::default(),
+        background: std::env::args().any(|a| a == "--background"),
+    };
 
-    // Started at login: stay in the background (tray, alerts) until asked.
-    let background = std::env::args().any(|a| a == "--background");
+    // A Latchkey that is still shutting down holds the single-instance name without
+    // answering; wait for it a little, and in the end start without the guard rather than
+    // not at all.
+    let mut attempt = 0;
+    let app = loop {
+        let single_instance = attempt < 3;
+        match builder(&shared, single_instance).build(tauri::generate_context!()) {
+            Ok(app) => break app,
+            Err(e) if attempt < 3 => {
+                tracing::warn!(error = %e, attempt, "could not start yet; trying again");
+                std::thread::sleep(std::time::Duration::from_millis(700 * (attempt + 1)));
+                attempt += 1;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "Latchkey could not start its window");
+                eprintln!("Latchkey could not start its window: {e}");
+                std::process::exit(1);
+            }
+        }
+    };
 
-    let app = tauri::Builder::default()
+    let clipboard = shared.clipboard.clone();
+    app.run(move |_handle, event| {
+        if let RunEvent::Exit = event {
+            if clipboard.clear_if_ours() {
+                tracing::info!("cleared our secret from the clipboard on exit");
+            }
+            tracing::info!("Latchkey stopped");
+        }
+    });
+}
+
+fn builder(shared: &Shared, single_instance: bool) -> tauri::Builder<tauri::Wry> {
+    let Shared { vault, secrets, clipboard, alerts, background } = shared.clone();
+    let state = AppState::new(vault.clone(), clipboard, alerts.clone());
+    let mut builder = tauri::Builder::default();
+    if single_instance {
         // First: a second launch only brings the running window forward.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             tracing::info!("second launch: showing the running window");
             alerts::open_on(app, None);
-        }))
+        }));
+    }
+    builder
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec!["--background"]),
@@ -112,15 +161,4 @@ fn main() {
             }
             Ok(())
         })
-        .build(tauri::generate_context!())
-        .expect("Latchkey could not start its window");
-
-    app.run(move |_handle, event| {
-        if let RunEvent::Exit = event {
-            if clipboard.clear_if_ours() {
-                tracing::info!("cleared our secret from the clipboard on exit");
-            }
-            tracing::info!("Latchkey stopped");
-        }
-    });
 }

@@ -152,7 +152,10 @@ impl Checker {
 
     /// Check every job, `concurrency` at a time and `per_host` per server origin; `on_done`
     /// receives each token's result as soon as it is finished.
-    pub async fn validate_all(&self, jobs: Vec<CheckJob>, mut on_done: impl FnMut(CheckDone)) {
+    pub async fn validate_all(&self, mut jobs: Vec<CheckJob>, mut on_done: impl FnMut(CheckDone)) {
+        // Longest checks first (the semaphores are fair, so they get the first slots): the
+        // last round then holds short checks only, and the whole run ends sooner.
+        jobs.sort_by_key(|j| std::cmp::Reverse(self.adapters.get(j.record.platform).requests_per_check()));
         let global = Arc::new(Semaphore::new(self.concurrency));
         let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
         let mut set = JoinSet::new();

@@ -160,6 +160,11 @@ impl PlatformAdapter for Env0 {
 
     /// `ENV0_API_KEY`, `ENV0_API_SECRET`, and `ENV0_API_ENDPOINT` for a non-default server
     /// (`env0/provider.go`).
+    /// The key check, `GET /organizations`, `GET /api-keys`.
+    fn requests_per_check(&self) -> u32 {
+        3
+    }
+
     fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
         let cred = credential(secret)?;
         let mut vars = vec![

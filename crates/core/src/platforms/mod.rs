@@ -223,6 +223,10 @@ pub trait PlatformAdapter: Send + Sync {
     fn revoke<'a>(&'a self, record: &'a TokenRecord, secret: &'a SecretString) -> BoxFuture<'a, Result<RevokeOutcome>>;
     /// Environment variables the platform's SDK and CLI read, for `latchkey run`.
     fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>>;
+    /// How many requests one validation makes in a row (to start the longest checks first).
+    fn requests_per_check(&self) -> u32 {
+        1
+    }
 }
 
 /// One adapter per platform, all on the same HTTP client.
