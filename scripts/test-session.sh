@@ -214,13 +214,18 @@ if ! printf 'probe' | timeout 10 secret-tool store --label="latchkey session pro
 fi
 timeout 10 secret-tool clear service "$probe_service" username probe
 
-# Notifications: dunst on the Xvfb display.
+# Notifications: dunst on the Xvfb display. Every notification stays up until closed and is
+# kept in the history once closed (the tests read it with dunstctl). No stacking of identical
+# notifications: a notification sent twice must show up twice, or "exactly once" proves nothing.
 cat >"$TMP/dunstrc" <<'EOF'
 [global]
     monitor = 0
     follow = none
     font = DejaVu Sans 9
     show_indicators = no
+    stack_duplicates = false
+    history_length = 1000
+    sticky_history = yes
 [urgency_low]
     timeout = 0
 [urgency_normal]

@@ -122,9 +122,12 @@ fn builder(shared: &Shared, single_instance: bool) -> tauri::Builder<tauri::Wry>
                     .unwrap_or_else(|p| p.into_inner())
                     .settings()
                     .keep_running_in_background;
+                tracing::info!(keep_running = keep, "window close requested");
                 if keep {
                     api.prevent_close();
-                    let _ = window.hide();
+                    if let Err(e) = window.hide() {
+                        tracing::warn!(error = %e, "could not hide the window");
+                    }
                     alerts::hidden_to_background(app);
                 }
             }

@@ -13,6 +13,7 @@ use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{json, Value};
 
+use crate::bus::bus_names;
 use crate::fakes::BrowserHook;
 use crate::system::{grep_tree, pids_with_env, screenshot_root, tail};
 use crate::{
@@ -34,28 +35,6 @@ fn single_instance_name() -> String {
         .and_then(|v| v["identifier"].as_str().map(str::to_string))
         .unwrap_or_else(|| "dev.latchkey.desktop".into());
     format!("{id}.SingleInstance")
-}
-
-/// The names on the session bus (`address`, else the inherited one); empty if it cannot be asked.
-fn bus_names(address: Option<&str>) -> Vec<String> {
-    let mut cmd = Command::new("timeout");
-    cmd.args([
-        "5",
-        "dbus-send",
-        "--session",
-        "--print-reply",
-        "--dest=org.freedesktop.DBus",
-        "/org/freedesktop/DBus",
-        "org.freedesktop.DBus.ListNames",
-    ]);
-    if let Some(a) = address {
-        cmd.env("DBUS_SESSION_BUS_ADDRESS", a);
-    }
-    let Ok(out) = cmd.stdin(Stdio::null()).stderr(Stdio::null()).output() else { return vec![] };
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("string \"")?.strip_suffix('"').map(str::to_string))
-        .collect()
 }
 
 struct Driver {

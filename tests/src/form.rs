@@ -1,6 +1,6 @@
 //! The token form: what to type, and typing it.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Local, NaiveDate, TimeZone};
 
 use crate::{tid, App, Row, TIMEOUT};
 
@@ -23,7 +23,7 @@ pub struct TokenInput {
     pub api_key: Option<String>,
     /// `YYYY-MM-DD`.
     pub expires_date: Option<String>,
-    /// `HH:MM`.
+    /// `HH:MM` or `HH:MM:SS`.
     pub expires_time: Option<String>,
     pub owner: Option<String>,
     pub tags: Option<String>,
@@ -79,6 +79,15 @@ impl TokenInput {
 
     pub fn expiring_on(mut self, date: NaiveDate) -> Self {
         self.expires_date = Some(date.format("%Y-%m-%d").to_string());
+        self
+    }
+
+    /// Expires at this instant (to the second): the form's date and time (`HH:MM:SS`) in local
+    /// time, as the webview (same time zone as the tests) reads them.
+    pub fn expiring_at<Tz: TimeZone>(mut self, at: DateTime<Tz>) -> Self {
+        let local = at.with_timezone(&Local);
+        self.expires_date = Some(local.format("%Y-%m-%d").to_string());
+        self.expires_time = Some(local.format("%H:%M:%S").to_string());
         self
     }
 

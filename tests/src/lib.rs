@@ -13,14 +13,20 @@
 //! screenshot of the whole screen and the driver and app logs under `tests/output/`.
 //!
 //! Modules by job: [`app`] starts and stops one test's app, [`ui`] reads and drives the
-//! window, [`form`] fills the token form, [`system`] asks the keychain, clipboard, dunst
-//! and file system, [`bus`] makes a session bus with no keychain on it, [`fakes`] runs the
-//! fake platform servers and stands in for the browser.
+//! window, [`form`] fills the token form, [`settings`] the settings dialog, [`system`] asks
+//! the keychain, clipboard and file system, [`dunst`] reads and clicks desktop
+//! notifications, [`desktop`] sees the X11 window, closes it as a window manager would and
+//! launches the binary a second time, [`bus`] makes session buses without the keychain or
+//! without a notification service, [`fakes`] runs the fake platform servers and stands in for
+//! the browser.
 
 pub mod app;
 pub mod bus;
+pub mod desktop;
+pub mod dunst;
 pub mod fakes;
 pub mod form;
+pub mod settings;
 pub mod system;
 pub mod ui;
 
@@ -32,7 +38,9 @@ use std::time::Duration;
 use chrono::{DateTime, Local, NaiveDate, TimeZone};
 
 pub use app::App;
-pub use bus::EmptyBus;
+pub use bus::{EmptyBus, KeyringBus};
+pub use desktop::{SecondLaunch, XWindow};
+pub use dunst::{Dunst, Notification};
 pub use fakes::{ed25519_key, BrowserHook, FakePlatforms, FakeRequest};
 pub use form::TokenInput;
 pub use system::*;

@@ -1,13 +1,10 @@
-//! The system around the app: keychain (secret-tool), clipboard (xclip), notifications
-//! (dunst), processes, files and screenshots.
+//! The system around the app: keychain (secret-tool), clipboard (xclip), processes, files and
+//! screenshots. Notifications (dunst) are in `dunst.rs`.
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
-
-use serde_json::Value;
 
 use crate::output_dir;
 
@@ -87,36 +84,6 @@ pub fn set_clipboard(text: &str) {
         .expect("xclip");
     child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
     let _ = child.wait();
-}
-
-/// A desktop notification as dunst received it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notification {
-    pub app: String,
-    pub summary: String,
-    pub body: String,
-}
-
-/// Every notification dunst has received in this session (oldest first). Closes the ones
-/// on screen first, so that they move to dunst's history.
-pub fn notifications() -> Vec<Notification> {
-    let _ = run_with_timeout(5, "dunstctl", &["close-all"]);
-    std::thread::sleep(Duration::from_millis(200));
-    let out = run_with_timeout(5, "dunstctl", &["history"]);
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    let mut list: Vec<Notification> = json["data"][0]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|n| {
-                    let s = |k: &str| n[k]["data"].as_str().unwrap_or_default().to_string();
-                    Notification { app: s("appname"), summary: s("summary"), body: s("body") }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    list.reverse();
-    list
 }
 
 /// Every file under `dir` containing one of `needles`: `(file, needle)`.

@@ -207,6 +207,28 @@ impl App {
         assert_eq!(ok, json!(true), "[{}] could not set {id} to {value:?} (no such option?)", self.name());
     }
 
+    /// Pick `value` in a `<select>` used as a menu (one that resets itself after the choice,
+    /// like the detail pane's Snooze): set it and fire `input` and `change`, as choosing the
+    /// option does. Panics when the select has no such option.
+    pub async fn choose(&self, id: &str, value: &str) {
+        self.wait_tid(id).await;
+        let ok = self
+            .exec(
+                r#"
+                const el = document.querySelector(arguments[0]);
+                const value = arguments[1];
+                if (!el || !Array.from(el.options).some(function (o) { return o.value === value; })) return false;
+                el.value = value;
+                el.dispatchEvent(new Event('input', { bubbles: true }));
+                el.dispatchEvent(new Event('change', { bubbles: true }));
+                return true;
+                "#,
+                vec![json!(tid(id)), json!(value)],
+            )
+            .await;
+        assert_eq!(ok, json!(true), "[{}] {id} has no option {value:?}", self.name());
+    }
+
     /// The visible text of the element with this test id (whitespace collapsed).
     pub async fn text(&self, id: &str) -> String {
         self.wait_css(&tid(id), TIMEOUT).await;
