@@ -186,6 +186,10 @@ impl Vault {
 
     fn load_initial(&mut self) -> Result<()> {
         let _lock = self.store.lock(self.lock_wait)?;
+        let removed = self.store.remove_stale_temp_files();
+        if removed > 0 {
+            tracing::info!(removed, "removed temp files of an interrupted write");
+        }
         let mut notices = vec![];
         let index = self.store.load(&mut notices)?;
         if !notices.is_empty() {
