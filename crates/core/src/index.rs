@@ -209,6 +209,15 @@ impl Store {
         }
     }
 
+    /// Read the index without the lock and without moving anything, for a data folder we
+    /// cannot write (read-only mount, no permission): the list can still be shown and used.
+    pub fn peek(&self) -> Option<IndexFile> {
+        match Self::parse(&self.index_path()) {
+            Ok(Parsed::Ok(index)) => Some(index),
+            _ => None,
+        }
+    }
+
     /// Read the index. A missing file is an empty vault. A damaged or newer file is moved
     /// aside and reported; a damaged one is replaced by the backup when that is readable.
     /// Call with the lock held.

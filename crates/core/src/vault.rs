@@ -175,6 +175,11 @@ impl Vault {
             tracing::error!(error = %e, "vault could not be opened");
             vault.read_only = Some(e.to_string());
             vault.notices.push(Notice::error(e.to_string()));
+            // Still show what the folder holds (a read-only mount, say): copying works without writing.
+            if let Some(index) = vault.store.peek() {
+                vault.index = index;
+                vault.stamp = vault.store.stamp();
+            }
         }
         vault
     }
