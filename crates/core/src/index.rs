@@ -118,11 +118,35 @@ pub struct Store {
     dir: PathBuf,
 }
 
-enum Parsed {
+/// What an index file's bytes turned out to be.
+#[derive(Debug)]
+pub enum Parsed {
     Ok(IndexFile),
     Missing,
+    /// Written by a newer Latchkey: this schema number.
     Newer(u32),
+    /// Unreadable: why, for the user (position and category, never the content).
     Damaged(String),
+}
+
+/// Judge an index file's contents. Pure and total: any bytes give an answer, never a panic
+/// (the fuzz targets in fuzz/ and `tests/index_fuzz.rs` hold it to that).
+pub fn parse_bytes(bytes: &[u8]) -> Parsed {
+    // Look at the schema number first, so a newer file is never judged by our rules.
+    #[derive(Deserialize)]
+    struct Probe {
+        schema: Option<u32>,
+    }
+    match serde_json::from_slice::<Probe>(bytes) {
+        Ok(Probe { schema: Some(v) }) if v > SCHEMA => return Parsed::Newer(v),
+        Ok(Probe { schema: None }) => return Parsed::Damaged("it has no schema number".into()),
+        Ok(_) => {}
+        Err(e) => return Parsed::Damaged(describe_json_error(&e)),
+    }
+    match serde_json::from_slice::<IndexFile>(bytes) {
+        Ok(index) => Parsed::Ok(migrate(index)),
+        Err(e) => Parsed::Damaged(describe_json_error(&e)),
+    }
 }
 
 impl Store {
@@ -192,21 +216,7 @@ impl Store {
             Err(e) if e.kind() == IoKind::NotFound => return Ok(Parsed::Missing),
             Err(e) => return Err(Error::io("reading the vault index", path, e)),
         };
-        // Look at the schema number first, so a newer file is never judged by our rules.
-        #[derive(Deserialize)]
-        struct Probe {
-            schema: Option<u32>,
-        }
-        match serde_json::from_slice::<Probe>(&bytes) {
-            Ok(Probe { schema: Some(v) }) if v > SCHEMA => return Ok(Parsed::Newer(v)),
-            Ok(Probe { schema: None }) => return Ok(Parsed::Damaged("it has no schema number".into())),
-            Ok(_) => {}
-            Err(e) => return Ok(Parsed::Damaged(describe_json_error(&e))),
-        }
-        match serde_json::from_slice::<IndexFile>(&bytes) {
-            Ok(index) => Ok(Parsed::Ok(migrate(index))),
-            Err(e) => Ok(Parsed::Damaged(describe_json_error(&e))),
-        }
+        Ok(parse_bytes(&bytes))
     }
 
     /// Read the index without the lock and without moving anything, for a data folder we
