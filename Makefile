@@ -7,8 +7,11 @@
 #   make test    build, then every test headless in a private session (scripts/test-session.sh):
 #                unit + integration (real keychain), end-to-end (WebDriver), UI, rustfmt, clippy
 #   make lint    rustfmt and clippy only, warnings are errors
-#   make bench   release build, then the benchmarks against the fake platforms: bench/RESULTS.md
-#                (BENCH_ARGS="--runs 9" etc.; not part of make test)
+#   make bench   release build, then the benchmarks: "validate all" against the fake platforms,
+#                the desktop app against KeePassXC (start-up, idle memory and CPU, size), and the
+#                kill -9 test with more kills: bench/RESULTS.md, bench/desktop.png
+#                (BENCH_ARGS="--runs 9", BENCH_DESKTOP_ARGS="--idle-secs 30", BENCH_KILLS=2000;
+#                not part of make test; installs KeePassXC and xdotool, for the comparison only)
 #   make clean   remove build output
 #
 # `make test` never touches your keychain, display or clipboard: it runs in a private HOME
@@ -35,7 +38,7 @@ APT_PACKAGES := \
 NODE_MIN := 20.19.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps deps-apt deps-rust deps-node build run test lint bench clean tauri-driver
+.PHONY: deps deps-apt deps-rust deps-node build run test lint bench bench-deps bench-desktop clean tauri-driver
 
 deps: deps-apt deps-rust deps-node
 
@@ -101,10 +104,35 @@ lint: deps
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-# Release build (as users get it); the fakes run in-process on 127.0.0.1. Needs no display.
-bench: deps-rust
+# Release builds (as users get them). bench-validate runs the fakes in-process on 127.0.0.1 and
+# needs no display; bench-desktop runs both apps in a private session (scripts/test-session.sh)
+# and writes its own section of RESULTS.md; then the kill -9 test runs with more kills.
+BENCH_KILLS ?= 1000
+bench: bench-deps
 	cd $(ROOT) && $(CARGO) run --release --quiet -p latchkey-bench --bin bench-validate -- \
 	  --out $(ROOT)/bench/RESULTS.md $(BENCH_ARGS)
+	$(MAKE) --no-print-directory bench-desktop
+	cd $(ROOT) && LATCHKEY_CRASH_KILLS=$(BENCH_KILLS) $(CARGO) test -p latchkey-core --test crash -- --nocapture 2>&1 \
+	  | grep -E 'kill9|test result'
+
+bench-desktop: bench-deps
+	cd $(ROOT) && $(TAURI) build --no-bundle
+	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-bench --bin bench-desktop
+	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-desktop --app $(ROOT)/target/release/latchkey-desktop \
+	  --out $(ROOT)/bench/RESULTS.md --chart $(ROOT)/bench/desktop.png $(BENCH_DESKTOP_ARGS)
+
+# What only the benchmarks need: the app users would pick instead, and a window finder.
+BENCH_APT_PACKAGES := keepassxc xdotool
+bench-deps: deps
+	@missing=""; \
+	for p in $(BENCH_APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make bench: installing$$missing"; \
+	  $(SUDO) apt-get update; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
 
 clean:
 	$(CARGO) clean

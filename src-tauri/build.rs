@@ -20,6 +20,7 @@ fn main() {
         "open_revoke_page",
         "snooze_token",
         "take_in_app_alerts",
+        "bench_mark",
     ])))
     .expect("tauri build step failed");
 }

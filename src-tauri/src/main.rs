@@ -111,6 +111,7 @@ fn builder(shared: &Shared, single_instance: bool) -> tauri::Builder<tauri::Wry>
             checks::open_revoke_page,
             commands::snooze_token,
             commands::take_in_app_alerts,
+            commands::bench_mark,
         ])
         .on_window_event(|window, event| {
             if let WindowEvent::CloseRequested { api, .. } = event {

@@ -68,6 +68,8 @@ export const api = {
   onInAppAlert: (fn: (a: unknown) => void) => listen<unknown>("in-app-alert", (ev) => fn(ev.payload)),
   /** A desktop notification about one token was clicked (Rust has shown the window). */
   onOpenToken: (fn: (id: string) => void) => listen<unknown>("open-token", (ev) => typeof ev.payload === "string" && fn(ev.payload)),
+  /** make bench: the UI reached a point worth timing ("first-paint"); a no-op outside benchmarks. */
+  benchMark: (what: string) => call<null>("bench_mark", { what }),
   /** Called when the vault changed outside this window's own commands. */
   onVaultChanged: (fn: () => void) => listen("vault-changed", () => fn()),
 };

@@ -175,6 +175,11 @@ impl Vault {
             tracing::error!(error = %e, "vault could not be opened");
             vault.read_only = Some(e.to_string());
             vault.notices.push(Notice::error(e.to_string()));
+            // Still show what the folder holds (a read-only mount, say): copying works without writing.
+            if let Some(index) = vault.store.peek() {
+                vault.index = index;
+                vault.stamp = vault.store.stamp();
+            }
         }
         vault
     }
@@ -186,6 +191,10 @@ impl Vault {
 
     fn load_initial(&mut self) -> Result<()> {
         let _lock = self.store.lock(self.lock_wait)?;
+        let removed = self.store.remove_stale_temp_files();
+        if removed > 0 {
+            tracing::info!(removed, "removed temp files of an interrupted write");
+        }
         let mut notices = vec![];
         let index = self.store.load(&mut notices)?;
         if !notices.is_empty() {
