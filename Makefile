@@ -1,14 +1,17 @@
 # Latchkey — build, run and test.
 #
 #   make deps    install what is missing (Debian packages, tauri-driver is installed by `test`)
-#   make build   UI + debug app with the UI embedded: target/debug/latchkey-desktop, and the
-#                fake platform servers the end-to-end tests run: target/debug/fake-platforms
+#   make build   UI + debug app with the UI embedded: target/debug/latchkey-desktop, the
+#                command line: target/debug/latchkey, and the fake platform servers the
+#                end-to-end tests run: target/debug/fake-platforms
 #   make run     build, then open the app
 #   make test    build, then every test headless in a private session (scripts/test-session.sh):
 #                unit + integration (real keychain), end-to-end (WebDriver), UI, rustfmt, clippy
 #   make lint    rustfmt and clippy only, warnings are errors
-#   make bench   release build, then the benchmarks against the fake platforms: bench/RESULTS.md
-#                (BENCH_ARGS="--runs 9" etc.; not part of make test)
+#   make bench   release build, then the benchmarks: "validate all" against the fake platforms,
+#                and `latchkey run` overhead (in a private test session, for its keychain);
+#                both write bench/RESULTS.md (BENCH_ARGS="--runs 9" for bench-validate,
+#                BENCH_RUN_ARGS="--runs 100" for bench-run; not part of make test)
 #   make clean   remove build output
 #
 # `make test` never touches your keychain, display or clipboard: it runs in a private HOME
@@ -22,6 +25,7 @@ ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 CARGO ?= cargo
 NPM ?= npm
 APP := $(ROOT)/target/debug/latchkey-desktop
+CLI := $(ROOT)/target/debug/latchkey
 TAURI := $(ROOT)/ui/node_modules/.bin/tauri
 CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 export PATH := $(CARGO_BIN):$(PATH)
@@ -76,14 +80,15 @@ ui/node_modules/.package-lock.json: ui/package-lock.json ui/package.json | check
 
 build: deps
 	cd $(ROOT) && $(TAURI) build --debug --no-bundle
-	cd $(ROOT) && $(CARGO) build -p latchkey-fake-platforms --bin fake-platforms
+	cd $(ROOT) && $(CARGO) build -p latchkey-fake-platforms --bin fake-platforms -p latchkey-cli --bin latchkey
+	@echo "make build: the app is $(APP), the command line $(CLI)"
 
 run: build
 	@if [ -z "$${DISPLAY:-}" ] && [ -z "$${WAYLAND_DISPLAY:-}" ]; then \
 	  echo "make run: there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)."; \
 	  echo "  Latchkey is a desktop app and needs a graphical session. Run it from your desktop,"; \
 	  echo "  use ssh -X, or run the tests headless with: make test"; \
-	  echo "  The app is built at $(APP)"; \
+	  echo "  The app is built at $(APP); the command line, which needs no display, at $(CLI)"; \
 	  exit 1; \
 	fi
 	$(APP)
@@ -105,6 +110,9 @@ lint: deps
 bench: deps-rust
 	cd $(ROOT) && $(CARGO) run --release --quiet -p latchkey-bench --bin bench-validate -- \
 	  --out $(ROOT)/bench/RESULTS.md $(BENCH_ARGS)
+	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-cli --bin latchkey -p latchkey-bench --bin bench-run
+	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-run --latchkey $(ROOT)/target/release/latchkey \
+	  --out $(ROOT)/bench/RESULTS.md $(BENCH_RUN_ARGS)
 
 clean:
 	$(CARGO) clean
