@@ -198,3 +198,36 @@ fn completions_and_man_page_come_from_the_same_definition() {
     sb.run(&["man", "--dir", dir.to_str().unwrap()], None).ok();
     assert!(dir.join("latchkey.1").exists() && dir.join("latchkey-run.1").exists());
 }
+
+#[test]
+fn run_passes_the_exit_code_and_signals_through() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let sb = Sandbox::new();
+    let secret = fake("sly");
+    sb.add("supervisely", "laptop", &secret, &["--server", "https://sly.example.invalid"]);
+    let env =
+        sb.run(&["run", "-t", "laptop", "--", "sh", "-c", "printf '%s %s' \"$SERVER_ADDRESS\" \"$API_TOKEN\""], None);
+    assert_eq!(env.ok().stdout, format!("https://sly.example.invalid {secret}"));
+    sb.run(&["run", "-t", "laptop", "--", "sh", "-c", "exit 42"], None).code(42);
+    sb.run(&["run", "-t", "laptop", "--", "/nonexistent/command"], None).code(127);
+    let names = sb.run(&["run", "-t", "laptop", "--print-names"], None).ok();
+    assert!(names.stdout.contains("SERVER_ADDRESS") && names.stdout.contains("API_TOKEN"));
+    assert!(!names.all().contains(&secret), "names only");
+
+    // SIGTERM and SIGINT sent to the pid `latchkey run` was started as reach the command.
+    for (signal, code) in [("TERM", 77), ("INT", 78)] {
+        let script = format!("trap 'exit {code}' {signal}; echo ready; while :; do sleep 0.05; done");
+        let mut c = sb.cmd(&["run", "-t", "laptop", "--", "sh", "-c", &script]);
+        c.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready");
+        let killed = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "SIG{signal} reached the command's trap");
+    }
+}

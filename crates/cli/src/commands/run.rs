@@ -43,6 +43,7 @@ pub fn run(args: Args) -> Outcome {
     let mut vault = crate::context::open_index();
     let records = vault.records()?;
     let mut env: Vec<(String, SecretString, String)> = vec![];
+    let mut used = vec![];
     for q in &args.tokens {
         let record = crate::resolve::find(&records, q)?.clone();
         let name = crate::resolve::qualified(&record);
@@ -50,7 +51,8 @@ pub fn run(args: Args) -> Outcome {
         if env.iter().any(|(_, _, from)| *from == name) {
             continue;
         }
-        let vars = vault.run_env(record.id, now)?;
+        let vars = vault.run_env(record.id)?;
+        used.push(record.id);
         if vars.is_empty() {
             return Err(Failure::usage(format!(
                 "{name} has no standard environment variables ({} tokens have no convention). \
@@ -72,6 +74,8 @@ pub fn run(args: Args) -> Outcome {
         return Ok(Code::Ok);
     }
     let (program, rest) = args.command.split_first().ok_or_else(|| Failure::usage("Give the command after --."))?;
+    // One index write for all the tokens, before the command replaces this process.
+    vault.record_uses(&used, now);
     let mut cmd = Command::new(program);
     cmd.args(rest);
     for (var, value, _) in &env {
