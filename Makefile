@@ -1,17 +1,20 @@
 # Latchkey — build, run and test.
 #
 #   make deps    install what is missing (Debian packages, tauri-driver is installed by `test`)
-#   make build   UI + debug app with the UI embedded: target/debug/latchkey-desktop, and the
-#                fake platform servers the end-to-end tests run: target/debug/fake-platforms
+#   make build   UI + debug app with the UI embedded: target/debug/latchkey-desktop, the
+#                command line: target/debug/latchkey, and the fake platform servers the
+#                end-to-end tests run: target/debug/fake-platforms
 #   make run     build, then open the app
 #   make test    build, then every test headless in a private session (scripts/test-session.sh):
 #                unit + integration (real keychain), end-to-end (WebDriver), UI, rustfmt, clippy
 #   make lint    rustfmt and clippy only, warnings are errors
 #   make bench   release build, then the benchmarks: "validate all" against the fake platforms,
-#                the desktop app against KeePassXC (start-up, idle memory and CPU, size), and the
+#                `latchkey run` overhead (in a private test session, for its keychain), the
+#                desktop app against KeePassXC (start-up, idle memory and CPU, size), and the
 #                kill -9 test with more kills: bench/RESULTS.md, bench/desktop.png
-#                (BENCH_ARGS="--runs 9", BENCH_DESKTOP_ARGS="--idle-secs 30", BENCH_KILLS=2000;
-#                not part of make test; installs KeePassXC and xdotool, for the comparison only)
+#                (BENCH_ARGS="--runs 9" for bench-validate, BENCH_RUN_ARGS="--runs 100" for
+#                bench-run, BENCH_DESKTOP_ARGS="--idle-secs 30", BENCH_KILLS=2000; not part of
+#                make test; installs KeePassXC and xdotool, for the comparison only)
 #   make clean   remove build output
 #
 # `make test` never touches your keychain, display or clipboard: it runs in a private HOME
@@ -25,6 +28,7 @@ ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 CARGO ?= cargo
 NPM ?= npm
 APP := $(ROOT)/target/debug/latchkey-desktop
+CLI := $(ROOT)/target/debug/latchkey
 TAURI := $(ROOT)/ui/node_modules/.bin/tauri
 CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 export PATH := $(CARGO_BIN):$(PATH)
@@ -79,14 +83,15 @@ ui/node_modules/.package-lock.json: ui/package-lock.json ui/package.json | check
 
 build: deps
 	cd $(ROOT) && $(TAURI) build --debug --no-bundle
-	cd $(ROOT) && $(CARGO) build -p latchkey-fake-platforms --bin fake-platforms
+	cd $(ROOT) && $(CARGO) build -p latchkey-fake-platforms --bin fake-platforms -p latchkey-cli --bin latchkey
+	@echo "make build: the app is $(APP), the command line $(CLI)"
 
 run: build
 	@if [ -z "$${DISPLAY:-}" ] && [ -z "$${WAYLAND_DISPLAY:-}" ]; then \
 	  echo "make run: there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)."; \
 	  echo "  Latchkey is a desktop app and needs a graphical session. Run it from your desktop,"; \
 	  echo "  use ssh -X, or run the tests headless with: make test"; \
-	  echo "  The app is built at $(APP)"; \
+	  echo "  The app is built at $(APP); the command line, which needs no display, at $(CLI)"; \
 	  exit 1; \
 	fi
 	$(APP)
@@ -111,6 +116,9 @@ BENCH_KILLS ?= 1000
 bench: bench-deps
 	cd $(ROOT) && $(CARGO) run --release --quiet -p latchkey-bench --bin bench-validate -- \
 	  --out $(ROOT)/bench/RESULTS.md $(BENCH_ARGS)
+	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-cli --bin latchkey -p latchkey-bench --bin bench-run
+	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-run --latchkey $(ROOT)/target/release/latchkey \
+	  --out $(ROOT)/bench/RESULTS.md $(BENCH_RUN_ARGS)
 	$(MAKE) --no-print-directory bench-desktop
 	cd $(ROOT) && LATCHKEY_CRASH_KILLS=$(BENCH_KILLS) $(CARGO) test -p latchkey-core --test crash -- --nocapture 2>&1 \
 	  | grep -E 'kill9|test result'

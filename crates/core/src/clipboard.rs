@@ -61,6 +61,30 @@ impl State {
     }
 }
 
+impl State {
+    /// Offer `secret` (hidden from clipboard histories) and remember its hash. On Linux,
+    /// `wait_until` keeps this call serving the clipboard until then or until it is taken.
+    fn set_secret(&mut self, secret: &SecretString, wait_until: Option<std::time::Instant>) -> Result<()> {
+        let cb = self.clipboard()?;
+        let mut set = cb.set();
+        #[cfg(all(unix, not(target_os = "macos")))]
+        {
+            use arboard::SetExtLinux;
+            set = set.exclude_from_history();
+            if let Some(deadline) = wait_until {
+                set = set.wait_until(deadline);
+            }
+        }
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        let _ = wait_until;
+        set.text(secret.expose_secret().to_string())
+            .map_err(|e| Error::Clipboard(format!("the secret could not be placed on the clipboard ({e})")))?;
+        self.generation += 1;
+        self.ours = Some(digest(secret.expose_secret()));
+        Ok(())
+    }
+}
+
 impl SecureClipboard {
     pub fn new() -> Self {
         Self::default()
@@ -70,17 +94,7 @@ impl SecureClipboard {
     pub fn copy(&self, secret: &SecretString, clear_after: Duration) -> Result<()> {
         let generation = {
             let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            let cb = st.clipboard()?;
-            let mut set = cb.set();
-            #[cfg(all(unix, not(target_os = "macos")))]
-            {
-                use arboard::SetExtLinux;
-                set = set.exclude_from_history();
-            }
-            set.text(secret.expose_secret().to_string())
-                .map_err(|e| Error::Clipboard(format!("the secret could not be placed on the clipboard ({e})")))?;
-            st.generation += 1;
-            st.ours = Some(digest(secret.expose_secret()));
+            st.set_secret(secret, None)?;
             st.generation
         };
         let state = Arc::downgrade(&self.state);
@@ -97,6 +111,38 @@ impl SecureClipboard {
             })
             .map_err(|e| Error::Clipboard(format!("could not schedule clearing ({e})")))?;
         Ok(())
+    }
+
+    /// Put `secret` on the clipboard and keep serving it from this thread until `clear_after`
+    /// has passed or another program takes the clipboard, then clear it if it still holds
+    /// the secret. For a short-lived process (the command line's detached clipboard helper):
+    /// on X11 the clipboard lives only as long as its owner, so the owner must stay.
+    ///
+    /// `ready` is called once the secret is on the clipboard. Returns whether it was cleared
+    /// (false: someone else's copy replaced it first).
+    pub fn hold(&self, secret: &SecretString, clear_after: Duration, ready: impl FnOnce()) -> Result<bool> {
+        let deadline = std::time::Instant::now() + clear_after;
+        {
+            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            st.set_secret(secret, None)?;
+        }
+        ready();
+        #[cfg(all(unix, not(target_os = "macos")))]
+        {
+            // Set it again (same owner, so nobody is told the clipboard changed), this time
+            // waiting until the deadline or until another program takes the clipboard.
+            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            st.set_secret(secret, Some(deadline))?;
+            if std::time::Instant::now() + Duration::from_millis(50) < deadline {
+                // Woken early: another program owns the clipboard now. Even if it holds the
+                // same secret (a second copy), it is not ours to clear.
+                st.ours = None;
+                return Ok(false);
+            }
+        }
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        std::thread::sleep(deadline.saturating_duration_since(std::time::Instant::now()));
+        Ok(self.clear_if_ours())
     }
 
     /// Clear now if the clipboard still holds our secret (on quit). True if it did.

@@ -10,6 +10,9 @@ use ts_rs::TS;
 use crate::platforms::documented_stale_period;
 use crate::record::{Platform, TokenRecord, Validity};
 
+mod countdown;
+pub use countdown::{ago_text, countdown_text};
+
 /// Thresholds that turn times into warnings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]

@@ -31,6 +31,7 @@ mod edit;
 mod journal;
 #[cfg(test)]
 mod tests;
+mod usage;
 
 /// A new token as the form or the command line gives it.
 #[derive(Debug, Deserialize, TS)]

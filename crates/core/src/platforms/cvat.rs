@@ -118,9 +118,14 @@ impl PlatformAdapter for Cvat {
         })
     }
 
-    /// `CVAT_ACCESS_TOKEN` (cvat-cli `_internal/common.py`). The server is passed to cvat-cli
-    /// with `--server-host`; no variable exists for it.
-    fn env_vars(&self, _record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
-        Ok(vec![("CVAT_ACCESS_TOKEN".into(), secret.clone())])
+    fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
+        env_vars(record, secret)
     }
+}
+
+/// `CVAT_ACCESS_TOKEN` (cvat-cli `_internal/common.py`). The server is passed to cvat-cli
+/// with `--server-host`; no variable exists for it.
+/// (A free function: `latchkey run` needs no HTTP client.)
+pub(super) fn env_vars(_record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
+    Ok(vec![("CVAT_ACCESS_TOKEN".into(), secret.clone())])
 }

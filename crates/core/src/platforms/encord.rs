@@ -174,17 +174,22 @@ impl PlatformAdapter for Encord {
         })
     }
 
-    /// SSH key: `ENCORD_SSH_KEY` (`encord/configs.py`). Legacy key: `ENCORD_API_KEY` with
-    /// `ENCORD_PROJECT_ID`, or `ENCORD_DATASET_ID` once validation learnt it is a dataset key.
     fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
-        Ok(match record.kind {
-            TokenKind::ResourceKey => {
-                let id = record.public.resource_id.clone().unwrap_or_default();
-                let is_dataset = record.identity.role.as_deref().is_some_and(|r| r.starts_with("dataset"));
-                let id_var = if is_dataset { "ENCORD_DATASET_ID" } else { "ENCORD_PROJECT_ID" };
-                vec![("ENCORD_API_KEY".into(), secret.clone()), (id_var.into(), SecretString::from(id))]
-            }
-            _ => vec![("ENCORD_SSH_KEY".into(), secret.clone())],
-        })
+        env_vars(record, secret)
     }
+}
+
+/// SSH key: `ENCORD_SSH_KEY` (`encord/configs.py`). Legacy key: `ENCORD_API_KEY` with
+/// `ENCORD_PROJECT_ID`, or `ENCORD_DATASET_ID` once validation learnt it is a dataset key.
+/// (A free function: `latchkey run` needs no HTTP client.)
+pub(super) fn env_vars(record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
+    Ok(match record.kind {
+        TokenKind::ResourceKey => {
+            let id = record.public.resource_id.clone().unwrap_or_default();
+            let is_dataset = record.identity.role.as_deref().is_some_and(|r| r.starts_with("dataset"));
+            let id_var = if is_dataset { "ENCORD_DATASET_ID" } else { "ENCORD_PROJECT_ID" };
+            vec![("ENCORD_API_KEY".into(), secret.clone()), (id_var.into(), SecretString::from(id))]
+        }
+        _ => vec![("ENCORD_SSH_KEY".into(), secret.clone())],
+    })
 }

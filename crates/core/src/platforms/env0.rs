@@ -166,15 +166,18 @@ impl PlatformAdapter for Env0 {
     }
 
     fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
-        let cred = credential(secret)?;
-        let mut vars = vec![
-            ("ENV0_API_KEY".to_string(), SecretString::from(cred.user)),
-            ("ENV0_API_SECRET".into(), cred.password),
-        ];
-        let server = server(record)?;
-        if server != "https://api.env0.com" {
-            vars.push(("ENV0_API_ENDPOINT".into(), SecretString::from(format!("{server}/"))));
-        }
-        Ok(vars)
+        env_vars(record, secret)
     }
+}
+
+/// (A free function: `latchkey run` needs no HTTP client.)
+pub(super) fn env_vars(record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
+    let cred = credential(secret)?;
+    let mut vars =
+        vec![("ENV0_API_KEY".to_string(), SecretString::from(cred.user)), ("ENV0_API_SECRET".into(), cred.password)];
+    let server = server(record)?;
+    if server != "https://api.env0.com" {
+        vars.push(("ENV0_API_ENDPOINT".into(), SecretString::from(format!("{server}/"))));
+    }
+    Ok(vars)
 }

@@ -277,6 +277,20 @@ pub fn adapter_for(platform: Platform) -> Result<&'static dyn PlatformAdapter> {
     Ok(Adapters::shared()?.get(platform))
 }
 
+/// The variables `latchkey run` exports for `record` (see each platform's `env_vars`): the
+/// same as [`PlatformAdapter::env_vars`], without building the HTTP client (loading the
+/// system's root certificates would cost every `latchkey run` some 20 ms).
+pub fn env_vars(record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
+    match record.platform {
+        Platform::Supervisely => supervisely::env_vars(record, secret),
+        Platform::Cvat => cvat::env_vars(record, secret),
+        Platform::Roboflow => roboflow::env_vars(record, secret),
+        Platform::Encord => encord::env_vars(record, secret),
+        Platform::Env0 => env0::env_vars(record, secret),
+        Platform::Other => other::env_vars(record, secret),
+    }
+}
+
 /// The unused period after which the platform itself treats a token as stale, if documented.
 pub fn documented_stale_period(platform: Platform) -> Option<Duration> {
     info(platform).stale_after_days.map(|d| Duration::days(d.into()))

@@ -161,10 +161,15 @@ impl PlatformAdapter for Other {
         })
     }
 
-    /// No convention exists; `latchkey run` asks for the variable name.
-    fn env_vars(&self, _record: &TokenRecord, _secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
-        Ok(vec![])
+    fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
+        env_vars(record, secret)
     }
+}
+
+/// No convention exists: `latchkey run` refuses such a token and points to `latchkey get`.
+/// (A free function: `latchkey run` needs no HTTP client.)
+pub(super) fn env_vars(_record: &TokenRecord, _secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
+    Ok(vec![])
 }
 
 #[cfg(test)]

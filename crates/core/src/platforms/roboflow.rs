@@ -158,17 +158,22 @@ impl PlatformAdapter for Roboflow {
         Box::pin(self.try_revoke(record, secret))
     }
 
-    /// `ROBOFLOW_API_KEY`, `RF_WORKSPACE` when known, and `API_URL` for a non-default server
-    /// (`roboflow/config.py`).
     fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
-        let mut vars = vec![("ROBOFLOW_API_KEY".to_string(), secret.clone())];
-        if let Some(ws) = &record.identity.workspace {
-            vars.push(("RF_WORKSPACE".into(), SecretString::from(ws.clone())));
-        }
-        let server = server(record)?;
-        if server != DEFAULT_API {
-            vars.push(("API_URL".into(), SecretString::from(server)));
-        }
-        Ok(vars)
+        env_vars(record, secret)
     }
+}
+
+/// `ROBOFLOW_API_KEY`, `RF_WORKSPACE` when known, and `API_URL` for a non-default server
+/// (`roboflow/config.py`).
+/// (A free function: `latchkey run` needs no HTTP client.)
+pub(super) fn env_vars(record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
+    let mut vars = vec![("ROBOFLOW_API_KEY".to_string(), secret.clone())];
+    if let Some(ws) = &record.identity.workspace {
+        vars.push(("RF_WORKSPACE".into(), SecretString::from(ws.clone())));
+    }
+    let server = server(record)?;
+    if server != DEFAULT_API {
+        vars.push(("API_URL".into(), SecretString::from(server)));
+    }
+    Ok(vars)
 }

@@ -100,8 +100,13 @@ impl PlatformAdapter for Supervisely {
         })
     }
 
-    /// `SERVER_ADDRESS` and `API_TOKEN` (`supervisely/api/api.py`, `Api.from_env`).
     fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
-        Ok(vec![("SERVER_ADDRESS".into(), SecretString::from(server(record)?)), ("API_TOKEN".into(), secret.clone())])
+        env_vars(record, secret)
     }
+}
+
+/// `SERVER_ADDRESS` and `API_TOKEN` (`supervisely/api/api.py`, `Api.from_env`).
+/// (A free function: `latchkey run` needs no HTTP client.)
+pub(super) fn env_vars(record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
+    Ok(vec![("SERVER_ADDRESS".into(), SecretString::from(server(record)?)), ("API_TOKEN".into(), secret.clone())])
 }

@@ -198,15 +198,7 @@ impl Vault {
         let secret = usable_secret(record.kind, payload)
             .map_err(|e| Error::SecretUnreadable { label: record.label.clone(), detail: e.to_string() })?;
         if purpose == Use::Copy {
-            let marked = self.mutate(|idx| {
-                if let Some(r) = find_mut(idx, id) {
-                    r.last_used_at = Some(now);
-                }
-                Ok(())
-            });
-            if let Err(e) = marked {
-                tracing::warn!(error = %e, "could not record the last use");
-            }
+            self.record_use(id, now);
         }
         Ok(secret)
     }

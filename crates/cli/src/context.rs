@@ -1,0 +1,37 @@
+//! Opening the vault the way the app does: the index in the data folder
+//! (`LATCHKEY_DATA_DIR`), secrets in the system keychain (`LATCHKEY_KEYCHAIN_SERVICE`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use latchkey_core::secret_store::KeyringStore;
+use latchkey_core::{default_data_dir, keychain_service, Vault};
+
+fn store() -> Arc<KeyringStore> {
+    // The app waits 20 s for a keychain that may show an unlock prompt; a terminal user can
+    // retry, and a script should not hang that long.
+    let secs = std::env::var("LATCHKEY_KEYCHAIN_TIMEOUT_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    Arc::new(KeyringStore::new(keychain_service()).with_timeout(Duration::from_secs(secs)))
+}
+
+/// The vault with the keychain asked first (finishing changes a crash interrupted).
+pub fn open() -> Vault {
+    let vault = Vault::open(default_data_dir(), store(), Utc::now());
+    report_notices(&vault);
+    vault
+}
+
+/// The vault without asking the keychain up front (listing, and `run`, which asks it anyway).
+pub fn open_index() -> Vault {
+    let vault = Vault::open_index(default_data_dir(), store());
+    report_notices(&vault);
+    vault
+}
+
+/// Anything the vault had to say on opening (a recovered index, a finished interrupted add).
+fn report_notices(vault: &Vault) {
+    for n in vault.notices() {
+        eprintln!("latchkey: note: {}", n.message);
+    }
+}

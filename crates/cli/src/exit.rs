@@ -1,0 +1,96 @@
+//! Exit codes (documented in `latchkey --help` and the README) and how failures are shown.
+
+use std::process::ExitCode;
+
+use latchkey_core::{Error, ErrorKind};
+
+/// What `latchkey` exits with. Scripts may branch on these; keep them stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Code {
+    Ok = 0,
+    /// Anything not listed below (disk, lock held too long, clipboard, …).
+    Error = 1,
+    /// Wrong arguments or input that cannot be used (clap exits with 2 as well).
+    Usage = 2,
+    /// No token matches.
+    NotFound = 3,
+    /// The keychain is unavailable, locked or did not answer.
+    Keychain = 4,
+    /// The platform refused the token, or it is revoked.
+    Invalid = 5,
+    /// The token is past its expiry (`get`, `copy` and `run` refuse it without --allow-expired).
+    Expired = 6,
+    /// The platform could not be asked (network, 5xx, 429, timeout).
+    CannotCheck = 7,
+    /// A revoke must be finished by hand on the platform's website.
+    ActionNeeded = 8,
+}
+
+/// The text shown under `latchkey --help`.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  ok
+  1  error (disk, lock, clipboard, …)
+  2  usage: wrong arguments or unusable input
+  3  not found: no token matches
+  4  keychain unavailable, locked or not answering
+  5  invalid: the platform refused the token, or it is revoked
+  6  expired: past its expiry (get, copy, run refuse it without --allow-expired)
+  7  cannot check: the platform could not be asked (network, 429, 5xx)
+  8  action needed: finish a guided revoke on the platform's website
+`latchkey run` exits with the command's own code (126/127 if it cannot be started).";
+
+/// A command that failed: the code to exit with and what to tell the user.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: Code,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Failure { code, message: message.into() }
+    }
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure::new(Code::Usage, message)
+    }
+    pub fn error(message: impl Into<String>) -> Self {
+        Failure::new(Code::Error, message)
+    }
+}
+
+/// The exit code for a core error.
+pub fn code_of(kind: ErrorKind) -> Code {
+    match kind {
+        ErrorKind::NotFound => Code::NotFound,
+        ErrorKind::KeychainUnavailable | ErrorKind::KeychainLocked | ErrorKind::KeychainTimeout => Code::Keychain,
+        ErrorKind::InvalidInput | ErrorKind::DuplicateLabel => Code::Usage,
+        ErrorKind::PlatformUnreachable => Code::CannotCheck,
+        ErrorKind::SecretMissing
+        | ErrorKind::Busy
+        | ErrorKind::Io
+        | ErrorKind::ReadOnly
+        | ErrorKind::Clipboard
+        | ErrorKind::Internal => Code::Error,
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        // Core's messages speak of the app's buttons in places; they still say what happened.
+        Failure { code: code_of(e.kind()), message: e.to_string() }
+    }
+}
+
+pub type Outcome = Result<Code, Failure>;
+
+pub fn finish(outcome: Outcome) -> ExitCode {
+    let code = match outcome {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!("latchkey: {}", f.message);
+            f.code
+        }
+    };
+    ExitCode::from(code as u8)
+}

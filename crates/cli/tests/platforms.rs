@@ -1,0 +1,110 @@
+//! `latchkey validate` and `latchkey revoke` against the fake platform servers (in-process on
+//! 127.0.0.1), through the same core checker as the app.
+
+mod support;
+
+use latchkey_fake_platforms::{Behaviour, FakePlatforms, FakeToken};
+use support::{by_label, fake, Sandbox};
+
+/// The fakes run on their own runtime for as long as the test holds this.
+struct Fakes {
+    all: FakePlatforms,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn fakes() -> Fakes {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let all = rt.block_on(FakePlatforms::start());
+    Fakes { all, _rt: rt }
+}
+
+/// CVAT tokens have a shape (8-character prefix, dot, 32 characters); the fake checks it.
+fn cvat_secret() -> String {
+    format!("FAKEcv00.{}", uuid::Uuid::new_v4().simple())
+}
+
+fn token(secret: &str, behaviour: Behaviour) -> FakeToken {
+    FakeToken {
+        secret: secret.into(),
+        behaviour,
+        owner: "alice".into(),
+        workspace: "acme-ws".into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn validate_one_and_all_with_exit_codes_by_outcome() {
+    let f = fakes();
+    let sb = Sandbox::new();
+    let good = cvat_secret();
+    let bad = fake("sly-bad");
+    f.all.cvat.add(token(&good, Behaviour::Valid));
+    f.all.supervisely.add(token(&bad, Behaviour::Revoked));
+    sb.add("cvat", "good", &good, &["--server", &f.all.cvat.url]);
+    sb.add("supervisely", "bad", &bad, &["--server", &f.all.supervisely.url]);
+
+    let one = sb.run(&["validate", "good"], None).ok();
+    assert!(one.stdout.contains("cvat/good: valid"), "{one:?}");
+    assert!(one.stdout.contains("alice"), "the owner the platform reported: {one:?}");
+    let list = sb.list();
+    assert_eq!(by_label(&list, "good")["identity"]["owner"], "alice");
+    assert_eq!(by_label(&list, "good")["last_validation"]["result"], "valid", "{list:#?}");
+
+    let refused = sb.run(&["validate", "bad"], None).code(5);
+    assert!(refused.stdout.contains("INVALID"), "{refused:?}");
+    assert!(!refused.all().contains(&bad));
+
+    // --all: the worst outcome decides the code; --json has one line per token.
+    let all = sb.run(&["validate", "--all", "--json"], None).code(5);
+    let lines = all.json();
+    assert_eq!(lines.as_array().unwrap().len(), 2, "{lines:#}");
+    assert!(!all.all().contains(&good) && !all.all().contains(&bad));
+
+    // A platform that cannot be asked: 7, and the stored verdict stays.
+    let down = fake("cvat-down");
+    sb.add("cvat", "down", &down, &["--server", "http://127.0.0.1:9"]);
+    sb.run(&["validate", "down"], None).code(7);
+    sb.run(&["validate", "nothing"], None).code(3);
+}
+
+#[test]
+fn revoke_through_the_api_removes_the_secret() {
+    let f = fakes();
+    let sb = Sandbox::new();
+    let key = fake("rf-admin");
+    f.all.roboflow.add(FakeToken { admin: true, ..token(&key, Behaviour::Valid) });
+    let id = sb.add("roboflow", "admin", &key, &["--server", &f.all.roboflow.url]);
+    // Roboflow needs the workspace, which a validation teaches.
+    sb.run(&["validate", "admin"], None).ok();
+
+    let out = sb.run(&["revoke", "admin", "--json"], None).ok();
+    assert_eq!(out.json()["how"], "revoked", "{out:?}");
+    assert_eq!(sb.keychain(&id), None);
+    assert!(f.all.roboflow.tokens().iter().any(|t| t.secret == key && t.revoked_by_api));
+    let rec = sb.list().into_iter().find(|r| r["id"] == id.as_str()).unwrap();
+    assert!(rec["revoked"].is_object(), "{rec}");
+    sb.run(&["get", "admin"], None).code(5);
+}
+
+#[test]
+fn a_guided_revoke_changes_nothing_until_confirmed() {
+    let f = fakes();
+    let sb = Sandbox::new();
+    let secret = cvat_secret();
+    f.all.cvat.add(token(&secret, Behaviour::Valid));
+    let id = sb.add("cvat", "laptop", &secret, &["--server", &f.all.cvat.url]);
+
+    let guided = sb.run(&["revoke", "laptop"], None).code(8);
+    assert!(guided.stdout.contains(&f.all.cvat.url), "the settings page on the record's server: {guided:?}");
+    assert!(guided.stderr.contains("--mark-revoked"), "{guided:?}");
+    assert_eq!(sb.keychain(&id).as_deref(), Some(secret.as_str()), "nothing changed");
+
+    let json = sb.run(&["revoke", "laptop", "--json"], None).code(8).json();
+    assert!(json["steps"].as_array().is_some_and(|s| !s.is_empty()), "{json}");
+
+    sb.run(&["revoke", "laptop", "--yes", "--reason", "left on a shared box"], None).ok();
+    assert_eq!(sb.keychain(&id), None);
+    let rec = sb.list().into_iter().find(|r| r["id"] == id.as_str()).unwrap();
+    assert_eq!(rec["revoked"]["reason"], "left on a shared box");
+}
