@@ -332,6 +332,9 @@ impl Store {
             let linked = fs::hard_link(&path, &staged).or_else(|_| fs::copy(&path, &staged).map(|_| ()));
             if linked.is_ok() {
                 fs::rename(&staged, &backup).map_err(|e| Error::io("keeping the backup", &backup, e))?;
+                // When the backup already is this very file (a writer was killed after linking
+                // it and before replacing the index), rename does nothing and leaves `staged`.
+                let _ = fs::remove_file(&staged);
             }
         }
         tmp.persist(&path).map_err(|e| Error::io("replacing the index", &path, e.error))?;

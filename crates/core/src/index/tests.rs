@@ -136,3 +136,20 @@ fn stale_temp_files_of_a_killed_writer_are_removed() {
     names.sort();
     assert_eq!(names, ["latchkey.json", "notes.tmp"]);
 }
+
+#[test]
+fn save_after_a_kill_between_backup_and_replace_leaves_no_staged_file() {
+    // A writer killed after making the backup a link of the current file and before
+    // replacing it: backup and index are then one file, and the next save must still tidy up.
+    let (_d, s) = store();
+    s.save(&IndexFile::default()).unwrap();
+    fs::remove_file(s.backup_path()).ok();
+    fs::hard_link(s.index_path(), s.backup_path()).unwrap();
+    let mut idx = IndexFile::default();
+    idx.settings.clipboard_clear_secs = 45;
+    s.save(&idx).unwrap();
+    let mut names: Vec<String> =
+        fs::read_dir(s.dir()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["latchkey.json", "latchkey.json.bak"]);
+}
