@@ -4,6 +4,8 @@
 mod alerts;
 mod checks;
 mod commands;
+#[cfg(test)]
+mod lockdown;
 mod logging;
 mod tray;
 

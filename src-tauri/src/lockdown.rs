@@ -4,6 +4,9 @@
 //! - the capabilities grant exactly the commands the UI calls — each one the UI calls is
 //!   granted, registered in `generate_handler!` and declared in build.rs, and nothing else is
 //!   granted: no fs, shell, http, opener or other plugin permission, no remote URLs.
+//!
+//! A unit test module rather than tests/lockdown.rs: an integration test makes `cargo test`
+//! rebuild target/debug/latchkey-desktop without its embedded UI, over the one `make build` made.
 
 use std::collections::BTreeSet;
 use std::fs;
