@@ -7,8 +7,9 @@
 #   make test    build, then every test headless in a private session (scripts/test-session.sh):
 #                unit + integration (real keychain), end-to-end (WebDriver), UI, rustfmt, clippy
 #   make lint    rustfmt and clippy only, warnings are errors
-#   make bench   release build, then the benchmarks against the fake platforms: bench/RESULTS.md
-#                (BENCH_ARGS="--runs 9" etc.; not part of make test)
+#   make bench   release build, then the benchmarks: validate all against the fake platforms
+#                (BENCH_ARGS="--runs 9" etc.) and the leak scan against ripgrep on a generated
+#                tree (LEAK_BENCH_ARGS="--size-gb 4"); both write bench/RESULTS.md; not part of make test
 #   make clean   remove build output
 #
 # `make test` never touches your keychain, display or clipboard: it runs in a private HOME
@@ -31,7 +32,7 @@ APT_PACKAGES := \
 	build-essential pkg-config curl file git \
 	libwebkit2gtk-4.1-dev libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev \
 	webkit2gtk-driver xvfb xauth gnome-keyring libsecret-tools dbus dbus-x11 dunst xclip procps \
-	imagemagick fonts-dejavu-core xdg-utils openssh-client
+	imagemagick fonts-dejavu-core xdg-utils openssh-client ripgrep
 NODE_MIN := 20.19.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -102,9 +103,10 @@ lint: deps
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # Release build (as users get it); the fakes run in-process on 127.0.0.1. Needs no display.
-bench: deps-rust
-	cd $(ROOT) && $(CARGO) run --release --quiet -p latchkey-bench --bin bench-validate -- \
-	  --out $(ROOT)/bench/RESULTS.md $(BENCH_ARGS)
+bench: deps-rust deps-apt
+	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-bench
+	$(ROOT)/target/release/bench-validate --out $(ROOT)/bench/RESULTS.md $(BENCH_ARGS)
+	$(ROOT)/target/release/bench-leak --out $(ROOT)/bench/RESULTS.md $(LEAK_BENCH_ARGS)
 
 clean:
 	$(CARGO) clean
