@@ -20,6 +20,12 @@ fn main() {
         "open_revoke_page",
         "snooze_token",
         "take_in_app_alerts",
+        "start_leak_scan",
+        "cancel_leak_scan",
+        "get_leak_report",
+        "set_leak_settings",
+        "allow_leak_finding",
+        "import_found_token",
     ])))
     .expect("tauri build step failed");
 }

@@ -39,7 +39,7 @@ pub use needles::{fingerprint, NeedleForm, NeedleSet, NeedleSetBuilder, TokenRef
 pub use patterns::Patterns;
 pub use run::{scan, ScanOptions};
 pub use take::{take_found_token, FoundToken};
-pub use walk::{default_home_files, expand_home};
+pub use walk::{default_home_files, expand_home, home_dir};
 
 /// What was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

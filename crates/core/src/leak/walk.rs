@@ -43,6 +43,11 @@ pub fn default_home_files(home: &Path) -> Vec<PathBuf> {
     .collect()
 }
 
+/// The user's home folder (`$HOME` on Unix).
+pub fn home_dir() -> Option<PathBuf> {
+    dirs::home_dir()
+}
+
 /// `~` or `~/x` → the home folder (or `x` in it); anything else unchanged.
 pub fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {
     let path = path.trim();
