@@ -9,12 +9,13 @@
 #                unit + integration (real keychain), end-to-end (WebDriver), UI, rustfmt, clippy
 #   make lint    rustfmt and clippy only, warnings are errors
 #   make bench   release build, then the benchmarks: "validate all" against the fake platforms,
-#                `latchkey run` overhead (in a private test session, for its keychain), the
-#                desktop app against KeePassXC (start-up, idle memory and CPU, size), and the
-#                kill -9 test with more kills: bench/RESULTS.md, bench/desktop.png
-#                (BENCH_ARGS="--runs 9" for bench-validate, BENCH_RUN_ARGS="--runs 100" for
-#                bench-run, BENCH_DESKTOP_ARGS="--idle-secs 30", BENCH_KILLS=2000; not part of
-#                make test; installs KeePassXC and xdotool, for the comparison only)
+#                the leak scan against ripgrep on a generated tree, `latchkey run` overhead (in a
+#                private test session, for its keychain), the desktop app against KeePassXC
+#                (start-up, idle memory and CPU, size), and the kill -9 test with more kills:
+#                bench/RESULTS.md, bench/desktop.png (BENCH_ARGS="--runs 9" for bench-validate,
+#                LEAK_BENCH_ARGS="--size-gb 4", BENCH_RUN_ARGS="--runs 100" for bench-run,
+#                BENCH_DESKTOP_ARGS="--idle-secs 30", BENCH_KILLS=2000; not part of make test;
+#                installs KeePassXC and xdotool, for the comparison only)
 #   make clean   remove build output
 #
 # `make test` never touches your keychain, display or clipboard: it runs in a private HOME
@@ -38,7 +39,7 @@ APT_PACKAGES := \
 	build-essential pkg-config curl file git \
 	libwebkit2gtk-4.1-dev libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev \
 	webkit2gtk-driver xvfb xauth gnome-keyring libsecret-tools dbus dbus-x11 dunst xclip procps \
-	imagemagick fonts-dejavu-core xdg-utils openssh-client
+	imagemagick fonts-dejavu-core xdg-utils openssh-client ripgrep
 NODE_MIN := 20.19.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -110,12 +111,15 @@ lint: deps
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # Release builds (as users get them). bench-validate runs the fakes in-process on 127.0.0.1 and
-# needs no display; bench-desktop runs both apps in a private session (scripts/test-session.sh)
+# needs no display; bench-leak scans a generated tree (kept in a temp dir) against ripgrep;
+# bench-desktop runs both apps in a private session (scripts/test-session.sh)
 # and writes its own section of RESULTS.md; then the kill -9 test runs with more kills.
 BENCH_KILLS ?= 1000
 bench: bench-deps
 	cd $(ROOT) && $(CARGO) run --release --quiet -p latchkey-bench --bin bench-validate -- \
 	  --out $(ROOT)/bench/RESULTS.md $(BENCH_ARGS)
+	cd $(ROOT) && $(CARGO) run --release --quiet -p latchkey-bench --bin bench-leak -- \
+	  --out $(ROOT)/bench/RESULTS.md $(LEAK_BENCH_ARGS)
 	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-cli --bin latchkey -p latchkey-bench --bin bench-run
 	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-run --latchkey $(ROOT)/target/release/latchkey \
 	  --out $(ROOT)/bench/RESULTS.md $(BENCH_RUN_ARGS)

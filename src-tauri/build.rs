@@ -21,6 +21,12 @@ fn main() {
         "snooze_token",
         "take_in_app_alerts",
         "bench_mark",
+        "start_leak_scan",
+        "cancel_leak_scan",
+        "get_leak_report",
+        "set_leak_settings",
+        "allow_leak_finding",
+        "import_found_token",
     ])))
     .expect("tauri build step failed");
 }

@@ -26,6 +26,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+mod results;
 use latchkey_core::check::{CheckJob, Checker};
 use latchkey_core::platforms::http::{HttpClient, HttpConfig};
 use latchkey_core::record::{TokenRecord, Validity};
@@ -288,33 +289,6 @@ async fn repeat(runs: usize, checker: &Checker, layout: &Layout) -> Sample {
     Sample { runs: v }
 }
 
-fn machine() -> (String, String, String) {
-    let nproc = std::thread::available_parallelism().map(|n| n.get().to_string()).unwrap_or_else(|_| "?".into());
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, m)| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into());
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into());
-    (nproc, cpu, load)
-}
-
-fn commit() -> String {
-    std::process::Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
 struct Row {
     figure: String,
     value: String,
@@ -331,7 +305,7 @@ fn ratio(a: Duration, b: Duration) -> f64 {
 fn main() {
     let o = opts();
     let latency = Duration::from_millis(o.latency_ms);
-    let (nproc, cpu, load_before) = machine();
+    let (nproc, cpu, load_before) = results::machine();
     eprintln!(
         "bench-validate: {} tokens, {} ms latency, {} runs per scenario ({nproc} cores, load {load_before})",
         o.tokens, o.latency_ms, o.runs
@@ -373,7 +347,7 @@ fn main() {
         eprintln!("  one host: {} (no per-host bound: {})", s_one.show(), s_one_free.show());
         (rt1, env0_rt, s_spread, s_serial, s_pp, s_pp_free, s_one, s_one_free)
     });
-    let (_, _, load_after) = machine();
+    let (_, _, load_after) = results::machine();
     let one = rt1.median();
     let floor = |l: &Layout, g: usize, h: usize| l.floor_rts(g, h);
     let rt_of = |n: u32| one * n;
@@ -501,10 +475,7 @@ fn main() {
         spread_hosts: spread.hosts.len(),
     };
     let md = render(&o, &rows, &facts);
-    if let Some(dir) = o.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).expect("create the output folder");
-    }
-    std::fs::write(&o.out, &md).unwrap_or_else(|e| panic!("write {}: {e}", o.out.display()));
+    results::write_section(&o.out, &md).unwrap_or_else(|e| panic!("write {}: {e}", o.out.display()));
     println!("{md}");
     eprintln!("bench-validate: wrote {}", o.out.display());
     drop(fakes_rt);
@@ -544,8 +515,6 @@ fn render(o: &Opts, rows: &[Row], f: &Facts) -> String {
     let Facts { nproc, cpu, load_before, load_after, took, requests_sent, spread_requests, spread_max, spread_hosts } =
         f;
     let mut md = String::new();
-    md.push_str("# Benchmarks\n\n");
-    md.push_str("Written by `make bench` (`bench-validate`, release build). Do not edit by hand.\n\n");
     md.push_str("## Validate all (platform checks)\n\n");
     md.push_str(&format!(
         "- Date: {}; commit {}\n- Machine: {nproc} cores, {cpu}; load average {load_before} before, {load_after} after \
@@ -554,7 +523,7 @@ fn render(o: &Opts, rows: &[Row], f: &Facts) -> String {
          through `Checker::validate_all` (8 at a time, 4 per host) with `CheckJob::from_parts`, no keychain; \
          the bench took {} and the fakes answered {requests_sent} requests in the validate-all scenarios\n\n",
         chrono::Local::now().format("%Y-%m-%d %H:%M %Z"),
-        commit(),
+        results::commit(),
         o.tokens,
         o.latency_ms,
         o.runs,

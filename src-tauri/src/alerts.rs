@@ -94,7 +94,7 @@ impl Alerts {
         }
     }
 
-    fn deliver(&self, app: &AppHandle, n: Notification) {
+    pub(crate) fn deliver(&self, app: &AppHandle, n: Notification) {
         let mut desktop = notify_rust::Notification::new();
         let body =
             if n.token.is_some() { format!("{}\nClick to open it in Latchkey.", n.body) } else { n.body.clone() };

@@ -20,11 +20,12 @@ pub struct AppState {
     pub(crate) clipboard: SecureClipboard,
     pub(crate) checks: crate::checks::CheckState,
     pub(crate) alerts: crate::alerts::Alerts,
+    pub(crate) leak: crate::leak::LeakState,
 }
 
 impl AppState {
     pub fn new(vault: Arc<Mutex<Vault>>, clipboard: SecureClipboard, alerts: crate::alerts::Alerts) -> Self {
-        AppState { vault, clipboard, checks: Default::default(), alerts }
+        AppState { vault, clipboard, checks: Default::default(), alerts, leak: Default::default() }
     }
 }
 

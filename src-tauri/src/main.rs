@@ -4,6 +4,7 @@
 mod alerts;
 mod checks;
 mod commands;
+mod leak;
 #[cfg(test)]
 mod lockdown;
 mod logging;
@@ -114,6 +115,12 @@ fn builder(shared: &Shared, single_instance: bool) -> tauri::Builder<tauri::Wry>
             commands::snooze_token,
             commands::take_in_app_alerts,
             commands::bench_mark,
+            leak::start_leak_scan,
+            leak::cancel_leak_scan,
+            leak::get_leak_report,
+            leak::set_leak_settings,
+            leak::allow_leak_finding,
+            leak::import_found_token,
         ])
         .on_window_event(|window, event| {
             if let WindowEvent::CloseRequested { api, .. } = event {

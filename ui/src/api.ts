@@ -15,6 +15,9 @@ import type { TokenRecord } from "./bindings/TokenRecord";
 import type { VaultView } from "./bindings/VaultView";
 
 import type { CheckSummary } from "./bindings/CheckSummary";
+import type { LeakReport } from "./bindings/LeakReport";
+import type { LeakSettings } from "./bindings/LeakSettings";
+import type { ScanProgress } from "./bindings/ScanProgress";
 import type { InAppAlert } from "./alertmodel";
 
 export type { CheckSummary, ErrorPayload };
@@ -70,6 +73,17 @@ export const api = {
   onOpenToken: (fn: (id: string) => void) => listen<unknown>("open-token", (ev) => typeof ev.payload === "string" && fn(ev.payload)),
   /** make bench: the UI reached a point worth timing ("first-paint"); a no-op outside benchmarks. */
   benchMark: (what: string) => call<null>("bench_mark", { what }),
+  /** Leak watch: a scan runs in Rust; progress and the report arrive as events. */
+  startLeakScan: () => call<null>("start_leak_scan"),
+  cancelLeakScan: () => call<null>("cancel_leak_scan"),
+  getLeakReport: () => call<LeakReport | null>("get_leak_report"),
+  setLeakSettings: (leak: LeakSettings) => call<Settings>("set_leak_settings", { leak }),
+  /** Stop alerting for finding `index` of the last report (this token in this file, or any). */
+  allowLeakFinding: (index: number, anyToken: boolean) => call<LeakReport | null>("allow_leak_finding", { index, anyToken }),
+  /** Store the unknown token of finding `index`; Rust reads it from the file. */
+  importFoundToken: (index: number, label: string) => call<TokenRecord>("import_found_token", { index, label }),
+  onLeakProgress: (fn: (p: ScanProgress) => void) => listen<ScanProgress>("leak-progress", (ev) => fn(ev.payload)),
+  onLeakDone: (fn: (r: LeakReport) => void) => listen<LeakReport>("leak-done", (ev) => fn(ev.payload)),
   /** Called when the vault changed outside this window's own commands. */
   onVaultChanged: (fn: () => void) => listen("vault-changed", () => fn()),
 };

@@ -179,7 +179,7 @@ function content(t: TokenView): Child[] {
       validateButton(r.id, name, validating, revoked),
       btn("detail-edit", "Edit", "edit", "Edit label, server, expiry, tags and notes (E)", () => openEditForm(r.id)),
       revoked
-        ? btn("detail-add-replacement", "Add replacement", "plus", "Add the token that replaces this one, pre-filled from it", () => addReplacement(r.id))
+        ? btn("detail-add-replacement", "Add replacement", "plus", "Store the new token in this same record (label, tags and server kept)", () => addReplacement(r.id))
         : btn("detail-replace", "Replace secret", "rotate", "Store a new secret for this token (rotation)", () => openReplaceForm(r.id)),
       h("span", { class: "toolbar-gap" }),
       revoked

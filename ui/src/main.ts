@@ -13,6 +13,7 @@ import { installKeyboard } from "./keyboard";
 import { focusSelectedRow, mountList, renderList } from "./list";
 import { mountBanners, renderBanners } from "./notices";
 import { isSortKey, SORT_OPTIONS } from "./query";
+import { openLeakWatch } from "./leak";
 import { openSettings } from "./settings";
 import { watchSnoozes } from "./snooze";
 import { changed, onChange, saveSort, state } from "./state";
@@ -57,6 +58,11 @@ function header(): HTMLElement {
       "button",
       { class: "icon-btn", type: "button", testid: "help-button", "aria-label": "Keyboard shortcuts", title: "Keyboard shortcuts (?)", onclick: showHelp },
       icon("keyboard", 18),
+    ),
+    h(
+      "button",
+      { class: "icon-btn", type: "button", testid: "leak-button", "aria-label": "Leak watch", title: "Leak watch: find stored tokens in files", onclick: () => void openLeakWatch() },
+      icon("shieldCheck", 18),
     ),
     h(
       "button",

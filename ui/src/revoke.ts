@@ -1,6 +1,6 @@
 // Revoking a token: through the platform's API where the platform allows it, else a guided
 // dialog (the steps, the settings page, "I have revoked it"). Afterwards, an offer to add
-// the token that replaces it, pre-filled from the revoked one.
+// the token that replaces it: the same record, reopened for the new secret.
 
 import { refresh, reportError } from "./actions";
 import { api, toErrorPayload } from "./api";
@@ -8,19 +8,18 @@ import type { RevokeOutcome } from "./bindings/RevokeOutcome";
 import type { TokenRecord } from "./bindings/TokenRecord";
 import { confirmDialog } from "./dialogs";
 import { h, replace } from "./dom";
-import { openAddForm } from "./form";
+import { openReplaceForm } from "./form";
 import { icon } from "./icons";
 import { toast, type ToastAction } from "./notices";
 import { changed, findToken, platformName, state } from "./state";
-import { replacementPrefill, revokeQuestion } from "./validation";
+import { revokeQuestion } from "./validation";
 
 type Guided = Extract<RevokeOutcome, { how: "guided" }>;
 
-/** Open the Add form for the token that replaces `id` (a revoked one). */
+/** "Add the replacement token": reopen the same (revoked) record for its new secret; label,
+ *  tags, server and history stay, and it is no longer revoked once the secret is stored. */
 export function addReplacement(id: string): void {
-  const t = findToken(id);
-  if (!t) return;
-  openAddForm(replacementPrefill(t.record, (state.view?.tokens ?? []).map((x) => x.record)));
+  if (findToken(id)) openReplaceForm(id);
 }
 
 function offer(id: string): ToastAction {

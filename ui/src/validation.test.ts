@@ -8,8 +8,6 @@ import {
   formatSummary,
   identityRows,
   lastAnswer,
-  replacementLabel,
-  replacementPrefill,
   resultToast,
   revokeQuestion,
   sentence,
@@ -124,46 +122,6 @@ describe("expiryOrigin", () => {
 });
 
 describe("replacement", () => {
-  it("adds (new), then counts, case-insensitively", () => {
-    expect(replacementLabel("CI", ["CI"])).toBe("CI (new)");
-    expect(replacementLabel("CI", ["CI", "ci (NEW)"])).toBe("CI (new 2)");
-    expect(replacementLabel("CI (new)", ["CI (new)"])).toBe("CI (new 2)");
-  });
-  it("keeps the label under 80 characters", () => {
-    const long = "x".repeat(80);
-    expect(replacementLabel(long, [long]).length).toBeLessThanOrEqual(80);
-    expect(replacementLabel(long, [long]).endsWith(" (new)")).toBe(true);
-  });
-  it("pre-fills platform, server, tags and identity; labels are unique per platform", () => {
-    const old = rec({
-      platform: "roboflow",
-      label: "Workspace key",
-      server_url: "http://127.0.0.1:9",
-      tags: ["ci"],
-      identity: { owner: "alice", workspace: "acme", role: "admin", scopes: [] },
-      notes: "not carried over",
-    });
-    const other = rec({ id: "2", platform: "cvat", label: "Workspace key (new)" });
-    const p = replacementPrefill(old, [old, other]);
-    expect(p).toEqual({
-      replaces: "Workspace key",
-      platform: "roboflow",
-      label: "Workspace key (new)",
-      server_url: "http://127.0.0.1:9",
-      tags: ["ci"],
-      owner: "alice",
-      workspace: "acme",
-      check: undefined,
-    });
-    p.tags.push("changed");
-    expect(old.tags).toEqual(["ci"]);
-  });
-  it("carries an Other token's check settings", () => {
-    const check = { url: "/api/me", header: "X-Key", prefix: "", method: "HEAD", expect_status: 204 };
-    const p = replacementPrefill(rec({ platform: "other", check }), []);
-    expect(p.check).toEqual(check);
-    expect(p.check).not.toBe(check);
-  });
   it("asks the revoke question", () => {
     expect(revokeQuestion("CI", "CVAT")).toBe("Revoke “CI” on CVAT? The token stops working everywhere it is used.");
   });

@@ -144,34 +144,6 @@ export interface Prefill {
   check?: CheckSettings;
 }
 
-const LABEL_MAX = 80;
-
-/** "CI (new)", or "CI (new 2)", … when that is taken too (labels are unique per platform). */
-export function replacementLabel(label: string, taken: readonly string[]): string {
-  const used = new Set(taken.map((t) => t.trim().toLowerCase()));
-  const base = label.trim().replace(/ \(new(?: \d+)?\)$/, "");
-  for (let n = 1; ; n++) {
-    const suffix = n === 1 ? " (new)" : ` (new ${n})`;
-    const candidate = base.slice(0, LABEL_MAX - suffix.length) + suffix;
-    if (!used.has(candidate.toLowerCase())) return candidate;
-  }
-}
-
-/** Pre-fill for "Add the replacement token"; `records` are all records (for free labels). */
-export function replacementPrefill(r: TokenRecord, records: readonly TokenRecord[]): Prefill {
-  const taken = records.filter((o) => o.platform === r.platform).map((o) => o.label);
-  return {
-    replaces: r.label,
-    platform: r.platform,
-    label: replacementLabel(r.label, taken),
-    server_url: r.server_url,
-    tags: [...(r.tags ?? [])],
-    owner: r.identity.owner,
-    workspace: r.identity.workspace,
-    check: r.platform === "other" && r.check ? { ...r.check } : undefined,
-  };
-}
-
 /** "Revoke “CI” on CVAT? The token stops working everywhere it is used." */
 export function revokeQuestion(label: string, platformName: string): string {
   return `Revoke “${label}” on ${platformName}? The token stops working everywhere it is used.`;

@@ -53,6 +53,9 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("This secret belongs to “{label}”, which was revoked. A revoked token is not stored again unless you say so: confirm to add it anyway.")]
+    RevokedSecret { label: String },
+
     #[error("Changes are disabled: {0}")]
     ReadOnly(String),
 
@@ -80,6 +83,7 @@ pub enum ErrorKind {
     SecretMissing,
     Busy,
     Io,
+    RevokedSecret,
     ReadOnly,
     Clipboard,
     PlatformUnreachable,
@@ -114,6 +118,7 @@ impl Error {
             Error::SecretMissing { .. } | Error::SecretUnreadable { .. } => ErrorKind::SecretMissing,
             Error::Busy { .. } => ErrorKind::Busy,
             Error::Io { .. } => ErrorKind::Io,
+            Error::RevokedSecret { .. } => ErrorKind::RevokedSecret,
             Error::ReadOnly(_) => ErrorKind::ReadOnly,
             Error::Clipboard(_) => ErrorKind::Clipboard,
             Error::PlatformUnreachable { .. } => ErrorKind::PlatformUnreachable,

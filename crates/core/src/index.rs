@@ -41,6 +41,8 @@ pub struct Settings {
     pub keep_running_in_background: bool,
     /// Start Latchkey (in the background) when the user logs in.
     pub start_at_login: bool,
+    /// Leak watch: where to scan, which places are expected to hold a token.
+    pub leak: crate::leak::LeakSettings,
 }
 
 impl Default for Settings {
@@ -52,6 +54,7 @@ impl Default for Settings {
             alerts: Default::default(),
             keep_running_in_background: true,
             start_at_login: false,
+            leak: Default::default(),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod check;
 pub mod clipboard;
 pub mod error;
 pub mod index;
+pub mod leak;
 pub mod notify_plan;
 pub mod platforms;
 pub mod record;

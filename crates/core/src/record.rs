@@ -245,6 +245,12 @@ pub struct TokenRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub revoked: Option<Revocation>,
+    /// `sha256:<hex>` of every secret of this record that was revoked (see
+    /// `leak::fingerprint`), kept when the record gets a replacement secret, so a revoked
+    /// secret is recognised when a scan or an import meets it again. Not the secret.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(skip)]
+    pub revoked_secrets: Vec<String>,
     /// Other platform: how to check the token (not secret).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -293,6 +299,7 @@ impl TokenRecord {
             notes: String::new(),
             rotated_at: vec![],
             revoked: None,
+            revoked_secrets: vec![],
             check: None,
             alerts_sent: vec![],
             snoozed_until: None,

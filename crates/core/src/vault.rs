@@ -29,6 +29,7 @@ mod alerts;
 mod checks;
 mod edit;
 mod journal;
+mod leak;
 #[cfg(test)]
 mod tests;
 mod usage;
@@ -60,6 +61,10 @@ pub struct NewToken {
     #[serde(default)]
     #[ts(optional)]
     pub check: Option<CheckSettings>,
+    /// The user confirmed adding a secret that was revoked before (else it is refused).
+    #[serde(default)]
+    #[ts(optional)]
+    pub allow_revoked: Option<bool>,
 }
 
 /// The editable, non-secret fields of a token (replaces all of them).

@@ -145,6 +145,7 @@ fn vault_cycle_against_the_real_keychain_never_writes_the_secret_to_disk() {
                 tags: vec!["test".into()],
                 notes: String::new(),
                 check: None,
+                allow_revoked: None,
             },
             Utc::now(),
         )

@@ -10,4 +10,8 @@ export type NewToken = { platform: Platform, label: string, server_url?: string,
 /**
  * Other platform only: how to check the token.
  */
-check?: CheckSettings, };
+check?: CheckSettings, 
+/**
+ * The user confirmed adding a secret that was revoked before (else it is refused).
+ */
+allow_revoked?: boolean, };

@@ -51,6 +51,7 @@ fn token(platform: Platform, label: &str, server: &str, secret: SecretInput) -> 
         tags: vec![],
         notes: String::new(),
         check: None,
+        allow_revoked: None,
     }
 }
 

@@ -87,6 +87,7 @@ mod tests {
                     tags: vec![],
                     notes: String::new(),
                     check: None,
+                    allow_revoked: None,
                 },
                 now,
             )

@@ -87,13 +87,16 @@ impl Vault {
         if reason.chars().count() > 500 {
             return Err(Error::invalid("Keep the reason under 500 characters."));
         }
-        // The reason is stored unencrypted: refuse it if it holds the secret.
+        // The reason is stored unencrypted: refuse it if it holds the secret. The secret's
+        // fingerprint is kept so a scan or an import recognises it later.
+        let mut fingerprint = None;
         if let Ok(Some(payload)) = self.secrets.get(&id.to_string()) {
             if let Ok(usable) = usable_secret(record.kind, payload) {
                 let s = usable.expose_secret();
                 if s.len() >= 8 && reason.contains(s) {
                     return Err(Error::invalid("The reason contains the secret itself; it is stored unencrypted."));
                 }
+                fingerprint = Some(crate::leak::fingerprint(s));
             }
         }
         self.check_writable()?;
@@ -102,6 +105,11 @@ impl Vault {
             let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
             if r.revoked.is_none() {
                 r.revoked = Some(Revocation { at: now, reason });
+            }
+            if let Some(f) = fingerprint {
+                if !r.revoked_secrets.contains(&f) {
+                    r.revoked_secrets.push(f);
+                }
             }
             Ok(r.clone())
         })?;
@@ -205,6 +213,7 @@ mod tests {
                     tags: vec![],
                     notes: String::new(),
                     check: None,
+                    allow_revoked: None,
                 },
                 now(),
             )
@@ -283,5 +292,39 @@ mod tests {
         assert_eq!(again.revoked, out.revoked);
         let text = std::fs::read_to_string(dir.path().join("data/latchkey.json")).unwrap();
         assert!(!text.contains("FAKEcvat"));
+    }
+
+    #[test]
+    fn a_revoked_secret_comes_back_only_when_the_user_says_so_and_the_record_takes_a_replacement() {
+        let (_d, mem, mut v, r) = vault_with(Platform::Roboflow, None);
+        let old = "FAKEcvat.secret0000000000000000001";
+        let revoked = v.confirm_revoked(r.id, "leaked", now()).unwrap();
+        assert_eq!(revoked.revoked_secrets, [crate::leak::fingerprint(old)]);
+        let again = |allow| NewToken {
+            platform: Platform::Roboflow,
+            label: "again".into(),
+            server_url: None,
+            secret: SecretInput::Token { token: SecretString::from(old.to_string()) },
+            expires_at: None,
+            owner: None,
+            workspace: None,
+            tags: vec![],
+            notes: String::new(),
+            check: None,
+            allow_revoked: allow,
+        };
+        let e = v.add(again(None), now()).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::RevokedSecret);
+        // Nor as the replacement of the revoked record itself.
+        let same = SecretInput::Token { token: SecretString::from(old.to_string()) };
+        assert_eq!(v.replace_secret(r.id, same, now()).unwrap_err().kind(), crate::ErrorKind::RevokedSecret);
+        // "Add the replacement token": the same record, label and all, no longer revoked.
+        let new = SecretInput::Token { token: SecretString::from("FAKEnew0000000000000002".to_string()) };
+        let replaced = v.replace_secret(r.id, new, now()).unwrap();
+        assert_eq!((replaced.id, replaced.label.as_str(), replaced.revoked.is_none()), (r.id, "t", true));
+        assert_eq!(replaced.revoked_secrets.len(), 1, "the old secret is still recognised");
+        assert!(mem.has(&r.id.to_string()));
+        // The user says so: added anyway.
+        assert!(v.add(again(Some(true)), now()).is_ok());
     }
 }

@@ -26,6 +26,9 @@ impl Vault {
                 .chain(tags.iter().map(String::as_str)),
         )?;
         self.check_writable()?;
+        if new.allow_revoked != Some(true) {
+            self.refuse_revoked(&prepared)?;
+        }
 
         let record = TokenRecord {
             id: Uuid::new_v4(),
@@ -47,6 +50,7 @@ impl Vault {
             notes,
             rotated_at: vec![],
             revoked: None,
+            revoked_secrets: vec![],
             check,
             alerts_sent: vec![],
             snoozed_until: None,
@@ -112,18 +116,15 @@ impl Vault {
     /// Rotate: store a new secret for the same record. Keeps when, never the old secret.
     pub fn replace_secret(&mut self, id: Uuid, input: SecretInput, now: DateTime<Utc>) -> Result<TokenRecord> {
         let current = self.get(id)?;
-        if current.revoked.is_some() {
-            return Err(Error::invalid(format!(
-                "“{}” is revoked; a revoked token stays on record as it was. Add the new token as a new entry.",
-                current.label
-            )));
-        }
         if input.kind() != current.kind {
             return Err(Error::invalid(
                 "The new secret must be of the same kind as the old one (for example, a key id and secret for env0).",
             ));
         }
         let prepared = input.prepare(current.platform)?;
+        // A revoked record takes a replacement (it is no longer revoked then), never its
+        // own or another revoked secret back.
+        self.refuse_revoked(&prepared)?;
         refuse_secret_in_text(
             &prepared,
             [current.label.as_str(), current.notes.as_str()].into_iter().chain(current.tags.iter().map(String::as_str)),
@@ -156,9 +157,20 @@ impl Vault {
             r.last_validation = None;
             r.last_verdict = None;
             r.last_used_at = None;
+            r.revoked = None;
             clear_mark(r);
             Ok(r.clone())
         })
+    }
+
+    /// Refuse a secret that was revoked before (recognised by its fingerprint).
+    fn refuse_revoked(&mut self, prepared: &PreparedSecret) -> Result<()> {
+        let usable = usable_secret(prepared.kind, prepared.payload.clone())?;
+        let fingerprint = crate::leak::fingerprint(usable.expose_secret());
+        match self.records()?.into_iter().find(|r| r.revoked_secrets.contains(&fingerprint)) {
+            Some(r) => Err(Error::RevokedSecret { label: r.label }),
+            None => Ok(()),
+        }
     }
 
     /// Delete the record and its keychain entry.
@@ -220,6 +232,8 @@ impl Vault {
                 "Alert lead times must be at most 10, each between 0 and 366 days before expiry.",
             ));
         }
+        let mut settings = settings;
+        settings.leak = super::leak::clean_leak(settings.leak)?;
         self.mutate(|idx| {
             idx.settings = settings;
             Ok(idx.settings.clone())

@@ -59,6 +59,7 @@ impl Vault {
                                 r.hint = hint;
                                 r.public = public;
                                 r.rotated_at.push(now);
+                                r.revoked = None;
                             }
                             clear_mark(r);
                         }

@@ -28,6 +28,7 @@ fn new_token(platform: Platform, label: &str, token: &str) -> NewToken {
         tags: vec![],
         notes: String::new(),
         check: None,
+        allow_revoked: None,
     }
 }
 

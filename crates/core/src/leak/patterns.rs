@@ -1,0 +1,308 @@
+//! Tokens of the five platforms that are not in the vault, found by their documented shape.
+//!
+//! Only CVAT's personal access token has a shape distinctive enough to find on its own
+//! (djangorestframework-api-key, which CVAT uses: 8 random letters/digits, a dot, 32 more;
+//! `cvat/apps/access_tokens/models.py`). The others are plain random strings, so they are
+//! looked for only where they are written down by name — the platform's own variable or
+//! config key — which keeps false positives low:
+//!
+//! | platform | where | shape |
+//! |---|---|---|
+//! | Supervisely | `API_TOKEN=` / `SUPERVISELY_API_TOKEN=` (the SDK's variable, `~/supervisely.env`) | 128 letters/digits (the SDK's documented length; its example `4r47N…xaTatb` is alphanumeric) |
+//! | Roboflow | `ROBOFLOW_API_KEY=`; `Roboflow(api_key="…")`; `"api_key"`/`"apiKey"` in `~/.config/roboflow/config.json` | 16–64 letters/digits |
+//! | env0 | `ENV0_API_SECRET=` (the Terraform provider's and CLI's variable); `"apiSecret"` in `~/.env0/config.json` | 16–128 of letters, digits, `_`, `-` |
+//! | Encord | `ENCORD_SSH_KEY=-----BEGIN OPENSSH PRIVATE KEY-----`; `ENCORD_API_KEY=`; an OpenSSH private key in a file whose path mentions Encord | — |
+//! | CVAT | anywhere, between non-token characters | `[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}` |
+//!
+//! Context is matched on one line; `=` or `:` with optional quotes and spaces, as in shell,
+//! `.env`, YAML and JSON.
+
+use regex::bytes::Regex;
+
+use crate::record::Platform;
+
+/// The longest text a pattern can match (context included); the scanner keeps this much
+/// overlap between chunks.
+pub const MAX_PATTERN_LEN: usize = 512;
+
+/// One token found by a pattern: where the token itself is (not the context) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PatternHit {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) platform: Platform,
+    pub(crate) reason: &'static str,
+    /// False for hits that mark a place (a PEM header) rather than the token's exact text.
+    pub(crate) exact: bool,
+}
+
+/// What the path of a file says about it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FileContext {
+    pub(crate) roboflow_config: bool,
+    pub(crate) env0_config: bool,
+    pub(crate) encord: bool,
+}
+
+impl FileContext {
+    pub(crate) fn of(path: &std::path::Path) -> FileContext {
+        let p = path.to_string_lossy().replace('\\', "/").to_lowercase();
+        FileContext {
+            roboflow_config: p.ends_with("roboflow/config.json"),
+            env0_config: p.ends_with(".env0/config.json"),
+            encord: p.contains("encord"),
+        }
+    }
+}
+
+struct Rule {
+    group: &'static str,
+    platform: Platform,
+    reason: &'static str,
+    exact: bool,
+}
+
+const RULES: &[Rule] = &[
+    Rule {
+        group: "sly",
+        platform: Platform::Supervisely,
+        reason: "a 128-character token assigned to API_TOKEN (Supervisely's variable)",
+        exact: true,
+    },
+    Rule { group: "rf", platform: Platform::Roboflow, reason: "a key assigned to ROBOFLOW_API_KEY", exact: true },
+    Rule {
+        group: "rfcall", platform: Platform::Roboflow, reason: "a key passed as Roboflow(api_key=…)", exact: true
+    },
+    Rule { group: "e0", platform: Platform::Env0, reason: "a secret assigned to ENV0_API_SECRET", exact: true },
+    Rule { group: "enck", platform: Platform::Encord, reason: "a key assigned to ENCORD_API_KEY", exact: true },
+    Rule {
+        group: "encssh",
+        platform: Platform::Encord,
+        reason: "an SSH private key assigned to ENCORD_SSH_KEY",
+        exact: false,
+    },
+    Rule { group: "rfconf", platform: Platform::Roboflow, reason: "an API key in Roboflow's config file", exact: true },
+    Rule {
+        group: "e0conf",
+        platform: Platform::Env0,
+        reason: "an API secret in the env0 CLI's config file",
+        exact: true,
+    },
+    Rule {
+        group: "encpem",
+        platform: Platform::Encord,
+        reason: "an OpenSSH private key in an Encord file",
+        exact: false,
+    },
+];
+
+/// Separator between a name and its value: optional closing quote, `=` or `:`, optional
+/// spaces and opening quote.
+const SEP: &str = r#"["']?[ \t]*[:=][ \t]*["']?"#;
+
+/// The compiled patterns.
+pub struct Patterns {
+    context: Regex,
+    roboflow_config: Regex,
+    env0_config: Regex,
+    encord_pem: Regex,
+}
+
+impl std::fmt::Debug for Patterns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Patterns")
+    }
+}
+
+impl Default for Patterns {
+    fn default() -> Self {
+        Patterns::new()
+    }
+}
+
+impl Patterns {
+    pub fn new() -> Patterns {
+        let b = r"(?-u:\b)";
+        let context = [
+            format!(r"(?:SUPERVISELY_)?API_TOKEN{SEP}(?P<sly>[A-Za-z0-9]{{128}}){b}"),
+            format!(r"ROBOFLOW_API_KEY{SEP}(?P<rf>[A-Za-z0-9]{{16,64}}){b}"),
+            r#"Roboflow\([ \t]*api_key[ \t]*=[ \t]*["'](?P<rfcall>[A-Za-z0-9]{16,64})["']"#.to_string(),
+            format!(r"ENV0_API_SECRET{SEP}(?P<e0>[A-Za-z0-9_\-]{{16,128}})"),
+            format!(r"ENCORD_API_KEY{SEP}(?P<enck>[A-Za-z0-9_\-]{{20,128}})"),
+            format!(r"ENCORD_SSH_KEY{SEP}(?P<encssh>-----BEGIN OPENSSH PRIVATE KEY-----)"),
+        ]
+        .join("|");
+        let build = |s: &str| Regex::new(s).expect("pattern");
+        Patterns {
+            context: build(&context),
+            roboflow_config: build(r#""(?:api_key|apiKey)"[ \t]*:[ \t]*"(?P<rfconf>[A-Za-z0-9]{16,64})""#),
+            env0_config: build(r#""apiSecret"[ \t]*:[ \t]*"(?P<e0conf>[A-Za-z0-9_\-]{16,128})""#),
+            encord_pem: build(r"(?P<encpem>-----BEGIN OPENSSH PRIVATE KEY-----)"),
+        }
+    }
+
+    /// Find tokens whose start lies in `from..to` of `buf` (the rest of `buf` is context).
+    pub(crate) fn find(&self, buf: &[u8], from: usize, to: usize, ctx: FileContext, out: &mut Vec<PatternHit>) {
+        find_regex(&self.context, buf, from, to, out);
+        if ctx.roboflow_config {
+            find_regex(&self.roboflow_config, buf, from, to, out);
+        }
+        if ctx.env0_config {
+            find_regex(&self.env0_config, buf, from, to, out);
+        }
+        if ctx.encord {
+            find_regex(&self.encord_pem, buf, from, to, out);
+        }
+        find_cvat(buf, from, to, out);
+    }
+}
+
+fn find_regex(re: &Regex, buf: &[u8], from: usize, to: usize, out: &mut Vec<PatternHit>) {
+    let mut at = from;
+    while at < to {
+        let Some(caps) = re.captures_at(buf, at) else { break };
+        let whole = caps.get(0).expect("group 0");
+        if whole.start() >= to {
+            break;
+        }
+        let hit = RULES.iter().find_map(|r| caps.name(r.group).map(|m| (r, m)));
+        if let Some((rule, m)) = hit {
+            out.push(PatternHit {
+                start: m.start(),
+                end: m.end(),
+                platform: rule.platform,
+                reason: rule.reason,
+                exact: rule.exact,
+            });
+        }
+        at = whole.end().max(whole.start() + 1);
+    }
+}
+
+/// Bytes that may not come right before a CVAT token (they would make it part of a longer
+/// word, path, number or base64 run). `=` may: it is how a token is assigned.
+fn cvat_left(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/' | b'+')
+}
+
+/// Bytes that may not come right after one (`=` would be base64 padding).
+fn cvat_right(b: u8) -> bool {
+    cvat_left(b) || b == b'='
+}
+
+/// CVAT personal access tokens: `[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}` with no token character
+/// on either side. Found from each dot (memchr), which is faster than a regex without a
+/// literal to start from.
+fn find_cvat(buf: &[u8], from: usize, to: usize, out: &mut Vec<PatternHit>) {
+    let scan_from = from + 8;
+    let scan_to = (to + 8).min(buf.len());
+    if scan_from >= scan_to {
+        return;
+    }
+    for i in memchr::memchr_iter(b'.', &buf[scan_from..scan_to]).map(|i| i + scan_from) {
+        let start = i - 8;
+        let end = i + 33;
+        if end > buf.len()
+            || !buf[start..i].iter().all(u8::is_ascii_alphanumeric)
+            || !buf[i + 1..end].iter().all(u8::is_ascii_alphanumeric)
+            || (start > 0 && cvat_left(buf[start - 1]))
+            || (end < buf.len() && cvat_right(buf[end]))
+        {
+            continue;
+        }
+        out.push(PatternHit {
+            start,
+            end,
+            platform: Platform::Cvat,
+            reason: "the shape of a CVAT personal access token",
+            exact: true,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(text: &str, ctx: FileContext) -> Vec<(Platform, String)> {
+        let mut out = vec![];
+        Patterns::new().find(text.as_bytes(), 0, text.len(), ctx, &mut out);
+        out.iter().map(|h| (h.platform, text[h.start..h.end].to_string())).collect()
+    }
+
+    const CVAT: &str = "AbCd1234.0123456789abcdefABCDEF0123456789";
+
+    #[test]
+    fn cvat_shape_with_boundaries() {
+        assert_eq!(hits(&format!("token: {CVAT}\n"), FileContext::default()), [(Platform::Cvat, CVAT.into())]);
+        assert_eq!(hits(CVAT, FileContext::default()).len(), 1, "at both ends of the text");
+        assert!(hits(&format!("x{CVAT}"), FileContext::default()).is_empty());
+        assert!(hits(&format!("{CVAT}x"), FileContext::default()).is_empty());
+        assert!(hits(&format!("a.{CVAT}"), FileContext::default()).is_empty());
+        assert!(hits(&format!("{CVAT}.com"), FileContext::default()).is_empty());
+        assert!(hits(&format!("{CVAT}=="), FileContext::default()).is_empty());
+        assert_eq!(hits(&format!("CVAT_ACCESS_TOKEN={CVAT}"), FileContext::default()).len(), 1);
+        assert!(
+            hits("abcdefgh.0123456789abcdef0123456789abcde", FileContext::default()).is_empty(),
+            "31 after the dot"
+        );
+    }
+
+    #[test]
+    fn random_base64_and_hex_are_not_tokens() {
+        use base64::Engine;
+        let mut seed = 0x2545F4914F6CDD1Du64;
+        let mut bytes = vec![0u8; 64 * 1024];
+        for b in bytes.iter_mut() {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            *b = seed as u8;
+        }
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        let wrapped: Vec<String> = b64.as_bytes().chunks(76).map(|c| String::from_utf8(c.to_vec()).unwrap()).collect();
+        assert!(hits(&wrapped.join("\n"), FileContext::default()).is_empty());
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        assert!(hits(&hex, FileContext::default()).is_empty());
+        let url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+        assert!(hits(&url, FileContext::default()).is_empty());
+    }
+
+    #[test]
+    fn context_patterns() {
+        let sly: String = "Ab1".repeat(43)[..128].to_string();
+        let got = hits(&format!("SERVER_ADDRESS=\"https://x\"\nAPI_TOKEN=\"{sly}\"\n"), FileContext::default());
+        assert_eq!(got, [(Platform::Supervisely, sly.clone())]);
+        assert!(hits(&format!("API_TOKEN={}", &sly[..100]), FileContext::default()).is_empty());
+        assert_eq!(
+            hits("export ROBOFLOW_API_KEY=FAKErf0123456789abcd", FileContext::default()),
+            [(Platform::Roboflow, "FAKErf0123456789abcd".into())]
+        );
+        assert_eq!(
+            hits("rf = roboflow.Roboflow(api_key=\"FAKErf0123456789abcd\")", FileContext::default()),
+            [(Platform::Roboflow, "FAKErf0123456789abcd".into())]
+        );
+        assert_eq!(
+            hits("ENV0_API_KEY: kid\nENV0_API_SECRET: 'FAKE_env0-secret-0123'", FileContext::default()),
+            [(Platform::Env0, "FAKE_env0-secret-0123".into())]
+        );
+        let got = hits("ENCORD_SSH_KEY=\"-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n", FileContext::default());
+        assert_eq!(got[0].0, Platform::Encord);
+        let pem = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n";
+        assert!(hits(pem, FileContext::default()).is_empty(), "an SSH key alone is not Encord's");
+        assert_eq!(hits(pem, FileContext { encord: true, ..Default::default() }).len(), 1);
+        let rf_conf = r#"{"workspaces": {"w": {"apiKey": "FAKErf0123456789abcd"}}}"#;
+        assert!(hits(rf_conf, FileContext::default()).is_empty());
+        assert_eq!(hits(rf_conf, FileContext { roboflow_config: true, ..Default::default() }).len(), 1);
+        let e0_conf = r#"{"apiKey": "kid", "apiSecret": "FAKEenv0secret0123"}"#;
+        assert_eq!(hits(e0_conf, FileContext { env0_config: true, ..Default::default() }).len(), 1);
+    }
+
+    #[test]
+    fn file_context_from_path() {
+        let c = FileContext::of(std::path::Path::new("/home/u/.config/roboflow/config.json"));
+        assert!(c.roboflow_config && !c.env0_config && !c.encord);
+        assert!(FileContext::of(std::path::Path::new("/home/u/.env0/config.json")).env0_config);
+        assert!(FileContext::of(std::path::Path::new("/p/Encord-keys/id")).encord);
+    }
+}

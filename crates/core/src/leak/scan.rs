@@ -1,0 +1,356 @@
+//! One file: find every needle and pattern in one streaming pass, then — only for the rare
+//! file with a hit — a second pass that turns byte offsets into line, column and a masked
+//! excerpt.
+//!
+//! Streaming: the file is read in 256 KiB chunks (small enough to stay in the CPU cache
+//! while the automaton and the patterns go over it). Each window keeps the last
+//! `overlap` bytes of the previous one (the longest needle or pattern, plus one byte of
+//! left context), and a match is taken by the window in which it *starts*, so a token
+//! split across a chunk boundary is found exactly once and memory stays constant however
+//! large the file. Lines are not counted in the first pass at all (a scanner that counts
+//! every newline of every file is slower than one that only searches).
+
+use std::io;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use aho_corasick::Input;
+
+use super::needles::{fingerprint_bytes, NeedleForm, NeedleSet};
+use super::patterns::{FileContext, Patterns, MAX_PATTERN_LEN};
+use super::source::Reader;
+use super::{Finding, FindingKind};
+
+pub(crate) const CHUNK: usize = 256 * 1024;
+/// Bytes of context on each side of a match in an excerpt (before masking and trimming).
+const CONTEXT: usize = 60;
+/// Longest excerpt shown, in characters.
+const EXCERPT_MAX: usize = 120;
+
+/// A match in a file: byte offsets in the (decoded) text.
+#[derive(Debug, Clone)]
+pub(crate) struct Hit {
+    pub(crate) start: u64,
+    pub(crate) end: u64,
+    pub(crate) what: What,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum What {
+    Stored {
+        needle: usize,
+    },
+    Revoked {
+        token: usize,
+    },
+    /// `exact` false: the hit marks a place (a PEM header), not the token's own text.
+    Unknown {
+        platform: crate::record::Platform,
+        reason: &'static str,
+        exact: bool,
+    },
+}
+
+/// More matches than this in one file are not reported one by one.
+pub(crate) const MAX_HITS_PER_FILE: usize = 1000;
+
+pub(crate) enum Outcome {
+    Binary,
+    /// Hits found (possibly none); `complete` false when cancelled midway; `truncated` when
+    /// the file had more than [`MAX_HITS_PER_FILE`] (the scan of it stopped there).
+    Scanned {
+        hits: Vec<Hit>,
+        complete: bool,
+        truncated: bool,
+    },
+}
+
+/// Pass 1: every needle and pattern in the file. `bytes` counts raw bytes read as it goes.
+pub(crate) fn find_hits(
+    path: &Path,
+    needles: &NeedleSet,
+    patterns: Option<&Patterns>,
+    cancel: &AtomicBool,
+    bytes: &AtomicU64,
+    tick: &dyn Fn(),
+) -> io::Result<Outcome> {
+    let Some(mut reader) = Reader::open(path)? else {
+        return Ok(Outcome::Binary);
+    };
+    let ctx = FileContext::of(path);
+    let longest = needles.max_len().max(if patterns.is_some() { MAX_PATTERN_LEN } else { 0 });
+    let overlap = longest + 1;
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + overlap);
+    let mut base: u64 = 0; // offset of buf[0] in the text
+    let mut accepted: u64 = 0; // matches starting before this are done
+    let mut ac_done: u64 = 0; // end of the last needle match
+    let mut hits = vec![];
+    let mut found = vec![];
+    let mut read_before = 0;
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(Outcome::Scanned { hits, complete: false, truncated: false });
+        }
+        let eof = reader.fill(&mut buf, CHUNK)?;
+        bytes.fetch_add(reader.raw_read - read_before, Ordering::Relaxed);
+        read_before = reader.raw_read;
+        tick();
+        let end = base + buf.len() as u64;
+        let accept_to = if eof { end } else { end.saturating_sub(overlap as u64) };
+        if accept_to > accepted {
+            let from = (accepted - base) as usize;
+            let to = (accept_to - base) as usize;
+            if let Some(ac) = needles.automaton() {
+                // Resume after the last match taken (it may reach into this window), so
+                // matches never overlap, exactly as in one pass over the whole file.
+                let ac_from = from.max(ac_done.saturating_sub(base) as usize);
+                for m in ac.find_iter(Input::new(&buf).range(ac_from..)) {
+                    if m.start() >= to {
+                        break;
+                    }
+                    let what = What::Stored { needle: m.pattern().as_usize() };
+                    ac_done = base + m.end() as u64;
+                    hits.push(Hit { start: base + m.start() as u64, end: ac_done, what });
+                }
+            }
+            if let Some(p) = patterns {
+                found.clear();
+                p.find(&buf, from, to, ctx, &mut found);
+                for h in &found {
+                    let text = &buf[h.start..h.end];
+                    if h.exact && needles.is_needle(text) {
+                        continue; // a stored token, already reported as such
+                    }
+                    let revoked = if h.exact { needles.revoked_position(&fingerprint_bytes(text)) } else { None };
+                    let what = match revoked {
+                        Some(token) => What::Revoked { token },
+                        None => What::Unknown { platform: h.platform, reason: h.reason, exact: h.exact },
+                    };
+                    hits.push(Hit { start: base + h.start as u64, end: base + h.end as u64, what });
+                }
+            }
+            accepted = accept_to;
+        }
+        if hits.len() > MAX_HITS_PER_FILE {
+            hits.truncate(MAX_HITS_PER_FILE);
+            drop_overlapping_unknowns(&mut hits);
+            return Ok(Outcome::Scanned { hits, complete: true, truncated: true });
+        }
+        if eof {
+            break;
+        }
+        // Keep the overlap, plus one byte of left context for the patterns' boundaries.
+        let keep_from = ((accepted - base) as usize).saturating_sub(1);
+        buf.drain(..keep_from);
+        base += keep_from as u64;
+    }
+    drop_overlapping_unknowns(&mut hits);
+    Ok(Outcome::Scanned { hits, complete: true, truncated: false })
+}
+
+/// An unknown-token hit overlapping a stored-token hit is the same token seen twice. A hit
+/// that only marks a place (the header of an SSH key) counts as overlapping when a stored
+/// key's lines follow within [`PEM_REACH`] bytes.
+fn drop_overlapping_unknowns(hits: &mut Vec<Hit>) {
+    hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+    let stored: Vec<(u64, u64)> =
+        hits.iter().filter(|h| matches!(h.what, What::Stored { .. })).map(|h| (h.start, h.end)).collect();
+    hits.retain(|h| {
+        let end = match h.what {
+            What::Stored { .. } => return true,
+            What::Unknown { exact: false, .. } => h.end + PEM_REACH,
+            _ => h.end,
+        };
+        // Stored hits are sorted by start and (almost always) disjoint: look at the few
+        // that start before this one ends.
+        let before = stored.partition_point(|&(s, _)| s < end);
+        !stored[before.saturating_sub(4)..before].iter().any(|&(s, e)| h.start < e && s < end)
+    });
+}
+
+/// How far after an SSH key's header its first searched line may start (the skipped first
+/// body line, line breaks, perhaps `\n` escapes).
+const PEM_REACH: u64 = 200;
+
+/// Pass 2: line, column and masked excerpt of each hit (sorted by start).
+pub(crate) fn locate(
+    path: &Path,
+    hits: &[Hit],
+    needles: &NeedleSet,
+    modified_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> io::Result<Vec<Finding>> {
+    let mut out = Vec::with_capacity(hits.len());
+    let Some(mut reader) = Reader::open(path)? else {
+        return Ok(out);
+    };
+    let tail = (needles.max_len().max(MAX_PATTERN_LEN) + CONTEXT + 1) as u64;
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 2 * tail as usize);
+    let mut base: u64 = 0;
+    let mut counted: u64 = 0; // newlines counted up to here
+    let mut line: u64 = 1;
+    let mut line_start: u64 = 0;
+    let mut next = 0;
+    loop {
+        let eof = reader.fill(&mut buf, CHUNK)?;
+        let end = base + buf.len() as u64;
+        while next < hits.len() {
+            let h = &hits[next];
+            if !eof && h.end + CONTEXT as u64 + 1 > end {
+                break;
+            }
+            let start = h.start.min(end);
+            let upto = start.max(counted);
+            count_to(&buf, base, &mut counted, upto, &mut line, &mut line_start);
+            let excerpt = excerpt(&buf, base, line_start, h, hits, needles);
+            let column = start.saturating_sub(line_start) + 1;
+            out.push(finding(h, needles, path, line, column, excerpt, modified_at));
+            next += 1;
+        }
+        if next == hits.len() || eof {
+            break;
+        }
+        // Count up to where the next hit's context may begin, then drop what is behind.
+        let upto = hits[next].start.saturating_sub(CONTEXT as u64).min(end.saturating_sub(tail)).max(counted);
+        count_to(&buf, base, &mut counted, upto, &mut line, &mut line_start);
+        let keep_from = counted.saturating_sub(CONTEXT as u64).max(base);
+        buf.drain(..(keep_from - base) as usize);
+        base = keep_from;
+    }
+    Ok(merge_pem_lines(out))
+}
+
+/// Count the newlines of `buf` (which starts at `base`) from `counted` up to `to`.
+fn count_to(buf: &[u8], base: u64, counted: &mut u64, to: u64, line: &mut u64, line_start: &mut u64) {
+    let slice = &buf[(*counted - base) as usize..(to - base) as usize];
+    for nl in memchr::memchr_iter(b'\n', slice) {
+        *line += 1;
+        *line_start = *counted + nl as u64 + 1;
+    }
+    *counted = to;
+}
+
+fn finding(
+    h: &Hit,
+    needles: &NeedleSet,
+    path: &Path,
+    line: u64,
+    column: u64,
+    excerpt: String,
+    modified_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Finding {
+    let kind = match &h.what {
+        What::Stored { needle } => {
+            let n = needles.needle(*needle);
+            let t = needles.token(n.token);
+            FindingKind::Stored { token_id: t.token_id, platform: t.platform, label: t.label.clone(), form: n.form }
+        }
+        What::Revoked { token } => {
+            let t = needles.revoked_token(*token);
+            FindingKind::Revoked { token_id: t.token_id, platform: t.platform, label: t.label.clone() }
+        }
+        What::Unknown { platform, reason, .. } => {
+            FindingKind::Unknown { platform: *platform, reason: reason.to_string() }
+        }
+    };
+    Finding { kind, path: path.display().to_string(), line, column, excerpt, modified_at, allowed: false, lines: 1 }
+}
+
+/// Consecutive lines of one SSH key in one file are one finding.
+fn merge_pem_lines(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    for f in findings {
+        if let (Some(prev), FindingKind::Stored { form: NeedleForm::PemLines, token_id, .. }) =
+            (out.last_mut(), &f.kind)
+        {
+            if matches!(prev.kind, FindingKind::Stored { form: NeedleForm::PemLines, token_id: t, .. } if t == *token_id)
+                && f.line == prev.line + u64::from(prev.lines)
+            {
+                prev.lines += 1;
+                continue;
+            }
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// The line around `h`, every match in it masked, at most [`EXCERPT_MAX`] characters.
+fn excerpt(buf: &[u8], base: u64, line_start: u64, h: &Hit, all: &[Hit], needles: &NeedleSet) -> String {
+    let end_of = |x: u64| (x - base) as usize;
+    let lo = line_start.max(h.start.saturating_sub(CONTEXT as u64)).max(base);
+    let buf_end = base + buf.len() as u64;
+    let after = &buf[end_of(h.end.min(buf_end))..end_of((h.end + CONTEXT as u64).min(buf_end))];
+    let line_end = h.end.min(buf_end) + memchr::memchr(b'\n', after).unwrap_or(after.len()) as u64;
+    let hi = line_end.min(h.end + CONTEXT as u64);
+    let mut pieces: Vec<String> = vec![];
+    let mut at = lo;
+    let mut before = String::new();
+    let mut after_text = String::new();
+    let mut marker = String::new();
+    for o in all.iter().filter(|o| o.start < hi && o.end > lo) {
+        if o.start > at {
+            pieces.push(clean(&buf[end_of(at)..end_of(o.start)]));
+        }
+        let is_main = std::ptr::eq(o, h);
+        if is_main {
+            before = pieces.concat();
+            pieces.clear();
+            marker = format!("••••{}", hint(h, needles));
+        } else {
+            pieces.push("••••".into());
+        }
+        at = at.max(o.end);
+    }
+    if hi > at {
+        pieces.push(clean(&buf[end_of(at)..end_of(hi)]));
+    }
+    after_text.push_str(&pieces.concat());
+    let after_text = after_text.trim_end_matches(['\r', ' ']).to_string();
+    let room = EXCERPT_MAX.saturating_sub(marker.chars().count()) / 2;
+    let before = shorten_left(&before, room);
+    let after_text = shorten_right(&after_text, room);
+    let mut s = format!("{before}{marker}{after_text}");
+    if lo > line_start {
+        s.insert(0, '…');
+    }
+    if hi < line_end {
+        s.push('…');
+    }
+    s.trim().to_string()
+}
+
+fn hint(h: &Hit, needles: &NeedleSet) -> String {
+    match &h.what {
+        What::Stored { needle } => {
+            let n = needles.needle(*needle);
+            match n.form {
+                // The hint is the end of the secret itself; in another form it would mislead.
+                NeedleForm::AsIs => needles.token(n.token).hint.clone(),
+                _ => String::new(),
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+/// Text for display: invalid UTF-8 replaced, control characters (tabs, CR) as spaces.
+fn clean(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+fn shorten_left(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let kept: String = s.chars().skip(n - max + 1).collect();
+    format!("…{kept}")
+}
+
+fn shorten_right(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let kept: String = s.chars().take(max.saturating_sub(1)).collect();
+    format!("{kept}…")
+}

@@ -1,0 +1,101 @@
+//! "Import it": read an unknown token back from where a scan found it, so it can be added
+//! to the vault without the secret ever passing through the report or the UI.
+
+use secrecy::SecretString;
+use zeroize::Zeroizing;
+
+use super::patterns::{FileContext, Patterns};
+use super::source::Reader;
+use super::{Finding, FindingKind};
+use crate::error::{Error, Result};
+use crate::record::Platform;
+use crate::secret::SecretInput;
+
+/// Files larger than this are not read back whole for an import.
+const MAX_TAKE: usize = 64 * 1024 * 1024;
+
+/// An unknown token read back from its file, ready for [`crate::Vault::add`].
+pub struct FoundToken {
+    pub platform: Platform,
+    pub secret: SecretInput,
+}
+
+impl std::fmt::Debug for FoundToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FoundToken").field("platform", &self.platform).finish_non_exhaustive()
+    }
+}
+
+fn changed() -> Error {
+    Error::invalid("The file changed since the scan and the token is no longer where it was found. Scan again.")
+}
+
+/// Read the token of an `Unknown` finding back from its file.
+pub fn take_found_token(finding: &Finding) -> Result<FoundToken> {
+    let FindingKind::Unknown { platform, .. } = finding.kind else {
+        return Err(Error::invalid("Only a token that is not in Latchkey yet can be imported from a scan."));
+    };
+    let path = std::path::Path::new(&finding.path);
+    let text = read_text(path)?;
+    let line_start = if finding.line <= 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', &text).nth((finding.line - 2) as usize).ok_or_else(changed)? + 1
+    };
+    let line_end = memchr::memchr(b'\n', &text[line_start..]).map_or(text.len(), |i| line_start + i);
+    let at = line_start + (finding.column as usize).saturating_sub(1);
+    if at > line_end {
+        return Err(changed());
+    }
+    let mut hits = vec![];
+    Patterns::new().find(&text, line_start, line_end, FileContext::of(path), &mut hits);
+    let hit = hits.into_iter().find(|h| h.start == at && h.platform == platform).ok_or_else(changed)?;
+    let token = || -> Result<String> {
+        std::str::from_utf8(&text[hit.start..hit.end]).map(str::to_string).map_err(|_| changed())
+    };
+    let secret = match platform {
+        Platform::Env0 => {
+            let key_id = env0_key_id(&text).ok_or_else(|| {
+                Error::invalid(
+                    "The env0 secret was found but not its key id (ENV0_API_KEY) in the same file; add the key by hand.",
+                )
+            })?;
+            SecretInput::KeyPair { key_id, secret: SecretString::from(token()?) }
+        }
+        Platform::Encord if !hit.exact => {
+            let rest = &text[hit.start..];
+            let end_marker = b"-----END OPENSSH PRIVATE KEY-----";
+            let end = memchr::memmem::find(rest, end_marker).ok_or_else(changed)? + end_marker.len();
+            let pem = String::from_utf8_lossy(&rest[..end]).replace("\\n", "\n");
+            SecretInput::SshKey { private_key: SecretString::from(pem) }
+        }
+        Platform::Encord => {
+            return Err(Error::invalid(
+                "A legacy Encord API key needs the id of its project or dataset; add it by hand with that id.",
+            ))
+        }
+        _ => SecretInput::Token { token: SecretString::from(token()?) },
+    };
+    Ok(FoundToken { platform, secret })
+}
+
+fn read_text(path: &std::path::Path) -> Result<Zeroizing<Vec<u8>>> {
+    let io = |e| Error::io("reading the file the token was found in", path, e);
+    let mut reader = Reader::open(path).map_err(io)?.ok_or_else(changed)?;
+    let mut text = Zeroizing::new(vec![]);
+    while !reader.fill(&mut text, 1 << 20).map_err(io)? {
+        if text.len() > MAX_TAKE {
+            return Err(Error::invalid("The file is too large to import from; copy the token by hand."));
+        }
+    }
+    Ok(text)
+}
+
+fn env0_key_id(text: &[u8]) -> Option<String> {
+    let re = regex::bytes::Regex::new(
+        r#"(?:ENV0_API_KEY["']?[ \t]*[:=][ \t]*["']?|"apiKey"[ \t]*:[ \t]*")(?P<id>[A-Za-z0-9_\-]{4,128})"#,
+    )
+    .expect("pattern");
+    let caps = re.captures(text)?;
+    std::str::from_utf8(caps.name("id")?.as_bytes()).ok().map(str::to_string)
+}

@@ -1,0 +1,137 @@
+//! Unit tests of one file's scan: chunk boundaries, masking, import of an unknown token.
+
+use std::sync::atomic::{AtomicBool, AtomicU64};
+
+use secrecy::ExposeSecret;
+use uuid::Uuid;
+
+use super::scan::{find_hits, locate, Outcome, CHUNK};
+use super::*;
+use crate::record::Platform;
+use crate::secret::SecretInput;
+
+fn tref(label: &str, hint: &str) -> TokenRef {
+    TokenRef { token_id: Uuid::new_v4(), platform: Platform::Roboflow, label: label.into(), hint: hint.into() }
+}
+
+fn findings(path: &std::path::Path, needles: &NeedleSet) -> Vec<Finding> {
+    let patterns = Patterns::new();
+    let hits =
+        match find_hits(path, needles, Some(&patterns), &AtomicBool::new(false), &AtomicU64::new(0), &|| {}).unwrap() {
+            Outcome::Scanned { hits, complete: true, truncated: false } => hits,
+            _ => panic!("not scanned"),
+        };
+    locate(path, &hits, needles, None).unwrap()
+}
+
+#[test]
+fn a_token_is_found_once_wherever_a_chunk_boundary_falls() {
+    let token = "FAKEboundary0123456789abcdef";
+    let mut b = NeedleSet::builder();
+    b.secret(tref("t", "cdef"), token);
+    let needles = b.build();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.txt");
+    let mut text = "line\n".repeat(CHUNK / 5 + 200).into_bytes();
+    for at in (CHUNK - 700..CHUNK + 40).step_by(13) {
+        let mut t = text.clone();
+        t[at..at + token.len()].copy_from_slice(token.as_bytes());
+        std::fs::write(&path, &t).unwrap();
+        let f = findings(&path, &needles);
+        assert_eq!(f.len(), 1, "at {at}");
+        let line = t[..at].iter().filter(|&&c| c == b'\n').count() as u64 + 1;
+        let col = (at - t[..at].iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1)) as u64 + 1;
+        assert_eq!((f[0].line, f[0].column), (line, col), "at {at}");
+    }
+    text.clear();
+}
+
+#[test]
+fn excerpt_masks_every_token_on_the_line() {
+    let (a, b2) = ("FAKEaaaa0123456789wxyz", "FAKEbbbb0123456789zzzz");
+    let mut b = NeedleSet::builder();
+    b.secret(tref("a", "wxyz"), a);
+    b.secret(tref("b", "zzzz"), b2);
+    let needles = b.build();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.sh");
+    std::fs::write(&path, format!("first\r\nexport A={a} B={b2}\r\nlast\n")).unwrap();
+    let f = findings(&path, &needles);
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].excerpt, "export A=••••wxyz B=••••");
+    assert_eq!(f[1].excerpt, "export A=•••• B=••••zzzz");
+    assert_eq!((f[1].line, f[1].column), (2, 35));
+}
+
+#[test]
+fn long_lines_are_shortened_around_the_token() {
+    let token = "FAKElong0123456789abcdef";
+    let mut b = NeedleSet::builder();
+    b.secret(tref("t", "cdef"), token);
+    let needles = b.build();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("min.js");
+    std::fs::write(&path, format!("{}{token}{}", "a".repeat(5000), "b".repeat(5000))).unwrap();
+    let f = findings(&path, &needles);
+    assert_eq!(f[0].column, 5001);
+    assert!(f[0].excerpt.starts_with('…') && f[0].excerpt.ends_with('…'), "{}", f[0].excerpt);
+    assert!(f[0].excerpt.contains("••••cdef"));
+    assert!(f[0].excerpt.chars().count() <= 122);
+}
+
+#[test]
+fn an_unknown_token_can_be_taken_back_from_its_file_without_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".bashrc");
+    let key = "FAKEunknown0123456789";
+    std::fs::write(&path, format!("alias x=y\nexport ROBOFLOW_API_KEY={key}\n")).unwrap();
+    let needles = NeedleSet::builder().build();
+    let f = findings(&path, &needles);
+    assert_eq!(f.len(), 1);
+    assert!(matches!(f[0].kind, FindingKind::Unknown { platform: Platform::Roboflow, .. }));
+    assert!(!f[0].excerpt.contains(key));
+    let found = take_found_token(&f[0]).unwrap();
+    assert_eq!(found.platform, Platform::Roboflow);
+    match found.secret {
+        SecretInput::Token { token } => assert_eq!(token.expose_secret(), key),
+        _ => panic!("a plain token"),
+    }
+    // The file changed: the token is not where it was.
+    std::fs::write(&path, "alias x=y\n").unwrap();
+    assert!(take_found_token(&f[0]).unwrap_err().to_string().contains("changed"));
+}
+
+#[test]
+fn alert_text_counts_only_suspected_findings() {
+    let finding = |path: &str, allowed: bool| Finding {
+        kind: FindingKind::Stored {
+            token_id: Uuid::nil(),
+            platform: Platform::Cvat,
+            label: "l".into(),
+            form: NeedleForm::AsIs,
+        },
+        path: path.into(),
+        line: 1,
+        column: 1,
+        excerpt: "••••".into(),
+        modified_at: None,
+        allowed,
+        lines: 1,
+    };
+    let mut report = LeakReport {
+        started_at: chrono::Utc::now(),
+        finished_at: chrono::Utc::now(),
+        complete: true,
+        files_scanned: 3,
+        bytes_scanned: 10,
+        binary_skipped: 0,
+        tokens_searched: 1,
+        findings: vec![finding("/h/a", false), finding("/h/a", false), finding("/h/b", true)],
+        issues: vec![],
+        issues_dropped: 0,
+    };
+    assert_eq!(report.alert_text().unwrap(), "Possible leak: 2 stored secrets found in 1 file.");
+    let rules = [AllowRule { path: "~".into(), token_id: None }];
+    apply_allow_rules(&mut report, &rules, Some(std::path::Path::new("/h")));
+    assert_eq!(report.alert_text(), None);
+}
