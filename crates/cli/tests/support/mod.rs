@@ -173,7 +173,10 @@ pub fn run_with_stdin(c: &mut Command, stdin: Option<&str>) -> Ran {
     let mut child = c.spawn().expect("latchkey starts");
     if let Some(text) = stdin {
         let mut pipe = child.stdin.take().unwrap();
-        pipe.write_all(text.as_bytes()).unwrap();
+        // A usage error exits before reading stdin: a closed pipe is then expected.
+        if let Err(e) = pipe.write_all(text.as_bytes()) {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing to latchkey's stdin: {e}");
+        }
     }
     child.wait_with_output().unwrap().into()
 }
