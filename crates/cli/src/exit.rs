@@ -24,6 +24,8 @@ pub enum Code {
     CannotCheck = 7,
     /// A revoke must be finished by hand on the platform's website.
     ActionNeeded = 8,
+    /// `latchkey scan` found a token outside an allowed place.
+    LeakFound = 9,
 }
 
 /// The text shown under `latchkey --help`.
@@ -38,6 +40,7 @@ Exit codes:
   6  expired: past its expiry (get, copy, run refuse it without --allow-expired)
   7  cannot check: the platform could not be asked (network, 429, 5xx)
   8  action needed: finish a guided revoke on the platform's website
+  9  leak found: `latchkey scan` found a token outside an allowed place
 `latchkey run` exits with the command's own code (126/127 if it cannot be started).";
 
 /// A command that failed: the code to exit with and what to tell the user.
@@ -66,6 +69,7 @@ pub fn code_of(kind: ErrorKind) -> Code {
         ErrorKind::KeychainUnavailable | ErrorKind::KeychainLocked | ErrorKind::KeychainTimeout => Code::Keychain,
         ErrorKind::InvalidInput | ErrorKind::DuplicateLabel => Code::Usage,
         ErrorKind::PlatformUnreachable => Code::CannotCheck,
+        ErrorKind::RevokedSecret => Code::Invalid,
         ErrorKind::SecretMissing
         | ErrorKind::Busy
         | ErrorKind::Io

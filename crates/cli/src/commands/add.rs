@@ -36,6 +36,9 @@ pub struct Args {
     pub tags: Vec<String>,
     #[arg(long, default_value = "")]
     pub notes: String,
+    /// Store it even though it is a secret Latchkey revoked before (refused otherwise).
+    #[arg(long)]
+    pub allow_revoked: bool,
     /// Whose token it is.
     #[arg(long)]
     pub owner: Option<String>,
@@ -86,6 +89,7 @@ pub fn run(args: Args) -> Outcome {
         tags: args.tags,
         notes: args.notes,
         check: None,
+        allow_revoked: Some(args.allow_revoked),
     };
     let record = vault.add(new, now)?;
     if args.json {

@@ -132,6 +132,8 @@ pub fn run(args: Args) -> Outcome {
                 tags: vec!["imported".into()],
                 notes: format!("Imported from {}.", f.source),
                 check: None,
+                // A token Latchkey revoked is never imported again (core refuses it).
+                allow_revoked: Some(false),
             };
             match vault.add(new, Utc::now()) {
                 Ok(r) => {

@@ -1,14 +1,120 @@
-//! `latchkey scan`: the app's leak watch from the terminal — not available yet (the leak
-//! scanner is being built in core). Exits 1 so scripts do not mistake it for a clean scan.
+//! `latchkey scan`: the app's leak watch from the terminal. Looks for every stored secret (in
+//! its usual encodings) and for tokens of the five platforms that are not stored, in the places
+//! of the app's settings (or the folders given), and prints where — never the secret itself.
+//! The report is kept like the app's (the app shows it until the next scan).
 
-use crate::exit::{Failure, Outcome};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use chrono::Utc;
+use latchkey_core::leak::{self, store, FindingKind, ScanOptions, ScanProgress};
+
+use crate::exit::{Code, Failure, Outcome};
 
 #[derive(clap::Args)]
+#[command(after_help = "Exits 0 when nothing suspected is found, 9 when a stored, revoked or unknown token was found \
+                  outside an allowed place.\n\nExamples:\n  latchkey scan                       (the places set in the app)\n  \
+                  latchkey scan ~/src/project --include-ignored\n  latchkey scan --no-home ~/notebooks --json")]
 pub struct Args {
-    /// Folders or files to scan (for when it is available).
-    pub paths: Vec<std::path::PathBuf>,
+    /// Project folders or files to scan instead of the folders in the settings.
+    pub paths: Vec<PathBuf>,
+    /// Skip the home folder's usual places (shell histories, dotfiles, ~/supervisely.env, CLI configs).
+    #[arg(long)]
+    pub no_home: bool,
+    /// Also scan files a .gitignore excludes (.env files usually are, and still leak).
+    #[arg(long)]
+    pub include_ignored: bool,
+    /// Look only for stored secrets, not for unknown tokens shaped like a platform's.
+    #[arg(long)]
+    pub stored_only: bool,
+    /// Print the whole report as JSON (no secrets in it).
+    #[arg(long)]
+    pub json: bool,
 }
 
-pub fn run(_args: Args) -> Outcome {
-    Err(Failure::error("scan is not available yet: the leak watch is still being built. Nothing was scanned."))
+pub fn run(args: Args) -> Outcome {
+    let mut vault = crate::context::open();
+    let (needles, needle_issues) = vault.leak_needles()?;
+    let settings = vault.settings().leak.clone();
+    let mut places = settings.places.clone();
+    if !args.paths.is_empty() {
+        places.folders = args
+            .paths
+            .iter()
+            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()).to_string_lossy().into_owned())
+            .collect();
+    }
+    if args.no_home {
+        places.home_defaults = false;
+    }
+    if args.include_ignored {
+        places.include_ignored = true;
+    }
+    if !places.home_defaults && places.folders.is_empty() {
+        return Err(Failure::usage("Nothing to scan: give a folder, or drop --no-home."));
+    }
+    let home = leak::home_dir();
+    let options = ScanOptions { unknown_tokens: !args.stored_only, ..ScanOptions::default() };
+    let show_progress = std::io::stderr().is_terminal() && !args.json;
+    let progress = |p: &ScanProgress| {
+        if show_progress {
+            let total = if p.files_total > 0 { format!("/{}", p.files_total) } else { String::new() };
+            eprint!("\r\x1b[Kscanning: {}{} files, {} MB", p.files_scanned, total, p.bytes_scanned / 1_000_000);
+        }
+    };
+    let cancel = AtomicBool::new(false);
+    let mut report = leak::scan(&needles, &places, home.as_deref(), &options, &progress, &cancel, Utc::now());
+    drop(needles);
+    if show_progress {
+        eprint!("\r\x1b[K");
+    }
+    let mut issues = needle_issues;
+    issues.append(&mut report.issues);
+    report.issues = issues;
+    leak::apply_allow_rules(&mut report, &settings.allowed, home.as_deref());
+    if let Err(e) = store::save(vault.data_dir(), &report) {
+        eprintln!("latchkey: note: the report could not be kept for the app ({e})");
+    }
+
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| Failure::error(e.to_string()))?);
+    } else {
+        print_report(&report);
+    }
+    Ok(if report.suspected().next().is_some() { Code::LeakFound } else { Code::Ok })
+}
+
+fn print_report(report: &leak::LeakReport) {
+    for f in &report.findings {
+        let what = match &f.kind {
+            FindingKind::Stored { platform, label, .. } => format!("stored {} token “{label}”", platform.name()),
+            FindingKind::Revoked { platform, label, .. } => {
+                format!("REVOKED {} token “{label}”", platform.name())
+            }
+            FindingKind::Unknown { platform, reason } => format!("unknown {} token ({reason})", platform.name()),
+        };
+        let allowed = if f.allowed { "  [allowed]" } else { "" };
+        println!("{}:{}:{}: {what}{allowed}", f.path, f.line, f.column);
+        println!("    {}", f.excerpt);
+    }
+    for i in &report.issues {
+        eprintln!("latchkey: note: {}: {}", i.path, i.message);
+    }
+    let suspected = report.suspected().count();
+    println!(
+        "{} files ({} MB) scanned for {} stored tokens{}: {} finding{}, {} suspected{}",
+        report.files_scanned,
+        report.bytes_scanned / 1_000_000,
+        report.tokens_searched,
+        if report.complete { "" } else { " (incomplete)" },
+        report.findings.len(),
+        if report.findings.len() == 1 { "" } else { "s" },
+        suspected,
+        if suspected > 0 {
+            " — revoke with `latchkey revoke <label>` or mark the place allowed in the app"
+        } else {
+            ""
+        },
+    );
 }
