@@ -35,7 +35,7 @@ async fn l1_scan_finds_a_stored_token_in_a_history_and_revokes_it() {
     let row =
         app.add_token(&TokenInput::token("roboflow", "E2E leaked Roboflow", &key).server(&fakes.url("roboflow"))).await;
     std::fs::write(home.join(".bash_history"), format!("ls -la\nexport ROBOFLOW_API_KEY={key}\ncd ~\n")).unwrap();
-    let seen_before = notifications().len();
+    let dunst = Dunst::clear();
 
     app.click("leak-button").await;
     app.wait_tid("leak-dialog").await;
@@ -52,7 +52,7 @@ async fn l1_scan_finds_a_stored_token_in_a_history_and_revokes_it() {
     // A desktop notification says so.
     let note = app
         .wait_until("the leak notification", Duration::from_secs(15), async || {
-            notifications().into_iter().skip(seen_before).find(|n| n.summary.contains("possible token leak"))
+            dunst.all().into_iter().find(|n| n.summary.contains("possible token leak"))
         })
         .await;
     assert!(note.body.contains("1 stored secret found in 1 file"), "{note:?}");

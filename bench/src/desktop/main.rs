@@ -91,6 +91,7 @@ fn seed_latchkey(dir: &Path, service: &str, n: usize) {
             tags: vec![format!("team{}", i % 7)],
             notes: String::new(),
             check: None,
+            allow_revoked: None,
         };
         v.add(t, now).unwrap_or_else(|e| panic!("seeding token {i}: {e}"));
     }

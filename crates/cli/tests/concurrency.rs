@@ -46,6 +46,7 @@ fn parallel_cli_adds_and_an_app_writer_lose_nothing() {
                         tags: vec![],
                         notes: String::new(),
                         check: None,
+                        allow_revoked: None,
                     },
                     Utc::now(),
                 )

@@ -95,6 +95,7 @@ fn crash_child_writer() {
                     tags: vec![],
                     notes: String::new(),
                     check: None,
+                    allow_revoked: None,
                 };
                 let r = vault.add(new, now).unwrap();
                 println!("ACK add {} {label} {}", r.id, token(life, n));

@@ -39,6 +39,7 @@ fn token(label: &str, secret: &str) -> NewToken {
         tags: vec!["fault-test".into()],
         notes: "a note long enough to need a few bytes of disk ".repeat(20),
         check: None,
+        allow_revoked: None,
     }
 }
 

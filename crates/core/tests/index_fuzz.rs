@@ -43,6 +43,7 @@ fn valid_index() -> Vec<u8> {
             tags: vec!["ci".into(), "prod".into()],
             notes: format!("notes with {MARKER} and “quotes” \\ and \n newlines"),
             check: None,
+            allow_revoked: None,
         };
         v.add(t, now()).unwrap()
     };
