@@ -181,8 +181,8 @@ fn usage_errors_exit_2_and_help_documents_the_exit_codes() {
         let h = sb.run(&[cmd, "--help"], None).ok();
         assert!(h.stdout.contains("Usage: latchkey"), "{cmd}: {h:?}");
     }
-    let scan = sb.run(&["scan"], None).code(1);
-    assert!(scan.stderr.contains("not available"), "{scan:?}");
+    let scan = sb.run(&["scan", "--no-home"], None).code(2);
+    assert!(scan.stderr.contains("Nothing to scan"), "{scan:?}");
 }
 
 #[test]
