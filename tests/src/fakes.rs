@@ -16,22 +16,12 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::workspace_root;
-
 /// The five platforms the fakes play, as the app names them.
 pub const PLATFORMS: [&str; 5] = ["supervisely", "cvat", "roboflow", "encord", "env0"];
 
 /// `LATCHKEY_FAKE_PLATFORMS`, else `target/debug/fake-platforms` (built by `make build`).
 pub fn fake_platforms_binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("LATCHKEY_FAKE_PLATFORMS").filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .map(|p| if p.is_absolute() { p } else { workspace_root().join(p) })
-        .unwrap_or_else(|| workspace_root().join("target"));
-    let bin = target.join("debug").join("fake-platforms");
+    let bin = crate::built_binary("LATCHKEY_FAKE_PLATFORMS", "fake-platforms");
     if !bin.is_file() {
         panic!(
             "\n\nThe fake platform servers {} do not exist. Build them first:\n\n    make build\n\n\

@@ -67,9 +67,10 @@ pub fn output_dir() -> PathBuf {
     dir
 }
 
-/// The app under test: `LATCHKEY_APP`, else `target/debug/latchkey-desktop`.
-pub fn app_binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("LATCHKEY_APP").filter(|p| !p.is_empty()) {
+/// The binary `env_var` names when set, else `name` in the workspace's `target/debug`
+/// (honouring `CARGO_TARGET_DIR`). Whether it exists is the caller's to check.
+pub fn built_binary(env_var: &str, name: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(env_var).filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -77,7 +78,12 @@ pub fn app_binary() -> PathBuf {
         .map(PathBuf::from)
         .map(|p| if p.is_absolute() { p } else { workspace_root().join(p) })
         .unwrap_or_else(|| workspace_root().join("target"));
-    let bin = target.join("debug").join("latchkey-desktop");
+    target.join("debug").join(name)
+}
+
+/// The app under test: `LATCHKEY_APP`, else `target/debug/latchkey-desktop`.
+pub fn app_binary() -> PathBuf {
+    let bin = built_binary("LATCHKEY_APP", "latchkey-desktop");
     if !bin.is_file() {
         panic!(
             "\n\nThe app binary {} does not exist.\n\
