@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use chrono::Utc;
 use latchkey_core::index::Settings;
 use latchkey_core::leak::{
-    self, apply_allow_rules, store, take_found_token, AllowRule, CancelFlag, FindingKind, LeakReport, LeakSettings,
-    ScanOptions,
+    self, apply_allow_rules, schedule, store, take_found_token, AllowRule, CancelFlag, Finding, FindingKind,
+    LeakReport, LeakSettings, ScanOptions,
 };
 use latchkey_core::notify_plan::Notification;
 use latchkey_core::{Error, NewToken, TokenRecord};
@@ -25,6 +25,7 @@ use crate::commands::{with_vault, AppState, Reply};
 pub struct LeakState {
     running: Mutex<Option<CancelFlag>>,
     last: Mutex<Option<LeakReport>>,
+    pub(crate) schedule: crate::leak_schedule::Schedule,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -33,20 +34,38 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Start a scan of the places in the settings. Fails if one is running.
 #[tauri::command]
-pub async fn start_leak_scan(app: AppHandle, state: State<'_, AppState>) -> Reply<()> {
+pub async fn start_leak_scan(app: AppHandle) -> Reply<()> {
+    tauri::async_runtime::spawn_blocking(move || begin_scan(&app, Trigger::Manual))
+        .await
+        .map_err(|e| Error::Internal(format!("a background task failed: {e}")).payload())?
+        .map_err(|e| e.payload())
+}
+
+/// Who asked for a scan: the user (notify every suspected finding) or the schedule (notify
+/// only findings that are new since the previous report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Manual,
+    Scheduled,
+}
+
+/// Start a scan on a thread of its own; `Err` if one is running (manual or scheduled: never
+/// two at once) or the secrets cannot be read. Blocks on the vault: call it off the main thread.
+pub(crate) fn begin_scan(app: &AppHandle, trigger: Trigger) -> Result<(), Error> {
+    let state = app.state::<AppState>();
     let cancel: CancelFlag = Arc::new(AtomicBool::new(false));
     {
         let mut running = lock(&state.leak.running);
         if running.is_some() {
-            return Err(Error::invalid("A scan is already running.").payload());
+            return Err(Error::invalid("A scan is already running."));
         }
         *running = Some(cancel.clone());
     }
-    let prepared = with_vault(&state, |v| {
-        let (needles, issues) = v.leak_needles()?;
-        Ok((needles, issues, v.settings().leak.clone(), v.data_dir().to_path_buf()))
-    })
-    .await;
+    let prepared = {
+        let mut v = state.vault.lock().unwrap_or_else(|p| p.into_inner());
+        v.leak_needles()
+            .map(|(needles, issues)| (needles, issues, v.settings().leak.clone(), v.data_dir().to_path_buf()))
+    };
     let (needles, needle_issues, settings, data_dir) = match prepared {
         Ok(p) => p,
         Err(e) => {
@@ -54,7 +73,12 @@ pub async fn start_leak_scan(app: AppHandle, state: State<'_, AppState>) -> Repl
             return Err(e);
         }
     };
-    tracing::info!(tokens = needles.token_count(), folders = settings.places.folders.len(), "leak scan started");
+    tracing::info!(
+        tokens = needles.token_count(),
+        folders = settings.places.folders.len(),
+        scheduled = trigger == Trigger::Scheduled,
+        "leak scan started"
+    );
     let app2 = app.clone();
     let spawned = std::thread::Builder::new().name("leak-scan".into()).spawn(move || {
         let home = leak::home_dir();
@@ -75,40 +99,67 @@ pub async fn start_leak_scan(app: AppHandle, state: State<'_, AppState>) -> Repl
         issues.append(&mut report.issues);
         report.issues = issues;
         apply_allow_rules(&mut report, &settings.allowed, home.as_deref());
-        finish(&app2, &data_dir, report);
+        finish(&app2, &data_dir, report, trigger);
     });
     if let Err(e) = spawned {
         *lock(&state.leak.running) = None;
-        return Err(Error::Internal(format!("the scan could not start: {e}")).payload());
+        return Err(Error::Internal(format!("the scan could not start: {e}")));
     }
     Ok(())
 }
 
-fn finish(app: &AppHandle, data_dir: &std::path::Path, report: LeakReport) {
+/// The last report: the one in memory, else the one kept on disk.
+pub(crate) fn last_report(app: &AppHandle, data_dir: &std::path::Path) -> Option<LeakReport> {
     let state = app.state::<AppState>();
+    let mut last = lock(&state.leak.last);
+    if last.is_none() {
+        *last = store::load(data_dir);
+    }
+    last.clone()
+}
+
+/// Whether a scan is running (manual or scheduled).
+pub(crate) fn scanning(app: &AppHandle) -> bool {
+    lock(&app.state::<AppState>().leak.running).is_some()
+}
+
+fn finish(app: &AppHandle, data_dir: &std::path::Path, report: LeakReport, trigger: Trigger) {
+    let state = app.state::<AppState>();
+    let previous = last_report(app, data_dir);
     if let Err(e) = store::save(data_dir, &report) {
         tracing::warn!(error = %e, "the leak scan report could not be kept");
     }
+    // A scheduled scan speaks only of what is new: a finding already reported (and notified)
+    // does not come back every few hours. A scan the user started says everything.
+    let news: Vec<&Finding> = match trigger {
+        Trigger::Manual => report.suspected().collect(),
+        Trigger::Scheduled => schedule::new_suspected(previous.as_ref(), &report),
+    };
     tracing::info!(
         files = report.files_scanned,
         findings = report.findings.len(),
         suspected = report.suspected().count(),
+        new = news.len(),
         complete = report.complete,
+        scheduled = trigger == Trigger::Scheduled,
         "leak scan finished"
     );
-    if let Some(body) = report.alert_text() {
-        let token = single_token(&report);
+    if let Some(body) = leak::alert_text(news.iter().copied()) {
+        let token = single_token(&news);
         let n = Notification { title: "Latchkey: possible token leak".into(), body, token };
         state.alerts.deliver(app, n);
     }
     *lock(&state.leak.last) = Some(report.clone());
     *lock(&state.leak.running) = None;
+    state.leak.schedule.replan();
+    // The tray offers to revoke the tokens found (rebuilt with the alert plan).
+    state.alerts.replan();
     let _ = app.emit("leak-done", report);
 }
 
-/// When every suspected finding is about one stored token, the notification opens it.
-fn single_token(report: &LeakReport) -> Option<uuid::Uuid> {
-    let mut ids = report.suspected().map(|f| f.token_id());
+/// When every finding is about one stored token, the notification opens it.
+fn single_token(findings: &[&Finding]) -> Option<uuid::Uuid> {
+    let mut ids = findings.iter().map(|f| f.token_id());
     let first = ids.next()??;
     ids.all(|id| id == Some(first)).then_some(first)
 }
@@ -139,7 +190,10 @@ pub async fn get_leak_report(state: State<'_, AppState>) -> Reply<Option<LeakRep
 
 #[tauri::command]
 pub async fn set_leak_settings(state: State<'_, AppState>, leak: LeakSettings) -> Reply<Settings> {
-    with_vault(&state, move |v| v.set_leak_settings(leak)).await
+    let saved = with_vault(&state, move |v| v.set_leak_settings(leak)).await;
+    // The interval may have changed: the scheduler plans again.
+    state.leak.schedule.replan();
+    saved
 }
 
 /// "Mark allowed": findings in this file (for this token, or any) stop alerting.

@@ -5,6 +5,7 @@ mod alerts;
 mod checks;
 mod commands;
 mod leak;
+mod leak_schedule;
 #[cfg(test)]
 mod lockdown;
 mod logging;
@@ -145,6 +146,7 @@ fn builder(shared: &Shared, single_instance: bool) -> tauri::Builder<tauri::Wry>
         .setup(move |app| {
             tray::create(app.handle());
             alerts.start(app.handle().clone(), vault.clone());
+            app.state::<AppState>().leak.schedule.start(app.handle().clone(), Utc::now());
             if !background {
                 if let Some(w) = app.get_webview_window("main") {
                     let _ = w.show();

@@ -73,3 +73,87 @@ async fn l1_scan_finds_a_stored_token_in_a_history_and_revokes_it() {
     assert!(app.leaks(&[&key]).is_empty(), "{:?}", app.leaks(&[&key]));
     app.finish().await;
 }
+
+/// How many times the app's log says a scan started, and how many of those were scheduled.
+fn scans_started(app: &App) -> (usize, usize) {
+    let log = std::fs::read_to_string(app.data_dir().join("latchkey.log")).unwrap_or_default();
+    let started: Vec<&str> = log.lines().filter(|l| l.contains("leak scan started")).collect();
+    (started.len(), started.iter().filter(|l| l.contains("scheduled=true")).count())
+}
+
+fn report_json(app: &App) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(app.data_dir().join("leak-scan.json")).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn l2_a_scheduled_scan_runs_by_itself_notifies_once_and_survives_a_restart() {
+    let fakes = FakePlatforms::start();
+    let mut app = App::new("leak_schedule");
+    let home = app.root().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    app.set_env("HOME", home.to_str().unwrap());
+    app.launch().await;
+
+    let key = format!("FAKEe2eSched{}", hex(16));
+    fakes.add_token(
+        "roboflow",
+        json!({"secret": key, "key_id": "e2e-sched-key", "workspace": "e2e-sched-ws", "admin": true, "name": "e2e"}),
+    );
+    app.add_token(&TokenInput::token("roboflow", "E2E scheduled Roboflow", &key).server(&fakes.url("roboflow"))).await;
+    std::fs::write(home.join(".zsh_history"), format!(": 1700000000:0;export ROBOFLOW_API_KEY={key}\n")).unwrap();
+    let dunst = Dunst::clear();
+
+    // Turn the schedule on in the leak panel and close it: no scan was ever run, so the
+    // scheduled one is due at once and runs in the background.
+    app.click("leak-button").await;
+    app.wait_tid("leak-dialog").await;
+    assert_eq!(app.text("leak-summary").await, "No scan yet.");
+    app.choose("leak-schedule", "6").await;
+    app.wait_text("leak-next-scan", "the next scan planned", |t| t.starts_with("Next scan: soon")).await;
+    let saved = app.index_json();
+    assert_eq!(saved.pointer("/settings/leak/places/schedule_hours"), Some(&json!(6)), "{saved:#}");
+    app.screenshot("leak-schedule-setting").await;
+    app.exec("document.querySelector('[data-testid=\"leak-dialog\"]').close(); return null;", vec![]).await;
+    assert_eq!(scans_started(&app), (0, 0), "nothing was clicked to scan");
+
+    let note = app
+        .wait_until("the scheduled scan's notification", Duration::from_secs(60), async || {
+            dunst.all().into_iter().find(|n| n.summary.contains("possible token leak"))
+        })
+        .await;
+    assert!(note.body.contains("1 stored secret found in 1 file"), "{note:?}");
+    assert_eq!(scans_started(&app), (1, 1), "one scheduled scan");
+    let report = report_json(&app);
+    assert_eq!(report["findings"].as_array().map(|f| f.len()), Some(1), "{report:#}");
+    assert!(report["findings"][0]["path"].as_str().unwrap().ends_with(".zsh_history"), "{report:#}");
+    // It ran in the background: the panel was not opened for it.
+    assert!(!app.is_visible("leak-dialog").await, "the scheduled scan opened the leak panel");
+    // The panel shows the finding and the next scan, six hours after this one.
+    app.click("leak-button").await;
+    app.wait_text("leak-summary", "the scheduled scan's report", |t| t.contains("1 suspected leak")).await;
+    let next = app.text("leak-next-scan").await;
+    assert!(next.starts_with("Next scan: ") && !next.contains("soon"), "{next:?}");
+
+    // Restart with the report fresh: the scheduler plans the next scan six hours after the
+    // last one and does not scan at start.
+    let started_at = report["started_at"].clone();
+    app.restart().await;
+    let finished: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(report["finished_at"].clone()).expect("finished_at");
+    let expect_due = (finished + chrono::Duration::hours(6)).to_rfc3339();
+    app.wait_until("the restarted scheduler's plan", Duration::from_secs(30), async || {
+        let log = std::fs::read_to_string(app.data_dir().join("latchkey.log")).unwrap_or_default();
+        log.lines()
+            .filter(|l| l.contains("next scheduled leak scan planned"))
+            .any(|l| l.contains(&expect_due))
+            .then_some(())
+    })
+    .await;
+    assert_eq!(scans_started(&app), (1, 1), "the restart scanned again although the report is fresh");
+    assert_eq!(report_json(&app)["started_at"], started_at);
+    assert_eq!(dunst.all().iter().filter(|n| n.summary.contains("possible token leak")).count(), 1);
+
+    std::fs::remove_file(home.join(".zsh_history")).unwrap();
+    assert!(app.leaks(&[&key]).is_empty(), "{:?}", app.leaks(&[&key]));
+    app.finish().await;
+}

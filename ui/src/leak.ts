@@ -9,7 +9,7 @@ import type { LeakReport } from "./bindings/LeakReport";
 import type { ScanProgress } from "./bindings/ScanProgress";
 import { h, replace } from "./dom";
 import { icon } from "./icons";
-import { findingPlace, findingTitle, importLabel, placesFrom, progressPercent, progressText, reportSummary } from "./leakmodel";
+import { findingPlace, findingTitle, importLabel, nextScanText, placesFrom, progressPercent, progressText, reportSummary, scheduleChoices } from "./leakmodel";
 import { toast } from "./notices";
 import { revokeToken } from "./revoke";
 import { platformName, select, state } from "./state";
@@ -72,6 +72,21 @@ async function startScan(homeDefaults: boolean, folders: string, includeIgnored:
     scanning = false;
     renderBody();
     toast(toErrorPayload(e).message, "error");
+  }
+}
+
+/** Save the schedule at once (the scheduler in the app plans again). */
+async function setSchedule(value: string): Promise<void> {
+  const leak = state.view!.settings.leak;
+  const hours = value === "" ? undefined : Number(value);
+  try {
+    const saved = await api.setLeakSettings({ ...leak, places: { ...leak.places, schedule_hours: hours } });
+    if (state.view) state.view.settings = saved;
+    renderBody();
+    toast(hours ? `Leak scans now run by themselves ${scheduleChoices(hours).find((c) => c.hours === hours)?.label.toLowerCase()}.` : "Scheduled leak scans are off.");
+  } catch (e) {
+    renderBody();
+    reportError(e);
   }
 }
 
@@ -149,6 +164,13 @@ function renderBody(): void {
   const ignored = h("input", { type: "checkbox", id: "leak-ignored", testid: "leak-include-ignored", checked: places.include_ignored, disabled: scanning });
   const folders = h("textarea", { class: "input leak-folders", id: "leak-folders", testid: "leak-folders", rows: 3, placeholder: "~/src/my-project", disabled: scanning });
   folders.value = places.folders.join("\n");
+  const current = places.schedule_hours ?? null;
+  const schedule = h(
+    "select",
+    { class: "input leak-schedule", id: "leak-schedule", testid: "leak-schedule", onchange: (e: Event) => void setSchedule((e.target as HTMLSelectElement).value) },
+    scheduleChoices(current).map((c) => h("option", { value: c.hours == null ? "" : String(c.hours), selected: c.hours === current }, c.label)),
+  );
+  const next = nextScanText(current, report, new Date());
   const scanBtn = h(
     "button",
     { class: "btn btn-primary", type: "button", testid: "leak-scan", disabled: scanning, onclick: () => void startScan(home.checked, folders.value, ignored.checked) },
@@ -186,6 +208,9 @@ function renderBody(): void {
         h("label", { class: "field-label", for: folders.id }, "Project folders (one per line)"),
         folders,
         h("div", { class: "setting-check" }, ignored, h("div", null, h("label", { class: "field-label", for: ignored.id }, "Include files .gitignore leaves out"), h("div", { class: "field-note" }, ".env files are usually ignored, and still leak through backups and sharing."))),
+        h("h3", { class: "settings-heading" }, "When"),
+        h("div", { class: "leak-schedule-row" }, h("label", { class: "field-label", for: schedule.id }, "Scan by itself"), schedule),
+        h("div", { class: "field-note", testid: "leak-next-scan", "aria-live": "polite" }, next ?? "Scans run only when you click Scan now."),
         h("div", { class: "leak-run" }, scanBtn, bar),
         report ? h("p", { class: "muted small", testid: "leak-summary" }, reportSummary(report)) : h("p", { class: "muted small", testid: "leak-summary" }, "No scan yet."),
         findings.length ? h("ul", { class: "leak-findings", testid: "leak-findings" }, findings.map((f, i) => findingRow(f, i))) : null,

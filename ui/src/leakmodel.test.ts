@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Finding } from "./bindings/Finding";
 import type { LeakReport } from "./bindings/LeakReport";
-import { bytesText, findingPlace, findingTitle, foldersFromText, importLabel, placesFrom, progressPercent, progressText, reportSummary } from "./leakmodel";
+import { bytesText, findingPlace, findingTitle, foldersFromText, importLabel, nextScanText, placesFrom, progressPercent, progressText, reportSummary, scheduleChoices } from "./leakmodel";
 
 const name = (id: string) => ({ cvat: "CVAT", roboflow: "Roboflow", env0: "env0" })[id] ?? id;
 
@@ -75,5 +75,33 @@ describe("findings", () => {
     };
     expect(reportSummary(r)).toBe("Last scan: 1 suspected leak, 1 allowed in 12 files (2 KB).");
     expect(reportSummary({ ...r, complete: false, findings: [] })).toBe("Last scan (cancelled: partial): nothing found in 12 files (2 KB).");
+  });
+});
+
+describe("schedule", () => {
+  const r = (finished: string): LeakReport => ({
+    started_at: finished,
+    finished_at: finished,
+    complete: true,
+    files_scanned: 1,
+    bytes_scanned: 1,
+    binary_skipped: 0,
+    tokens_searched: 1,
+    findings: [],
+    issues: [],
+    issues_dropped: 0,
+  });
+  const iso = (d: Date) => d.toISOString();
+  it("offers off, 6 h, daily, weekly, and keeps an interval set elsewhere", () => {
+    expect(scheduleChoices(null).map((c) => c.hours)).toEqual([null, 6, 24, 168]);
+    expect(scheduleChoices(24).map((c) => c.hours)).toEqual([null, 6, 24, 168]);
+    expect(scheduleChoices(12).map((c) => c.label)).toContain("Every 12 hours");
+  });
+  it("says when the next scan runs", () => {
+    const now = new Date("2026-11-26T10:00:00Z");
+    expect(nextScanText(null, r("2026-11-26T09:00:00Z"), now)).toBeNull();
+    expect(nextScanText(6, null, now)).toBe("Next scan: soon (no scan yet).");
+    expect(nextScanText(6, r("2026-11-26T09:00:00Z"), now, iso)).toContain("Next scan: 2026-11-26T15:00:00.000Z.");
+    expect(nextScanText(6, r("2026-11-26T01:00:00Z"), now)).toBe("Next scan: soon.");
   });
 });

@@ -84,3 +84,27 @@ export function reportSummary(r: LeakReport): string {
       : `${suspected} suspected leak${suspected === 1 ? "" : "s"}${allowed ? `, ${allowed} allowed` : ""}`;
   return `${head}: ${found} in ${r.files_scanned} file${r.files_scanned === 1 ? "" : "s"} (${bytesText(r.bytes_scanned)}).`;
 }
+
+/** The schedule choices of the leak panel ("" is off: scans only on demand). */
+export const SCHEDULE_CHOICES: { hours: number | null; label: string }[] = [
+  { hours: null, label: "Off (only when I click Scan)" },
+  { hours: 6, label: "Every 6 hours" },
+  { hours: 24, label: "Every day" },
+  { hours: 168, label: "Every week" },
+];
+
+/** The choices, with a stored interval that is none of them (set elsewhere) kept as its own. */
+export function scheduleChoices(current: number | null | undefined): { hours: number | null; label: string }[] {
+  if (current == null || SCHEDULE_CHOICES.some((c) => c.hours === current)) return SCHEDULE_CHOICES;
+  return [...SCHEDULE_CHOICES, { hours: current, label: `Every ${current} hours` }];
+}
+
+/** When the next scheduled scan runs, as the scheduler plans it (the last finished scan plus
+ *  the interval; none yet, or overdue: soon). `null` when scans run only on demand. */
+export function nextScanText(hours: number | null | undefined, r: LeakReport | null, now: Date, fmt: (d: Date) => string = (d) => d.toLocaleString()): string | null {
+  if (!hours) return null;
+  if (!r) return "Next scan: soon (no scan yet).";
+  const due = new Date(new Date(r.finished_at).getTime() + hours * 3600_000);
+  if (due.getTime() <= now.getTime()) return "Next scan: soon.";
+  return `Next scan: ${fmt(due)}. It runs in the background and notifies only about new findings.`;
+}

@@ -28,6 +28,7 @@ mod needles;
 mod patterns;
 mod run;
 mod scan;
+pub mod schedule;
 mod source;
 pub mod store;
 mod take;
@@ -138,31 +139,35 @@ impl LeakReport {
 
     /// One sentence for a desktop notification, or `None` when nothing is suspected.
     pub fn alert_text(&self) -> Option<String> {
-        let stored = self.suspected().filter(|f| matches!(f.kind, FindingKind::Stored { .. })).count();
-        let revoked = self.suspected().filter(|f| matches!(f.kind, FindingKind::Revoked { .. })).count();
-        let unknown = self.suspected().filter(|f| matches!(f.kind, FindingKind::Unknown { .. })).count();
-        let mut parts = vec![];
-        if stored > 0 {
-            let files: std::collections::BTreeSet<&str> = self
-                .suspected()
-                .filter(|f| matches!(f.kind, FindingKind::Stored { .. }))
-                .map(|f| f.path.as_str())
-                .collect();
-            parts.push(format!(
-                "{stored} stored secret{} found in {} file{}",
-                plural(stored),
-                files.len(),
-                plural(files.len())
-            ));
-        }
-        if revoked > 0 {
-            parts.push(format!("{revoked} revoked token{} still present", plural(revoked)));
-        }
-        if unknown > 0 {
-            parts.push(format!("{unknown} unknown token{} found", plural(unknown)));
-        }
-        (!parts.is_empty()).then(|| format!("Possible leak: {}.", parts.join(", ")))
+        alert_text(self.suspected())
     }
+}
+
+/// One sentence for a desktop notification about `findings` (`None` when there are none).
+pub fn alert_text<'a>(findings: impl Iterator<Item = &'a Finding>) -> Option<String> {
+    let findings: Vec<&Finding> = findings.collect();
+    let of = |pick: fn(&FindingKind) -> bool| findings.iter().filter(move |f| pick(&f.kind));
+    let stored = of(|k| matches!(k, FindingKind::Stored { .. })).count();
+    let revoked = of(|k| matches!(k, FindingKind::Revoked { .. })).count();
+    let unknown = of(|k| matches!(k, FindingKind::Unknown { .. })).count();
+    let mut parts = vec![];
+    if stored > 0 {
+        let files: std::collections::BTreeSet<&str> =
+            of(|k| matches!(k, FindingKind::Stored { .. })).map(|f| f.path.as_str()).collect();
+        parts.push(format!(
+            "{stored} stored secret{} found in {} file{}",
+            plural(stored),
+            files.len(),
+            plural(files.len())
+        ));
+    }
+    if revoked > 0 {
+        parts.push(format!("{revoked} revoked token{} still present", plural(revoked)));
+    }
+    if unknown > 0 {
+        parts.push(format!("{unknown} unknown token{} found", plural(unknown)));
+    }
+    (!parts.is_empty()).then(|| format!("Possible leak: {}.", parts.join(", ")))
 }
 
 fn plural(n: usize) -> &'static str {
