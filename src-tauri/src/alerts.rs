@@ -61,11 +61,12 @@ impl Alerts {
         let alerts = self.clone();
         let spawned = std::thread::Builder::new().name("alerts".into()).spawn(move || loop {
             let now = Utc::now();
-            let (view, plan) = {
+            let (view, plan, dir) = {
                 let mut v = vault.lock().unwrap_or_else(|p| p.into_inner());
-                (v.view(now), v.alerts_due(now))
+                (v.view(now), v.alerts_due(now), v.data_dir().to_path_buf())
             };
-            crate::tray::refresh(&app, &view);
+            let leaks = crate::leak::last_report(&app, &dir);
+            crate::tray::refresh(&app, &view, &leaks);
             let next = match plan {
                 Ok(plan) => {
                     if let Some(n) = compose(&plan.due) {

@@ -112,20 +112,29 @@ async fn validate_all_inner(app: &AppHandle, state: &AppState) -> Reply<CheckSum
     Ok(summary)
 }
 
+/// Revoke through the platform's API where it allows, then validate the old secret before
+/// it leaves the keychain: marked revoked with "revocation confirmed by …" (or "not
+/// confirmed: …" when the platform cannot be asked); `Err(StillAccepted)` and nothing changed
+/// when the platform still accepts it. Otherwise the guided steps.
 #[tauri::command]
 pub async fn revoke_token(state: State<'_, AppState>, id: Uuid) -> Reply<RevokeOutcome> {
     let checker = state.checks.checker()?;
     let job = with_vault(&state, move |v| v.check_job(id)).await?;
     let platform = job.record.platform;
     let outcome = checker.revoke(&job).await.map_err(|e| e.payload())?;
-    drop(job);
     match &outcome {
         RevokeOutcome::Revoked => {
-            let reason = format!("Revoked through {}'s API", platform.name());
+            let check = checker.check_revoked(&job).await;
+            drop(job);
+            let reason = check.reason(&format!("Revoked through {}'s API", platform.name())).map_err(|e| {
+                tracing::warn!(%id, platform = platform.id(), "the platform still accepts the token after the revoke");
+                e.payload()
+            })?;
             mark_revoked(&state, id, reason).await?;
-            tracing::info!(%id, platform = platform.id(), "token revoked through the platform's API");
+            tracing::info!(%id, platform = platform.id(), ?check, "token revoked through the platform's API");
         }
         RevokeOutcome::Guided { settings_url, .. } => {
+            drop(job);
             state.checks.guided.lock().unwrap_or_else(|p| p.into_inner()).insert(id, settings_url.clone());
             tracing::info!(%id, platform = platform.id(), "guided revoke shown");
         }
@@ -133,9 +142,31 @@ pub async fn revoke_token(state: State<'_, AppState>, id: Uuid) -> Reply<RevokeO
     Ok(outcome)
 }
 
-/// The user says the token is revoked (after the guided steps): mark it, remove the secret.
+/// The user says the token is revoked (after the guided steps). Unless `unchecked` ("mark
+/// revoked anyway"), the old secret is validated first, as after an API revoke: a platform
+/// that still accepts it gets `Err(StillAccepted)` and nothing changes.
 #[tauri::command]
-pub async fn confirm_revoked(state: State<'_, AppState>, id: Uuid, reason: String) -> Reply<TokenRecord> {
+pub async fn confirm_revoked(
+    state: State<'_, AppState>,
+    id: Uuid,
+    reason: String,
+    unchecked: Option<bool>,
+) -> Reply<TokenRecord> {
+    let reason = if unchecked.unwrap_or(false) {
+        let reason = reason.trim().trim_end_matches('.');
+        if reason.is_empty() {
+            "Marked revoked without confirmation".to_string()
+        } else {
+            format!("{reason}; marked revoked without confirmation")
+        }
+    } else {
+        let checker = state.checks.checker()?;
+        let job = with_vault(&state, move |v| v.check_job(id)).await?;
+        let check = checker.check_revoked(&job).await;
+        drop(job);
+        tracing::info!(%id, ?check, "guided revoke checked");
+        check.reason(&reason).map_err(|e| e.payload())?
+    };
     let r = mark_revoked(&state, id, reason).await?;
     state.checks.guided.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
     tracing::info!(%id, "token marked revoked");

@@ -10,6 +10,7 @@ mod leak_schedule;
 mod lockdown;
 mod logging;
 mod tray;
+mod traymenu;
 
 use std::sync::{Arc, Mutex};
 

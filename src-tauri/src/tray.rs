@@ -1,5 +1,6 @@
 //! The tray icon: a count of tokens that need attention, and a menu to open the window, copy
-//! one of the soonest-expiring tokens, check all tokens, or quit.
+//! one of the soonest-expiring tokens, revoke a token the last leak scan found (the window
+//! opens with its revoke confirmation; `traymenu.rs`), check all tokens, or quit.
 //!
 //! A desktop without a tray host (StatusNotifier/AppIndicator) simply shows no icon; the app
 //! works the same, and a second launch brings the window back (single instance).
@@ -11,10 +12,14 @@ use latchkey_core::status::Health;
 use latchkey_core::{TokenRecord, Use, VaultView};
 use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder};
 use tauri::tray::{TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Manager, Wry};
+use tauri::{AppHandle, Emitter, Manager, Wry};
 use uuid::Uuid;
 
 use crate::commands::AppState;
+use crate::traymenu::{leak_entries, leak_menu_id, menu_tokens, parse_leak_menu_id};
+
+/// The last leak scan report, if any.
+pub type LeakReportRef = Option<latchkey_core::leak::LeakReport>;
 
 const TRAY_ID: &str = "latchkey";
 /// How many of the soonest-expiring tokens the menu offers to copy.
@@ -53,7 +58,7 @@ fn attention(view: &VaultView) -> usize {
 
 /// Rebuild the menu and tooltip from a view of the vault (whenever the alert plan is redone).
 /// Call it without holding the vault: tray calls wait for the main thread.
-pub fn refresh(app: &AppHandle, view: &VaultView) {
+pub fn refresh(app: &AppHandle, view: &VaultView, leaks: &LeakReportRef) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
     let n = attention(view);
     let tooltip = match n {
@@ -64,7 +69,7 @@ pub fn refresh(app: &AppHandle, view: &VaultView) {
     let _ = tray.set_tooltip(Some(&tooltip));
     // Where the tray shows a label next to the icon (some Linux panels), show the count.
     let _ = tray.set_title(if n > 0 { Some(n.to_string()) } else { None });
-    if let Ok(menu) = build_menu(app, view) {
+    if let Ok(menu) = build_menu(app, view, leaks) {
         let _ = tray.set_menu(Some(menu));
     }
 }
@@ -81,8 +86,16 @@ fn soonest(view: &VaultView) -> Vec<&TokenRecord> {
     live
 }
 
-fn build_menu(app: &AppHandle, view: &VaultView) -> tauri::Result<Menu<Wry>> {
+fn build_menu(app: &AppHandle, view: &VaultView, leaks: &LeakReportRef) -> tauri::Result<Menu<Wry>> {
     let mut menu = MenuBuilder::new(app).text("open", "Open Latchkey").separator();
+    let leaked = leak_entries(leaks.as_ref(), &menu_tokens(view));
+    if !leaked.is_empty() {
+        menu = menu.item(&MenuItemBuilder::new("Found by the last leak scan").enabled(false).build(app)?);
+        for e in leaked {
+            menu = menu.text(leak_menu_id(e.id), e.text);
+        }
+        menu = menu.separator();
+    }
     let tokens = soonest(view);
     if !tokens.is_empty() {
         menu = menu.item(&MenuItemBuilder::new("Copy a token (soonest expiry first)").enabled(false).build(app)?);
@@ -116,6 +129,11 @@ fn on_menu(app: &AppHandle, id: &str) {
         other => {
             if let Some(id) = other.strip_prefix("copy:").and_then(|s| Uuid::parse_str(s).ok()) {
                 copy_from_tray(app.clone(), id);
+            } else if let Some(id) = parse_leak_menu_id(other) {
+                // Never revoke from the menu: the window asks first.
+                tracing::info!(%id, "revoke asked from the tray");
+                crate::alerts::open_on(app, None);
+                let _ = app.emit("revoke-token", id);
             }
         }
     }

@@ -123,6 +123,14 @@ impl FakePlatforms {
         assert_eq!(status, 201, "{platform} fake refused the token {token}: {body}");
     }
 
+    /// The user revoked the token with this secret on the platform's website: from now on
+    /// the fake refuses it as the platform does (401, or 403 for Supervisely).
+    pub fn revoke_on_website(&self, platform: &str, secret: &str) {
+        let body = json!({"secret": secret, "behaviour": {"kind": "revoked"}}).to_string();
+        let (status, answer) = http(&self.url(platform), "POST", "/__fake/behaviour", Some(&body));
+        assert_eq!(status, 200, "{platform} fake could not revoke the token: {answer}");
+    }
+
     /// Every request the fake received, without the control API's own.
     pub fn requests(&self, platform: &str) -> Vec<FakeRequest> {
         let (status, body) = http(&self.url(platform), "GET", "/__fake/requests", None);

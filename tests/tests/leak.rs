@@ -63,7 +63,15 @@ async fn l1_scan_finds_a_stored_token_in_a_history_and_revokes_it() {
     app.click("confirm-ok").await;
     app.wait_row_where(&row.id, "revoked", Duration::from_secs(30), |r| r.state == "revoked").await;
     let reqs = fakes.requests("roboflow");
-    assert!(reqs.iter().any(|r| r.method == "DELETE" && r.path == "/e2e-leak-ws/api-keys/e2e-leaked-key"), "{reqs:#?}");
+    let delete = reqs
+        .iter()
+        .position(|r| r.method == "DELETE" && r.path == "/e2e-leak-ws/api-keys/e2e-leaked-key")
+        .unwrap_or_else(|| panic!("no DELETE: {reqs:#?}"));
+    // The old key was validated after the delete, and Roboflow refused it.
+    assert!(reqs[delete + 1..].iter().any(|r| r.method == "POST" && r.path == "/"), "{reqs:#?}");
+    let rec = app.index_record(&row.id).expect("the record");
+    assert_eq!(rec["revoked"]["reason"], "Revoked through Roboflow's API; revocation confirmed by Roboflow (401)");
+    app.screenshot("leak-revoke-confirmed").await;
     assert_eq!(secret_tool_lookup(app.service(), &row.id), None, "secret-tool still finds the revoked secret");
 
     // The report kept on disk has no secret; nor has anything else Latchkey wrote (the

@@ -381,9 +381,15 @@ async fn p4_revoke_through_the_api_marks_revoked_and_removes_the_secret() {
     // The platform was asked to delete exactly this key.
     let reqs = fakes.requests("roboflow");
     let shape: Vec<(&str, &str)> = reqs.iter().map(|r| (r.method.as_str(), r.path.as_str())).collect();
+    // … and then asked about the old key, before it left the keychain (refused: 401).
     assert_eq!(
         shape,
-        [("POST", "/"), ("GET", "/e2e-revoke-ws/api-keys"), ("DELETE", "/e2e-revoke-ws/api-keys/e2e-key-to-revoke")],
+        [
+            ("POST", "/"),
+            ("GET", "/e2e-revoke-ws/api-keys"),
+            ("DELETE", "/e2e-revoke-ws/api-keys/e2e-key-to-revoke"),
+            ("POST", "/")
+        ],
         "{reqs:#?}"
     );
     assert!(reqs.iter().all(|r| r.query.as_deref() == Some(format!("api_key={key}").as_str())), "{reqs:#?}");
@@ -393,7 +399,10 @@ async fn p4_revoke_through_the_api_marks_revoked_and_removes_the_secret() {
     let rec = record(&app, &row.id);
     assert_recent(&rec["revoked"]["at"], "revoked.at");
     let reason = rec["revoked"]["reason"].as_str().unwrap_or_default();
-    assert!(reason.contains("Roboflow"), "reason {reason:?}");
+    assert_eq!(reason, "Revoked through Roboflow's API; revocation confirmed by Roboflow (401)");
+    let shown =
+        app.wait_text("detail-revoked", "the confirmed revoke", |t| t.contains("confirmed by Roboflow (401)")).await;
+    assert!(!shown.contains(&key));
     assert!(!app.index_text().contains(&key));
     // A second attempt to check it sends nothing.
     let before = fakes.requests("roboflow").len();
@@ -450,17 +459,35 @@ async fn p5_guided_revoke_opens_the_settings_page_and_confirms() {
 
     let reason = "e2e: leaked in a CI log";
     app.type_into("revoke-reason", reason).await;
+    // "Done" before it is revoked on CVAT: CVAT still accepts it, so nothing changes and
+    // the dialog says so (and offers to mark it anyway).
+    app.click("revoke-done").await;
+    let err = app.wait_text("revoke-error", "the platform's answer", |t| t.contains("still accepts")).await;
+    assert!(err.contains("CVAT still accepts this token; the revoke did not take effect"), "{err:?}");
+    assert!(app.is_visible("revoke-anyway").await, "no way to mark it anyway");
+    assert!(app.is_visible("revoke-dialog").await);
+    assert_eq!(secret_tool_lookup(app.service(), &row.id).as_deref(), Some(token.as_str()));
+    assert!(record(&app, &row.id).get("revoked").is_none());
+    app.page_screenshot("revoke-still-accepted").await;
+
+    // Revoked on the website now: "Done" is confirmed by CVAT's 401.
+    let asked = fakes.requests("cvat").len();
+    fakes.revoke_on_website("cvat", &token);
     app.click("revoke-done").await;
     app.wait_gone("revoke-dialog").await;
+    let checks = fakes.requests("cvat");
+    assert!(checks.len() > asked && checks[asked..].iter().all(|r| r.method == "GET"), "{checks:#?}");
     app.wait_row_where(&row.id, "revoked", TIMEOUT, |r| r.state == "revoked").await;
     let shown = app.wait_text("detail-revoked", "the reason", |t| t.contains(reason)).await;
     assert!(!shown.contains(&token));
     assert_eq!(secret_tool_lookup(app.service(), &row.id), None, "secret-tool still finds the revoked secret");
     let rec = record(&app, &row.id);
-    assert_eq!(rec["revoked"]["reason"], reason, "{rec:#}");
+    assert_eq!(rec["revoked"]["reason"], format!("{reason}; revocation confirmed by CVAT (401)"), "{rec:#}");
     assert_recent(&rec["revoked"]["at"], "revoked.at");
-    // CVAT does not let a token revoke itself: the fake was never asked anything.
-    assert!(fakes.requests("cvat").is_empty(), "{:#?}", fakes.requests("cvat"));
+    app.page_screenshot("revoke-confirmed").await;
+    // CVAT does not let a token revoke itself: the fake was only asked whether it accepts
+    // the token (twice: before and after it was revoked on the website), nothing else.
+    assert!(fakes.requests("cvat").iter().all(|r| r.method == "GET"), "{:#?}", fakes.requests("cvat"));
     assert_eq!(browser.opened(), [want], "opened once");
     app.finish().await;
 }

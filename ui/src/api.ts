@@ -59,7 +59,8 @@ export const api = {
   /** Progress arrives as `check-progress` events (onCheckProgress). */
   validateAll: () => call<CheckSummary>("validate_all"),
   revokeToken: (id: string) => call<RevokeOutcome>("revoke_token", { id }),
-  confirmRevoked: (id: string, reason: string) => call<TokenRecord>("confirm_revoked", { id, reason }),
+  /** `unchecked`: "mark revoked anyway", without asking the platform first. */
+  confirmRevoked: (id: string, reason: string, unchecked = false) => call<TokenRecord>("confirm_revoked", { id, reason, unchecked }),
   openRevokePage: (id: string) => call<null>("open_revoke_page", { id }),
   /** One event per finished token while "validate all" runs (also the one at start-up). */
   onCheckProgress: (fn: (p: CheckProgress) => void) => listen<CheckProgress>("check-progress", (ev) => fn(ev.payload)),
@@ -71,6 +72,8 @@ export const api = {
   onInAppAlert: (fn: (a: unknown) => void) => listen<unknown>("in-app-alert", (ev) => fn(ev.payload)),
   /** A desktop notification about one token was clicked (Rust has shown the window). */
   onOpenToken: (fn: (id: string) => void) => listen<unknown>("open-token", (ev) => typeof ev.payload === "string" && fn(ev.payload)),
+  /** The tray's "Revoke …" entry: show the token with its revoke confirmation open. */
+  onRevokeToken: (fn: (id: string) => void) => listen<unknown>("revoke-token", (ev) => typeof ev.payload === "string" && fn(ev.payload)),
   /** make bench: the UI reached a point worth timing ("first-paint"); a no-op outside benchmarks. */
   benchMark: (what: string) => call<null>("bench_mark", { what }),
   /** Leak watch: a scan runs in Rust; progress and the report arrive as events. */

@@ -10,6 +10,7 @@ import { h, replace } from "./dom";
 import { icon } from "./icons";
 import { focusSelectedRow } from "./list";
 import { toast } from "./notices";
+import { revokeToken } from "./revoke";
 import { afterRender, changed, findToken, select, state, visibleTokens } from "./state";
 
 let root: HTMLElement;
@@ -36,6 +37,7 @@ export async function listenForAlerts(): Promise<void> {
     // The event says one arrived; taking drains Rust's queue, so a reload does not show it again.
     await api.onInAppAlert(() => void takeQueued());
     await api.onOpenToken((id) => void showToken(id));
+    await api.onRevokeToken((id) => void revokeFromTray(id));
   } catch (e) {
     console.warn("alert events unavailable:", toErrorPayload(e).message);
   }
@@ -48,6 +50,14 @@ async function takeQueued(): Promise<void> {
   } catch (e) {
     console.warn("in-app alerts unavailable:", toErrorPayload(e).message);
   }
+}
+
+/** The tray's "Revoke …": show the token, then its revoke confirmation (never revoke unasked). */
+async function revokeFromTray(id: string): Promise<void> {
+  await showToken(id);
+  if (!findToken(id)) return;
+  document.querySelector<HTMLDialogElement>("dialog[open]")?.close();
+  await revokeToken(id);
 }
 
 /** Select a token, bring its row into view, open its details and focus Copy. */

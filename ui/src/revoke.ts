@@ -26,6 +26,28 @@ function offer(id: string): ToastAction {
   return { label: "Add the replacement token", run: () => addReplacement(id) };
 }
 
+/** What the record says about the revoke: "Revoked through Roboflow's API; revocation
+ *  confirmed by Roboflow (401)", or "…; not confirmed: Roboflow could not be reached". */
+function revokedNote(id: string): string {
+  return findToken(id)?.record.revoked?.reason ?? "";
+}
+
+/** The platform still accepts the token after an API revoke: say so, offer to mark it anyway. */
+async function stillAccepted(id: string, label: string, message: string): Promise<void> {
+  const anyway = await confirmDialog({
+    title: "The revoke did not take effect",
+    message: [message, `“${label}” is not marked revoked and its secret is still in your keychain. Try Revoke again later, revoke it on the website, or mark it revoked anyway.`],
+    okLabel: "Mark revoked anyway",
+    okIcon: "ban",
+    danger: true,
+  });
+  if (!anyway) return;
+  const rec = await api.confirmRevoked(id, "", true);
+  forgetSecret(id);
+  await refresh();
+  toast(`Marked “${rec.label}” as revoked without confirmation. The secret was removed from your keychain.`, "info", offer(id));
+}
+
 /** The secret is gone from the keychain: forget what the window knew of it. */
 function forgetSecret(id: string): void {
   state.copied.delete(id);
@@ -55,12 +77,23 @@ export async function revokeToken(id: string): Promise<void> {
     if (outcome.how === "revoked") {
       forgetSecret(id);
       await refresh();
-      toast(`Revoked on ${name}. The secret was removed from your keychain.`, "info", offer(id));
+      toast(`${revokedNote(id) || `Revoked on ${name}`}. The secret was removed from your keychain.`, "info", offer(id));
     } else {
       showGuided(r, outcome);
     }
   } catch (e) {
-    reportError(e);
+    const err = toErrorPayload(e);
+    if (err.kind === "still_accepted") {
+      state.revoking.delete(id);
+      changed();
+      try {
+        await stillAccepted(id, r.label, err.message);
+      } catch (e2) {
+        reportError(e2);
+      }
+    } else {
+      reportError(e);
+    }
   } finally {
     state.revoking.delete(id);
     changed();
@@ -121,30 +154,39 @@ function showGuided(r: TokenRecord, g: Guided): void {
     "Open settings page",
   );
   const done = h("button", { class: "btn btn-danger", type: "submit", testid: "revoke-done" }, icon("check", 14), "I have revoked it");
+  // Shown once the platform still accepts the token after "I have revoked it".
+  const anyway = h(
+    "button",
+    { class: "btn", type: "button", testid: "revoke-anyway", hidden: true, onclick: () => void confirm(null, true) },
+    "Mark revoked anyway",
+  );
   const cancel = h("button", { class: "btn", type: "button", testid: "revoke-cancel", onclick: () => d.close() }, "Cancel");
 
-  async function confirm(ev: Event) {
-    ev.preventDefault();
+  async function confirm(ev: Event | null, unchecked = false) {
+    ev?.preventDefault();
     if (busy) return;
     busy = true;
     done.disabled = true;
     d.classList.add("busy");
     error.hidden = true;
     try {
-      const rec = await api.confirmRevoked(id, reason.value);
+      done.lastChild!.textContent = "Checking with " + name + "…";
+      const rec = await api.confirmRevoked(id, reason.value, unchecked);
       forgetSecret(id);
       busy = false;
       d.close();
       await refresh();
-      toast(`Marked “${rec.label}” as revoked. The secret was removed from your keychain.`, "info", offer(id));
+      toast(`Marked “${rec.label}” as revoked (${rec.revoked?.reason ?? ""}). The secret was removed from your keychain.`, "info", offer(id));
     } catch (e) {
       const err = toErrorPayload(e);
       showError(err.message);
+      if (err.kind === "still_accepted") anyway.hidden = false;
       reason.focus();
       if (err.kind === "not_found") void refresh();
     } finally {
       busy = false;
       done.disabled = false;
+      done.lastChild!.textContent = "I have revoked it";
       d.classList.remove("busy");
     }
   }
@@ -178,10 +220,10 @@ function showGuided(r: TokenRecord, g: Guided): void {
           { class: "field" },
           h("label", { class: "field-label", for: reason.id }, "Reason", h("span", { class: "optional" }, " optional")),
           reason,
-          h("div", { class: "field-note" }, "Kept with the record, unencrypted. “I have revoked it” removes the secret from your keychain."),
+          h("div", { class: "field-note" }, `Kept with the record, unencrypted. “I have revoked it” asks ${name} whether it still accepts the token, then removes the secret from your keychain.`),
         ),
       ),
-      h("footer", { class: "dialog-footer" }, error, h("div", { class: "dialog-actions" }, cancel, done)),
+      h("footer", { class: "dialog-footer" }, error, h("div", { class: "dialog-actions" }, cancel, anyway, done)),
     ),
   );
   d.setAttribute("aria-label", title);

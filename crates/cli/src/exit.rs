@@ -70,6 +70,7 @@ pub fn code_of(kind: ErrorKind) -> Code {
         ErrorKind::InvalidInput | ErrorKind::DuplicateLabel => Code::Usage,
         ErrorKind::PlatformUnreachable => Code::CannotCheck,
         ErrorKind::RevokedSecret => Code::Invalid,
+        ErrorKind::StillAccepted => Code::ActionNeeded,
         ErrorKind::SecretMissing
         | ErrorKind::Busy
         | ErrorKind::Io

@@ -80,11 +80,39 @@ fn revoke_through_the_api_removes_the_secret() {
 
     let out = sb.run(&["revoke", "admin", "--json"], None).ok();
     assert_eq!(out.json()["how"], "revoked", "{out:?}");
+    assert_eq!(
+        out.json()["reason"],
+        "Revoked through Roboflow's API; revocation confirmed by Roboflow (401)",
+        "{out:?}"
+    );
     assert_eq!(sb.keychain(&id), None);
     assert!(f.all.roboflow.tokens().iter().any(|t| t.secret == key && t.revoked_by_api));
+    // The old key was validated after the delete.
+    let reqs = f.all.roboflow.requests();
+    let delete = reqs.iter().position(|r| r.method == "DELETE").expect("a DELETE");
+    assert!(reqs[delete + 1..].iter().any(|r| r.method == "POST" && r.path == "/"), "{reqs:#?}");
     let rec = sb.list().into_iter().find(|r| r["id"] == id.as_str()).unwrap();
-    assert!(rec["revoked"].is_object(), "{rec}");
+    assert!(rec["revoked"]["reason"].as_str().unwrap().contains("revocation confirmed by Roboflow (401)"), "{rec}");
     sb.run(&["get", "admin"], None).code(5);
+}
+
+#[test]
+fn a_revoke_the_platform_ignored_leaves_the_token_and_says_so() {
+    let f = fakes();
+    let sb = Sandbox::new();
+    let key = fake("rf-sticky");
+    f.all.roboflow.add(FakeToken { admin: true, revoke_ignored: true, ..token(&key, Behaviour::Valid) });
+    let id = sb.add("roboflow", "sticky", &key, &["--server", &f.all.roboflow.url]);
+    sb.run(&["validate", "sticky"], None).ok();
+
+    let out = sb.run(&["revoke", "sticky"], None).code(8);
+    assert!(out.stderr.contains("Roboflow still accepts this token; the revoke did not take effect"), "{out:?}");
+    assert_eq!(sb.keychain(&id).as_deref(), Some(key.as_str()), "the secret stays for a retry");
+    let rec = sb.list().into_iter().find(|r| r["id"] == id.as_str()).unwrap();
+    assert!(rec["revoked"].is_null(), "{rec}");
+    // Marking it anyway works.
+    sb.run(&["revoke", "sticky", "--mark-revoked"], None).ok();
+    assert_eq!(sb.keychain(&id), None);
 }
 
 #[test]
@@ -103,8 +131,15 @@ fn a_guided_revoke_changes_nothing_until_confirmed() {
     let json = sb.run(&["revoke", "laptop", "--json"], None).code(8).json();
     assert!(json["steps"].as_array().is_some_and(|s| !s.is_empty()), "{json}");
 
+    // "Done" while CVAT still accepts it: nothing changes.
+    let early = sb.run(&["revoke", "laptop", "--yes", "--reason", "left on a shared box"], None).code(8);
+    assert!(early.stderr.contains("CVAT still accepts this token"), "{early:?}");
+    assert_eq!(sb.keychain(&id).as_deref(), Some(secret.as_str()), "nothing changed");
+
+    // Revoked on the website: confirmed by CVAT's 401.
+    assert!(f.all.cvat.set_behaviour(&secret, Behaviour::Revoked));
     sb.run(&["revoke", "laptop", "--yes", "--reason", "left on a shared box"], None).ok();
     assert_eq!(sb.keychain(&id), None);
     let rec = sb.list().into_iter().find(|r| r["id"] == id.as_str()).unwrap();
-    assert_eq!(rec["revoked"]["reason"], "left on a shared box");
+    assert_eq!(rec["revoked"]["reason"], "left on a shared box; revocation confirmed by CVAT (401)");
 }

@@ -65,6 +65,9 @@ pub enum Error {
     #[error("{platform} could not be asked: {reason}. Nothing was changed; try again later, or do it on {platform}'s website.")]
     PlatformUnreachable { platform: String, reason: String },
 
+    #[error("{platform} still accepts this token; the revoke did not take effect. It was not marked revoked and its secret stays in your keychain: revoke it on {platform} again, or mark it revoked anyway.")]
+    StillAccepted { platform: String },
+
     #[error("Something went wrong inside Latchkey ({0}). Nothing was changed; please try again.")]
     Internal(String),
 }
@@ -87,6 +90,7 @@ pub enum ErrorKind {
     ReadOnly,
     Clipboard,
     PlatformUnreachable,
+    StillAccepted,
     Internal,
 }
 
@@ -122,6 +126,7 @@ impl Error {
             Error::ReadOnly(_) => ErrorKind::ReadOnly,
             Error::Clipboard(_) => ErrorKind::Clipboard,
             Error::PlatformUnreachable { .. } => ErrorKind::PlatformUnreachable,
+            Error::StillAccepted { .. } => ErrorKind::StillAccepted,
             Error::Internal(_) => ErrorKind::Internal,
         }
     }

@@ -15,7 +15,7 @@ pub mod secret_store;
 pub mod status;
 pub mod vault;
 
-pub use check::{CheckProgress, Checker};
+pub use check::{CheckProgress, Checker, RevokeCheck};
 pub use error::{Error, ErrorKind, ErrorPayload, Result};
 pub use record::{Platform, TokenKind, TokenRecord};
 pub use vault::{MetaUpdate, NewToken, Use, Vault, VaultView};

@@ -19,6 +19,27 @@ pub(crate) fn control(s: &Shared, req: &Incoming) -> Response {
             }
             Err(e) => json_response(StatusCode::BAD_REQUEST, json!({"detail": e.to_string()})),
         },
+        // The user revoked (or otherwise changed) a token on the platform's website:
+        // `{"secret": "…", "behaviour": {"kind": "revoked"}}`.
+        ("POST", "/__fake/behaviour") => match serde_json::from_slice::<Value>(&req.body) {
+            Ok(v) => {
+                let secret = v["secret"].as_str().unwrap_or_default().to_string();
+                match serde_json::from_value::<crate::Behaviour>(v["behaviour"].clone()) {
+                    Ok(b) => {
+                        let mut tokens = s.tokens.lock().unwrap();
+                        let mut n = 0;
+                        for t in tokens.iter_mut().filter(|t| t.secret == secret) {
+                            t.behaviour = b.clone();
+                            n += 1;
+                        }
+                        let code = if n > 0 { StatusCode::OK } else { StatusCode::NOT_FOUND };
+                        json_response(code, json!({"changed": n}))
+                    }
+                    Err(e) => json_response(StatusCode::BAD_REQUEST, json!({"detail": e.to_string()})),
+                }
+            }
+            Err(e) => json_response(StatusCode::BAD_REQUEST, json!({"detail": e.to_string()})),
+        },
         ("GET", "/__fake/requests") => {
             json_response(StatusCode::OK, serde_json::to_value(&*s.log.lock().unwrap()).unwrap_or_default())
         }

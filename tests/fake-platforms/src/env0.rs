@@ -100,7 +100,7 @@ pub(crate) async fn handle(s: &Shared, req: &Incoming) -> Response {
             let mut tokens = s.tokens.lock().unwrap();
             match tokens.iter_mut().find(|t| record_id(t) == target && !t.revoked_by_api) {
                 Some(t) => {
-                    t.revoked_by_api = true;
+                    t.revoked_by_api = !t.revoke_ignored;
                     StatusCode::OK.into_response()
                 }
                 None => json_response(StatusCode::NOT_FOUND, json!({"message": "Not found"})),

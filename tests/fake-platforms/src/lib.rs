@@ -112,6 +112,9 @@ pub struct FakeToken {
     pub disabled: bool,
     /// Set by the fake when the key was deleted through its API.
     pub revoked_by_api: bool,
+    /// Roboflow / env0: the delete answers success but the key keeps working (a fault to
+    /// test that a revoke is confirmed by validating afterwards).
+    pub revoke_ignored: bool,
 }
 
 /// One request as the fake received it.
@@ -277,6 +280,18 @@ impl Fake {
     pub fn add(&self, token: FakeToken) -> &Self {
         self.shared.tokens.lock().unwrap().push(token);
         self
+    }
+
+    /// Change how the fake answers the token with this secret (the user revoked it on the
+    /// platform's website). False when there is no such token.
+    pub fn set_behaviour(&self, secret: &str, behaviour: Behaviour) -> bool {
+        let mut tokens = self.shared.tokens.lock().unwrap();
+        let mut found = false;
+        for t in tokens.iter_mut().filter(|t| t.secret == secret) {
+            t.behaviour = behaviour.clone();
+            found = true;
+        }
+        found
     }
 
     pub fn tokens(&self) -> Vec<FakeToken> {

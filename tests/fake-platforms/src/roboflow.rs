@@ -102,7 +102,7 @@ pub(crate) async fn handle(s: &Shared, req: &Incoming) -> Response {
                     json_response(StatusCode::CONFLICT, json!({"error": "This key is protected"}))
                 }
                 Some(t) => {
-                    t.revoked_by_api = true;
+                    t.revoked_by_api = !t.revoke_ignored;
                     json_response(StatusCode::OK, json!({"success": true}))
                 }
             }

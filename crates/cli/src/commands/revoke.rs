@@ -1,6 +1,8 @@
 //! `latchkey revoke`: revoke through the platform's API where the token may revoke itself
 //! (the secret is then removed from the keychain at once), else show the guided steps and,
 //! once the user says it is done, mark it revoked and remove the secret — as the app does.
+//! Either way the old secret is validated first: a platform that still accepts it leaves the
+//! token as it was (exit 8, "still accepts this token"); `--mark-revoked` marks it anyway.
 
 use std::io::IsTerminal;
 
@@ -54,13 +56,12 @@ pub fn run(args: Args) -> Outcome {
     let checker = Checker::shared()?;
     match vault.revoke(record.id, &checker)? {
         RevokeOutcome::Revoked => {
+            // The revoke was checked by validating the old secret: the record says how.
+            let note = vault.get(record.id).ok().and_then(|r| r.revoked).map(|r| r.reason).unwrap_or_default();
             report(
                 &args,
-                json!({"how": "revoked", "id": record.id}),
-                &format!(
-                    "Revoked {name} through {}'s API; its secret was removed from the keychain.",
-                    record.platform.name()
-                ),
+                json!({"how": "revoked", "id": record.id, "reason": note}),
+                &format!("Revoked {name}: {note}. Its secret was removed from the keychain."),
             );
             Ok(Code::Ok)
         }
@@ -93,9 +94,11 @@ pub fn run(args: Args) -> Outcome {
                 );
                 return Ok(Code::ActionNeeded);
             }
-            vault.confirm_revoked(record.id, &reason, Utc::now())?;
+            // Ask the platform first: "done" is confirmed by its refusal of the old secret.
+            let marked = vault.confirm_revoked_checked(record.id, &reason, &checker)?;
             if !args.json {
-                println!("Marked {name} revoked; its secret was removed from the keychain.");
+                let note = marked.revoked.map(|r| r.reason).unwrap_or_default();
+                println!("Marked {name} revoked ({note}); its secret was removed from the keychain.");
             }
             Ok(Code::Ok)
         }

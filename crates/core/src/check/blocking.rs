@@ -102,16 +102,37 @@ impl Vault {
         out
     }
 
-    /// Revoke through the platform's API where it allows; then the record is marked revoked
-    /// and its secret removed at once. Otherwise the guided steps are returned and nothing
-    /// changes until the user calls [`Vault::confirm_revoked`].
+    /// Revoke through the platform's API where it allows; then validate the old secret and,
+    /// unless the platform still accepts it (`Err(StillAccepted)`, nothing changed), mark the
+    /// record revoked (with "revocation confirmed by …" or "not confirmed: …") and remove its
+    /// secret. Otherwise the guided steps are returned and nothing changes until the user calls
+    /// [`Vault::confirm_revoked_checked`] (or [`Vault::confirm_revoked`] to mark it anyway).
     pub fn revoke(&mut self, id: Uuid, checker: &Checker) -> Result<RevokeOutcome> {
         let job = self.check_job(id)?;
+        let name = job.record.platform.name();
         let checker = checker.clone();
-        let outcome = wait(async move { checker.revoke(&job).await })??;
-        if outcome == RevokeOutcome::Revoked {
-            self.confirm_revoked(id, "Revoked through the platform's API", Utc::now())?;
+        let (outcome, check) = wait(async move {
+            let outcome = checker.revoke(&job).await?;
+            let check = match outcome {
+                RevokeOutcome::Revoked => Some(checker.check_revoked(&job).await),
+                RevokeOutcome::Guided { .. } => None,
+            };
+            Ok::<_, Error>((outcome, check))
+        })??;
+        if let Some(check) = check {
+            let reason = check.reason(&format!("Revoked through {name}'s API"))?;
+            self.confirm_revoked(id, &reason, Utc::now())?;
         }
         Ok(outcome)
+    }
+
+    /// The user says the token is revoked (after the guided steps): validate the old secret
+    /// first; mark it revoked unless the platform still accepts it (`Err(StillAccepted)`).
+    pub fn confirm_revoked_checked(&mut self, id: Uuid, reason: &str, checker: &Checker) -> Result<TokenRecord> {
+        let job = self.check_job(id)?;
+        let checker = checker.clone();
+        let check = wait(async move { checker.check_revoked(&job).await })?;
+        let reason = check.reason(reason)?;
+        self.confirm_revoked(id, &reason, Utc::now())
     }
 }

@@ -32,6 +32,8 @@ use crate::platforms::{Adapters, RevokeOutcome, Validation};
 use crate::record::{TokenKind, TokenRecord, Validity};
 use crate::secret::usable_secret;
 
+pub use revoked::RevokeCheck;
+
 /// A record with its keychain payload, ready to be checked. Debug never shows the payload.
 pub struct CheckJob {
     pub record: TokenRecord,
@@ -238,5 +240,6 @@ fn secret_needles(job: &CheckJob) -> Vec<String> {
 }
 
 mod blocking;
+mod revoked;
 #[cfg(test)]
 mod tests;

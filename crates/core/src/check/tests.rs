@@ -156,8 +156,13 @@ fn revoke_through_the_api_marks_the_record_and_clears_the_keychain() {
         .unwrap();
     assert_eq!(w.vault.revoke(r.id, &w.checker).unwrap(), RevokeOutcome::Revoked);
     let after = w.vault.get(r.id).unwrap();
-    assert!(after.revoked.is_some());
+    let revoked = after.revoked.as_ref().expect("marked revoked");
+    assert_eq!(revoked.reason, "Revoked through Roboflow's API; revocation confirmed by Roboflow (401)");
     assert!(!w.mem.has(&r.id.to_string()));
+    // The old key was validated after the delete (and refused).
+    let reqs = w.fakes.roboflow.requests();
+    let delete = reqs.iter().position(|q| q.method == "DELETE").expect("a DELETE");
+    assert!(reqs[delete + 1..].iter().any(|q| q.method == "POST" && q.path == "/"), "{reqs:#?}");
 
     // Guided: nothing changes until the user confirms.
     w.fakes.cvat.add(FakeToken { secret: CVAT.into(), ..Default::default() });
@@ -174,6 +179,66 @@ fn revoke_through_the_api_marks_the_record_and_clears_the_keychain() {
     );
     assert!(w.vault.get(c.id).unwrap().revoked.is_none());
     assert!(w.mem.has(&c.id.to_string()));
-    w.vault.confirm_revoked(c.id, "revoked in CVAT", Utc::now()).unwrap();
+    // "Done" before it is revoked on CVAT: CVAT still accepts it, nothing changes.
+    let e = w.vault.confirm_revoked_checked(c.id, "revoked in CVAT", &w.checker).unwrap_err();
+    assert_eq!(e.kind(), crate::error::ErrorKind::StillAccepted);
+    assert!(e.to_string().starts_with("CVAT still accepts this token; the revoke did not take effect."), "{e}");
+    assert!(w.vault.get(c.id).unwrap().revoked.is_none());
+    assert!(w.mem.has(&c.id.to_string()));
+    // Revoked on the website: "Done" is confirmed by CVAT's 401.
+    assert!(w.fakes.cvat.set_behaviour(CVAT, Behaviour::Revoked));
+    let marked = w.vault.confirm_revoked_checked(c.id, "revoked in CVAT", &w.checker).unwrap();
+    assert_eq!(marked.revoked.unwrap().reason, "revoked in CVAT; revocation confirmed by CVAT (401)");
+    assert!(!w.mem.has(&c.id.to_string()));
+}
+
+#[test]
+fn a_revoke_the_platform_ignored_is_not_marked_and_the_secret_stays() {
+    let mut w = world();
+    let key = "FAKErfignored001";
+    w.fakes.roboflow.add(FakeToken {
+        secret: key.into(),
+        workspace: "ws".into(),
+        admin: true,
+        revoke_ignored: true,
+        ..Default::default()
+    });
+    let r = w
+        .vault
+        .add(
+            token(
+                Platform::Roboflow,
+                "rf",
+                &w.fakes.roboflow.url,
+                SecretInput::Token { token: key.to_string().into() },
+            ),
+            Utc::now(),
+        )
+        .unwrap();
+    let e = w.vault.revoke(r.id, &w.checker).unwrap_err();
+    assert_eq!(e.kind(), crate::error::ErrorKind::StillAccepted);
+    assert!(e.to_string().contains("Roboflow still accepts this token; the revoke did not take effect"), "{e}");
+    assert!(w.vault.get(r.id).unwrap().revoked.is_none());
+    assert!(w.mem.has(&r.id.to_string()), "the secret stays for a retry");
+    // Marking it anyway still works.
+    w.vault.confirm_revoked(r.id, "revoked by hand", Utc::now()).unwrap();
+    assert!(!w.mem.has(&r.id.to_string()));
+}
+
+#[test]
+fn a_platform_that_cannot_be_asked_leaves_the_revoke_not_confirmed() {
+    let mut w = world();
+    // Nothing listens on this port: the guided "Done" cannot be checked.
+    let closed = format!("http://127.0.0.1:{}", {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    });
+    let c = w
+        .vault
+        .add(token(Platform::Cvat, "cv", &closed, SecretInput::Token { token: CVAT.to_string().into() }), Utc::now())
+        .unwrap();
+    let marked = w.vault.confirm_revoked_checked(c.id, "leaked", &w.checker).unwrap();
+    let reason = marked.revoked.unwrap().reason;
+    assert!(reason.starts_with("leaked; not confirmed: "), "{reason}");
     assert!(!w.mem.has(&c.id.to_string()));
 }
