@@ -28,6 +28,7 @@ pub mod fakes;
 pub mod form;
 pub mod settings;
 pub mod system;
+pub mod tray;
 pub mod ui;
 
 use std::fs;

@@ -141,6 +141,8 @@ async fn l2_a_scheduled_scan_runs_by_itself_notifies_once_and_survives_a_restart
     app.wait_text("leak-summary", "the scheduled scan's report", |t| t.contains("1 suspected leak")).await;
     let next = app.text("leak-next-scan").await;
     assert!(next.starts_with("Next scan: ") && !next.contains("soon"), "{next:?}");
+    assert_eq!(app.value("leak-schedule").await, "6");
+    app.page_screenshot("leak-panel-scheduled").await;
 
     // Restart with the report fresh: the scheduler plans the next scan six hours after the
     // last one and does not scan at start.

@@ -22,7 +22,8 @@ pub enum Code {
     Expired = 6,
     /// The platform could not be asked (network, 5xx, 429, timeout).
     CannotCheck = 7,
-    /// A revoke must be finished by hand on the platform's website.
+    /// A revoke must be finished by hand on the platform's website, or the platform still
+    /// accepts the token after a revoke (it was not marked revoked).
     ActionNeeded = 8,
     /// `latchkey scan` found a token outside an allowed place.
     LeakFound = 9,
@@ -39,7 +40,7 @@ Exit codes:
   5  invalid: the platform refused the token, or it is revoked
   6  expired: past its expiry (get, copy, run refuse it without --allow-expired)
   7  cannot check: the platform could not be asked (network, 429, 5xx)
-  8  action needed: finish a guided revoke on the platform's website
+  8  action needed: finish a guided revoke on the website (or it still accepts the token)
   9  leak found: `latchkey scan` found a token outside an allowed place
 `latchkey run` exits with the command's own code (126/127 if it cannot be started).";
 
