@@ -69,6 +69,9 @@ pub fn code_of(kind: ErrorKind) -> Code {
         ErrorKind::KeychainUnavailable | ErrorKind::KeychainLocked | ErrorKind::KeychainTimeout => Code::Keychain,
         ErrorKind::InvalidInput | ErrorKind::DuplicateLabel => Code::Usage,
         ErrorKind::PlatformUnreachable => Code::CannotCheck,
+        // The team vault could not be asked: like a platform that could not be asked.
+        ErrorKind::TeamUnreachable | ErrorKind::TeamSealed => Code::CannotCheck,
+        ErrorKind::TeamDenied | ErrorKind::TeamAuth | ErrorKind::TeamConflict => Code::Error,
         ErrorKind::RevokedSecret => Code::Invalid,
         ErrorKind::SecretMissing
         | ErrorKind::Busy

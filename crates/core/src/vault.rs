@@ -30,9 +30,12 @@ mod checks;
 mod edit;
 mod journal;
 mod leak;
+mod team;
 #[cfg(test)]
 mod tests;
 mod usage;
+
+pub use team::team_token_account;
 
 /// A new token as the form or the command line gives it.
 #[derive(Debug, Deserialize, TS)]

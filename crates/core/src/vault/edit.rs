@@ -235,7 +235,11 @@ impl Vault {
         let mut settings = settings;
         settings.leak = super::leak::clean_leak(settings.leak)?;
         self.mutate(|idx| {
+            // Team vaults change only through add/remove_team_vault (their tokens are in
+            // the keychain): a settings form never adds or drops one.
+            let team_vaults = std::mem::take(&mut idx.settings.team_vaults);
             idx.settings = settings;
+            idx.settings.team_vaults = team_vaults;
             Ok(idx.settings.clone())
         })
     }
