@@ -174,9 +174,10 @@ impl OpenBao {
         self.bao(&["policy", "write", name, "-"], Some(hcl)).map(|_| ())
     }
 
-    /// A new token with exactly these policies (no default root); its value.
+    /// A new token with these policies plus `default` (which lets a token look itself up,
+    /// as Latchkey does to tell a bad token from a denied path); its value.
     pub fn create_token(&self, policies: &[&str]) -> Result<String, String> {
-        let mut args = vec!["token", "create", "-field=token", "-no-default-policy"];
+        let mut args = vec!["token", "create", "-field=token"];
         let flags: Vec<String> = policies.iter().map(|p| format!("-policy={p}")).collect();
         args.extend(flags.iter().map(String::as_str));
         self.bao(&args, None)
