@@ -22,6 +22,7 @@ use uuid::Uuid;
 use crate::error::{Error, ErrorPayload, Result};
 use crate::record::TokenRecord;
 
+mod blocking;
 mod client;
 mod kv;
 #[cfg(test)]
