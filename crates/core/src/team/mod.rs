@@ -24,6 +24,7 @@ use crate::record::TokenRecord;
 
 mod blocking;
 mod client;
+mod edit;
 mod kv;
 #[cfg(test)]
 mod tests;
