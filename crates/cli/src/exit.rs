@@ -20,7 +20,7 @@ pub enum Code {
     Invalid = 5,
     /// The token is past its expiry (`get`, `copy` and `run` refuse it without --allow-expired).
     Expired = 6,
-    /// The platform could not be asked (network, 5xx, 429, timeout).
+    /// The platform (or a team vault) could not be asked (network, 5xx, 429, timeout, sealed).
     CannotCheck = 7,
     /// A revoke must be finished by hand on the platform's website, or the platform still
     /// accepts the token after a revoke (it was not marked revoked).
@@ -39,7 +39,7 @@ Exit codes:
   4  keychain unavailable, locked or not answering
   5  invalid: the platform refused the token, or it is revoked
   6  expired: past its expiry (get, copy, run refuse it without --allow-expired)
-  7  cannot check: the platform could not be asked (network, 429, 5xx)
+  7  cannot check: the platform or a team vault could not be asked (network, 429, 5xx, sealed)
   8  action needed: finish a guided revoke on the website (or it still accepts the token)
   9  leak found: `latchkey scan` found a token outside an allowed place
 `latchkey run` exits with the command's own code (126/127 if it cannot be started).";
@@ -70,6 +70,9 @@ pub fn code_of(kind: ErrorKind) -> Code {
         ErrorKind::KeychainUnavailable | ErrorKind::KeychainLocked | ErrorKind::KeychainTimeout => Code::Keychain,
         ErrorKind::InvalidInput | ErrorKind::DuplicateLabel => Code::Usage,
         ErrorKind::PlatformUnreachable => Code::CannotCheck,
+        // The team vault could not be asked: like a platform that could not be asked.
+        ErrorKind::TeamUnreachable | ErrorKind::TeamSealed => Code::CannotCheck,
+        ErrorKind::TeamDenied | ErrorKind::TeamAuth | ErrorKind::TeamConflict => Code::Error,
         ErrorKind::RevokedSecret => Code::Invalid,
         ErrorKind::StillAccepted => Code::ActionNeeded,
         ErrorKind::SecretMissing

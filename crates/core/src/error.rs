@@ -67,6 +67,25 @@ pub enum Error {
 
     #[error("{platform} still accepts this token; the revoke did not take effect. It was not marked revoked and its secret stays in your keychain: revoke it on {platform} again, or mark it revoked anyway.")]
     StillAccepted { platform: String },
+    /// The team vault (OpenBao/Vault) did not answer: connection refused, timeout, DNS.
+    #[error("The team vault at {address} could not be reached ({reason}). Local tokens keep working; check the address and your network, then try again.")]
+    TeamUnreachable { address: String, reason: String },
+
+    /// The team vault answered that it is sealed (or not initialised yet).
+    #[error("The team vault at {address} is {state}. Ask its operator to unseal it; local tokens keep working.")]
+    TeamSealed { address: String, state: String },
+
+    /// 403 on one path while the Vault token itself is valid.
+    #[error("Your Vault token's policy does not allow {op} on {path} (team vault at {address}). Ask the team vault's operator to grant it.")]
+    TeamDenied { address: String, op: String, path: String },
+
+    /// The Vault token is invalid, expired or revoked.
+    #[error("The team vault at {address} does not accept your Vault token (it is invalid, expired or revoked). Remove the team vault and add it again with a new token.")]
+    TeamAuth { address: String },
+
+    /// A check-and-set write found a newer version than the one the change was based on.
+    #[error("“{label}” was changed by someone else (now version {version}); reload to see their change, or apply yours over it.")]
+    TeamConflict { label: String, version: u64 },
 
     #[error("Something went wrong inside Latchkey ({0}). Nothing was changed; please try again.")]
     Internal(String),
@@ -91,6 +110,11 @@ pub enum ErrorKind {
     Clipboard,
     PlatformUnreachable,
     StillAccepted,
+    TeamUnreachable,
+    TeamSealed,
+    TeamDenied,
+    TeamAuth,
+    TeamConflict,
     Internal,
 }
 
@@ -127,6 +151,11 @@ impl Error {
             Error::Clipboard(_) => ErrorKind::Clipboard,
             Error::PlatformUnreachable { .. } => ErrorKind::PlatformUnreachable,
             Error::StillAccepted { .. } => ErrorKind::StillAccepted,
+            Error::TeamUnreachable { .. } => ErrorKind::TeamUnreachable,
+            Error::TeamSealed { .. } => ErrorKind::TeamSealed,
+            Error::TeamDenied { .. } => ErrorKind::TeamDenied,
+            Error::TeamAuth { .. } => ErrorKind::TeamAuth,
+            Error::TeamConflict { .. } => ErrorKind::TeamConflict,
             Error::Internal(_) => ErrorKind::Internal,
         }
     }
@@ -134,6 +163,11 @@ impl Error {
     /// True when the keychain itself is the problem (as opposed to one entry in it).
     pub fn is_keychain_down(&self) -> bool {
         matches!(self, Error::KeychainUnavailable { .. } | Error::KeychainLocked | Error::KeychainTimeout { .. })
+    }
+
+    /// True when the whole team vault is out of reach (as opposed to one entry in it).
+    pub fn is_team_down(&self) -> bool {
+        matches!(self, Error::TeamUnreachable { .. } | Error::TeamSealed { .. } | Error::TeamAuth { .. })
     }
 
     pub fn payload(&self) -> ErrorPayload {

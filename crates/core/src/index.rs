@@ -43,6 +43,9 @@ pub struct Settings {
     pub start_at_login: bool,
     /// Leak watch: where to scan, which places are expected to hold a token.
     pub leak: crate::leak::LeakSettings,
+    /// Team vaults (OpenBao/Vault KV v2) this machine is connected to. Their Vault tokens
+    /// live in the keychain (account `team-vault:<id>`), never here.
+    pub team_vaults: Vec<crate::team::TeamVaultConfig>,
 }
 
 impl Default for Settings {
@@ -55,6 +58,7 @@ impl Default for Settings {
             keep_running_in_background: true,
             start_at_login: false,
             leak: Default::default(),
+            team_vaults: vec![],
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod record;
 pub mod secret;
 pub mod secret_store;
 pub mod status;
+pub mod team;
 pub mod vault;
 
 pub use check::{CheckProgress, Checker, RevokeCheck};

@@ -30,9 +30,16 @@ mod checks;
 mod edit;
 mod journal;
 mod leak;
+mod team;
 #[cfg(test)]
 mod tests;
 mod usage;
+
+pub(crate) use checks::apply_validation;
+pub(crate) use edit::{
+    clean_check, clean_label, clean_notes, clean_opt, clean_server, clean_tags, refuse_secret_in_text,
+};
+pub use team::team_token_account;
 
 /// A new token as the form or the command line gives it.
 #[derive(Debug, Deserialize, TS)]

@@ -31,6 +31,7 @@ mod control;
 mod cvat;
 mod encord;
 mod env0;
+pub mod openbao;
 mod roboflow;
 mod supervisely;
 

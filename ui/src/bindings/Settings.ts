@@ -2,6 +2,7 @@
 import type { AlertPolicy } from "./AlertPolicy";
 import type { LeakSettings } from "./LeakSettings";
 import type { Policy } from "./Policy";
+import type { TeamVaultConfig } from "./TeamVaultConfig";
 
 /**
  * User settings kept with the records (no secrets).
@@ -30,4 +31,9 @@ start_at_login: boolean,
 /**
  * Leak watch: where to scan, which places are expected to hold a token.
  */
-leak: LeakSettings, };
+leak: LeakSettings, 
+/**
+ * Team vaults (OpenBao/Vault KV v2) this machine is connected to. Their Vault tokens
+ * live in the keychain (account `team-vault:<id>`), never here.
+ */
+team_vaults: Array<TeamVaultConfig>, };

@@ -239,7 +239,7 @@ fn secret_needles(job: &CheckJob) -> Vec<String> {
     needles
 }
 
-mod blocking;
+pub(crate) mod blocking;
 mod revoked;
 #[cfg(test)]
 mod tests;

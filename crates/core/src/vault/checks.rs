@@ -49,30 +49,9 @@ impl Vault {
         at: DateTime<Utc>,
     ) -> Result<TokenRecord> {
         let id = checked.id;
-        let platform = checked.platform;
         self.mutate(|idx| {
             let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
-            if r.secret_since() != checked.secret_since() || r.hint != checked.hint || r.revoked.is_some() {
-                tracing::info!(%id, "check result dropped: the secret changed while it ran");
-                return Ok(r.clone());
-            }
-            let mut notes = validation.notes.clone();
-            if validation.validity == Validity::Valid {
-                if let Some(learnt) = &validation.identity {
-                    merge_identity(&mut r.identity, learnt);
-                }
-                if let Some(expiry) = validation.expiry {
-                    apply_platform_expiry(r, expiry, platform.name(), &mut notes);
-                }
-                if let Some(used) = validation.last_used_at {
-                    r.last_used_at = Some(r.last_used_at.map_or(used, |mine| mine.max(used)));
-                }
-            }
-            let outcome = ValidationOutcome { at, validity: validation.validity.clone(), notes };
-            if !matches!(outcome.validity, Validity::CannotCheck { .. }) {
-                r.last_verdict = Some(outcome.clone());
-            }
-            r.last_validation = Some(outcome);
+            apply_validation(r, checked, validation, at);
             Ok(r.clone())
         })
     }
@@ -117,6 +96,39 @@ impl Vault {
         self.keychain_result(deleted)?;
         Ok(marked)
     }
+}
+
+/// Apply what a check of `checked` learnt to `r` (the newest copy of the record); false, and
+/// `r` unchanged, when the secret was replaced or revoked while the check ran. Shared by the
+/// local vault and team vaults.
+pub(crate) fn apply_validation(
+    r: &mut TokenRecord,
+    checked: &TokenRecord,
+    validation: &Validation,
+    at: DateTime<Utc>,
+) -> bool {
+    if r.secret_since() != checked.secret_since() || r.hint != checked.hint || r.revoked.is_some() {
+        tracing::info!(id = %r.id, "check result dropped: the secret changed while it ran");
+        return false;
+    }
+    let mut notes = validation.notes.clone();
+    if validation.validity == Validity::Valid {
+        if let Some(learnt) = &validation.identity {
+            merge_identity(&mut r.identity, learnt);
+        }
+        if let Some(expiry) = validation.expiry {
+            apply_platform_expiry(r, expiry, checked.platform.name(), &mut notes);
+        }
+        if let Some(used) = validation.last_used_at {
+            r.last_used_at = Some(r.last_used_at.map_or(used, |mine| mine.max(used)));
+        }
+    }
+    let outcome = ValidationOutcome { at, validity: validation.validity.clone(), notes };
+    if !matches!(outcome.validity, Validity::CannotCheck { .. }) {
+        r.last_verdict = Some(outcome.clone());
+    }
+    r.last_validation = Some(outcome);
+    true
 }
 
 fn merge_identity(mine: &mut Identity, learnt: &Identity) {

@@ -235,7 +235,11 @@ impl Vault {
         let mut settings = settings;
         settings.leak = super::leak::clean_leak(settings.leak)?;
         self.mutate(|idx| {
+            // Team vaults change only through add/remove_team_vault (their tokens are in
+            // the keychain): a settings form never adds or drops one.
+            let team_vaults = std::mem::take(&mut idx.settings.team_vaults);
             idx.settings = settings;
+            idx.settings.team_vaults = team_vaults;
             Ok(idx.settings.clone())
         })
     }
@@ -249,7 +253,7 @@ fn ensure_unique_label(idx: &IndexFile, platform: Platform, label: &str, except:
     Ok(())
 }
 
-fn clean_label(label: &str) -> Result<String> {
+pub(crate) fn clean_label(label: &str) -> Result<String> {
     let label = label.trim();
     if label.is_empty() {
         return Err(Error::invalid("Give the token a label, such as “CI runner” or “my laptop”."));
@@ -263,14 +267,14 @@ fn clean_label(label: &str) -> Result<String> {
     Ok(label.to_string())
 }
 
-fn clean_server(platform: Platform, server: Option<&str>) -> Result<Option<String>> {
+pub(crate) fn clean_server(platform: Platform, server: Option<&str>) -> Result<Option<String>> {
     match server.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => normalise_server_url(s).map(Some),
         None => Ok(platforms::info(platform).default_server),
     }
 }
 
-fn clean_check(
+pub(crate) fn clean_check(
     platform: Platform,
     check: Option<CheckSettings>,
     server: Option<&str>,
@@ -285,7 +289,7 @@ fn clean_check(
     }
 }
 
-fn clean_tags(tags: &[String]) -> Result<Vec<String>> {
+pub(crate) fn clean_tags(tags: &[String]) -> Result<Vec<String>> {
     let mut out: Vec<String> = vec![];
     for t in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
         if t.chars().count() > TAG_MAX || t.chars().any(|c| c.is_control() || c == ',') {
@@ -298,7 +302,7 @@ fn clean_tags(tags: &[String]) -> Result<Vec<String>> {
     Ok(out)
 }
 
-fn clean_notes(notes: &str) -> Result<String> {
+pub(crate) fn clean_notes(notes: &str) -> Result<String> {
     let notes = notes.trim();
     if notes.chars().count() > NOTES_MAX {
         return Err(Error::invalid(format!("Keep notes under {NOTES_MAX} characters.")));
@@ -306,12 +310,15 @@ fn clean_notes(notes: &str) -> Result<String> {
     Ok(notes.to_string())
 }
 
-fn clean_opt(s: Option<String>) -> Option<String> {
+pub(crate) fn clean_opt(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 /// Labels, tags and notes live in the plain index file: refuse them if they hold the secret.
-fn refuse_secret_in_text<'a>(prepared: &PreparedSecret, texts: impl IntoIterator<Item = &'a str>) -> Result<()> {
+pub(crate) fn refuse_secret_in_text<'a>(
+    prepared: &PreparedSecret,
+    texts: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
     let payload = prepared.payload.expose_secret();
     let needles: Vec<&str> = match prepared.kind {
         // The key pair payload is JSON; look for the secret part's tail instead.
