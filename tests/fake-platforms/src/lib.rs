@@ -32,6 +32,7 @@ mod cvat;
 mod encord;
 mod env0;
 mod roboflow;
+pub mod secret_service;
 mod supervisely;
 
 pub use all::FakePlatforms;
