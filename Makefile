@@ -133,9 +133,10 @@ bench: bench-deps
 	  | grep -E 'kill9|test result'
 
 bench-desktop: bench-deps
-	cd $(ROOT) && $(TAURI) build --no-bundle
+	cd $(ROOT) && $(TAURI) build --bundles deb
 	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-bench --bin bench-desktop
 	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-desktop --app $(ROOT)/target/release/latchkey-desktop \
+	  --bundle-dir $(ROOT)/target/release/bundle/deb \
 	  --out $(ROOT)/bench/RESULTS.md --chart $(ROOT)/bench/desktop.png $(BENCH_DESKTOP_ARGS)
 
 # What only the benchmarks need: the app users would pick instead, and a window finder.

@@ -29,17 +29,9 @@ fn now() -> DateTime<Utc> {
 
 fn token(label: &str, secret: &str) -> NewToken {
     NewToken {
-        platform: Platform::Cvat,
-        label: label.into(),
-        server_url: None,
-        secret: SecretInput::Token { token: SecretString::from(secret.to_string()) },
-        expires_at: None,
-        owner: None,
-        workspace: None,
         tags: vec!["fault-test".into()],
         notes: "a note long enough to need a few bytes of disk ".repeat(20),
-        check: None,
-        allow_revoked: None,
+        ..NewToken::token(Platform::Cvat, label, secret)
     }
 }
 
