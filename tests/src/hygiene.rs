@@ -38,7 +38,7 @@ pub fn secret_forms(secret: &str) -> Vec<(String, Vec<u8>)> {
             let skip = [0, 2, 3][offset];
             let end = data.len() / 3 * 4;
             if end > skip + 8 {
-                forms.push((format!("{name} (offset {offset})"), text[skip..end].as_bytes().to_vec()));
+                forms.push((format!("{name} (offset {offset})"), text.as_bytes()[skip..end].to_vec()));
             }
         }
     }

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use latchkey_core::secret::SecretInput;
 use latchkey_core::secret_store::KeyringStore;
 use latchkey_core::{MetaUpdate, NewToken, Platform, Vault};
 use support::{fake, Sandbox};

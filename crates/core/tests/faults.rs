@@ -19,9 +19,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use dir_store::DirStore;
 use latchkey_core::record::Platform;
-use latchkey_core::secret::SecretInput;
 use latchkey_core::{ErrorKind, NewToken, Use, Vault};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 fn now() -> DateTime<Utc> {
     "2026-11-25T12:00:00Z".parse().unwrap()
