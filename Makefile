@@ -48,19 +48,24 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 deps: deps-apt deps-rust deps-node deps-openbao
 
-deps-apt:
+# $(call apt-install,WHO,PACKAGES): install the Debian packages among PACKAGES that are missing.
+define apt-install
 	@if ! command -v dpkg-query >/dev/null; then \
-	  echo "make deps: not a Debian/Ubuntu system; install the equivalents of: $(APT_PACKAGES)"; exit 0; \
+	  echo "$(1): not a Debian/Ubuntu system; install the equivalents of: $(2)"; exit 0; \
 	fi; \
 	missing=""; \
-	for p in $(APT_PACKAGES); do \
+	for p in $(2); do \
 	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing$$missing"; \
+	  echo "$(1): installing$$missing"; \
 	  $(SUDO) apt-get update; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
+endef
+
+deps-apt:
+	$(call apt-install,make deps,$(APT_PACKAGES))
 
 deps-rust:
 	@command -v $(CARGO) >/dev/null || { \
@@ -147,23 +152,16 @@ bench: bench-deps
 	  | grep -E 'kill9|test result'
 
 bench-desktop: bench-deps
-	cd $(ROOT) && $(TAURI) build --no-bundle
+	cd $(ROOT) && $(TAURI) build --bundles deb
 	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-bench --bin bench-desktop
 	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-desktop --app $(ROOT)/target/release/latchkey-desktop \
+	  --bundle-dir $(ROOT)/target/release/bundle/deb \
 	  --out $(ROOT)/bench/RESULTS.md --chart $(ROOT)/bench/desktop.png $(BENCH_DESKTOP_ARGS)
 
 # What only the benchmarks need: the app users would pick instead, and a window finder.
 BENCH_APT_PACKAGES := keepassxc xdotool
 bench-deps: deps
-	@missing=""; \
-	for p in $(BENCH_APT_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "make bench: installing$$missing"; \
-	  $(SUDO) apt-get update; \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
-	fi
+	$(call apt-install,make bench,$(BENCH_APT_PACKAGES))
 
 clean:
 	$(CARGO) clean

@@ -26,6 +26,7 @@ pub mod desktop;
 pub mod dunst;
 pub mod fakes;
 pub mod form;
+pub mod hygiene;
 pub mod settings;
 pub mod system;
 pub mod tray;

@@ -30,11 +30,12 @@ export async function refresh(): Promise<void> {
   changed();
 }
 
-/** Show a command's error; a missing token means the list is out of date. */
+/** Show a command's error; a missing token means the list is out of date, a keychain error
+ * that the keychain banner (with Retry) should show. */
 export function reportError(e: unknown): ErrorPayload {
   const err = toErrorPayload(e);
   toast(err.message, "error");
-  if (err.kind === "not_found") void refresh();
+  if (err.kind === "not_found" || err.kind.startsWith("keychain_")) void refresh();
   return err;
 }
 

@@ -260,6 +260,8 @@ function open(mode: Mode): void {
     } catch (e) {
       const err = toErrorPayload(e);
       showError(err.message, focusForError(err));
+      // The keychain banner (with Retry) follows what the keychain just answered.
+      if (err.kind.startsWith("keychain_")) void refresh();
       if (err.kind === "not_found") void refresh();
     } finally {
       busy = false;

@@ -83,7 +83,13 @@ function renderStatusbar(bar: HTMLElement): void {
   if (!v) return replace(bar);
   const kc = v.keychain;
   const kcText =
-    kc.state === "available" ? `Keychain: ${kc.description}` : kc.state === "checking" ? "Checking keychain…" : "Keychain unavailable";
+    kc.state === "available"
+      ? `Keychain: ${kc.description}`
+      : kc.state === "checking"
+        ? "Checking keychain…"
+        : kc.error.kind === "keychain_error"
+          ? "Keychain answered an error"
+          : "Keychain unavailable";
   replace(
     bar,
     h("span", { class: `kc kc-${kc.state}` }, h("span", { class: "dot", "aria-hidden": "true" }), kcText),

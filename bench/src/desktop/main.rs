@@ -9,8 +9,10 @@
 //! of the binary. Writes its own section of bench/RESULTS.md and a PNG chart.
 //!
 //! Usage: `bench-desktop --app target/release/latchkey-desktop [--tokens 200] [--runs 3]
-//! [--idle-secs 60] [--out bench/RESULTS.md] [--chart bench/desktop.png]`
+//! [--idle-secs 60] [--out bench/RESULTS.md] [--chart bench/desktop.png]
+//! [--bundle-dir target/release/bundle/deb]`
 
+mod package;
 mod procs;
 mod report;
 
@@ -33,6 +35,8 @@ pub struct Opts {
     pub idle: Duration,
     pub out: PathBuf,
     pub chart: PathBuf,
+    /// Where `tauri build --bundles deb` put the .deb (its size is reported when given).
+    pub bundle_dir: Option<PathBuf>,
 }
 
 fn opts() -> Opts {
@@ -45,6 +49,7 @@ fn opts() -> Opts {
         idle: Duration::from_secs(get("--idle-secs").and_then(|v| v.parse().ok()).unwrap_or(60)),
         out: get("--out").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("bench/RESULTS.md")),
         chart: get("--chart").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("bench/desktop.png")),
+        bundle_dir: get("--bundle-dir").map(PathBuf::from),
     }
 }
 
@@ -59,6 +64,8 @@ pub struct Figures {
     pub pss_kib: u64,
     pub processes: Vec<String>,
     pub binary_bytes: u64,
+    /// The Debian package: (file size, installed size), bytes.
+    pub deb: Option<(u64, u64)>,
 }
 
 fn now_ms() -> u128 {
@@ -81,17 +88,9 @@ fn seed_latchkey(dir: &Path, service: &str, n: usize) {
             _ => SecretInput::Token { token: SecretString::from(format!("FAKEbench{i:04}xxxxxxxxxxxxxxxx")) },
         };
         let t = NewToken {
-            platform,
-            label: format!("bench token {i:03}"),
-            server_url: None,
-            secret,
             expires_at: Some(now + chrono::Duration::hours(1 + (i as i64 * 43) % 8760)),
-            owner: None,
-            workspace: None,
             tags: vec![format!("team{}", i % 7)],
-            notes: String::new(),
-            check: None,
-            allow_revoked: None,
+            ..NewToken::new(platform, format!("bench token {i:03}"), secret)
         };
         v.add(t, now).unwrap_or_else(|e| panic!("seeding token {i}: {e}"));
     }
@@ -228,6 +227,7 @@ fn main() {
     };
     let mut latchkey = measure(&o, "Latchkey", &lk_start, "^Latchkey$", Some(&tmp));
     latchkey.binary_bytes = std::fs::metadata(&app).map(|m| m.len()).unwrap_or(0);
+    latchkey.deb = o.bundle_dir.as_deref().and_then(package::latchkey_deb);
 
     let kp_start = |_: Option<&Path>| {
         let mut c = Command::new("keepassxc")
@@ -245,6 +245,7 @@ fn main() {
     // The window title names the open database once it is unlocked.
     let mut keepassxc = measure(&o, "KeePassXC", &kp_start, "^bench(\\.kdbx)? - KeePassXC$", None);
     keepassxc.binary_bytes = which("keepassxc").and_then(|p| std::fs::metadata(p).ok()).map(|m| m.len()).unwrap_or(0);
+    keepassxc.deb = package::installed_deb("keepassxc");
 
     // Remove the seeded keychain entries again.
     let mut v = Vault::open(&data, Arc::new(KeyringStore::new(&service)), Utc::now());

@@ -36,7 +36,7 @@ Exit codes:
   1  error (disk, lock, clipboard, …)
   2  usage: wrong arguments or unusable input
   3  not found: no token matches
-  4  keychain unavailable, locked or not answering
+  4  keychain unavailable, locked, not answering or answering errors
   5  invalid: the platform refused the token, or it is revoked
   6  expired: past its expiry (get, copy, run refuse it without --allow-expired)
   7  cannot check: the platform or a team vault could not be asked (network, 429, 5xx, sealed)
@@ -67,7 +67,10 @@ impl Failure {
 pub fn code_of(kind: ErrorKind) -> Code {
     match kind {
         ErrorKind::NotFound => Code::NotFound,
-        ErrorKind::KeychainUnavailable | ErrorKind::KeychainLocked | ErrorKind::KeychainTimeout => Code::Keychain,
+        ErrorKind::KeychainUnavailable
+        | ErrorKind::KeychainLocked
+        | ErrorKind::KeychainTimeout
+        | ErrorKind::KeychainError => Code::Keychain,
         ErrorKind::InvalidInput | ErrorKind::DuplicateLabel => Code::Usage,
         ErrorKind::PlatformUnreachable => Code::CannotCheck,
         // The team vault could not be asked: like a platform that could not be asked.

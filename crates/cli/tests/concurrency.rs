@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use latchkey_core::secret::SecretInput;
 use latchkey_core::secret_store::KeyringStore;
 use latchkey_core::{MetaUpdate, NewToken, Platform, Vault};
 use support::{fake, Sandbox};
@@ -34,22 +33,7 @@ fn parallel_cli_adds_and_an_app_writer_lose_nothing() {
         for i in 0..APP_WRITES {
             let secret = fake(&format!("app{i}"));
             let record = vault
-                .add(
-                    NewToken {
-                        platform: Platform::Supervisely,
-                        label: format!("app-{i}"),
-                        server_url: None,
-                        secret: SecretInput::Token { token: secret.clone().into() },
-                        expires_at: None,
-                        owner: None,
-                        workspace: None,
-                        tags: vec![],
-                        notes: String::new(),
-                        check: None,
-                        allow_revoked: None,
-                    },
-                    Utc::now(),
-                )
+                .add(NewToken::token(Platform::Supervisely, format!("app-{i}"), secret.clone()), Utc::now())
                 .expect("the app's add");
             // An edit too: a read-modify-write that must not drop the CLI's records.
             let update = MetaUpdate {

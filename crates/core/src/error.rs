@@ -30,6 +30,10 @@ pub enum Error {
     #[error("The system keychain is not available ({detail}). Latchkey keeps secrets only in the keychain, so nothing was stored. Start your Secret Service (GNOME Keyring, KWallet or KeePassXC with Secret Service enabled), then press Retry.")]
     KeychainUnavailable { detail: String },
 
+    /// The keychain is there but answered a call with an error (a D-Bus error on Linux).
+    #[error("The system keychain answered an error: {detail}. Latchkey keeps secrets only in the keychain, so nothing was stored or changed. Try again; if it keeps failing, check your keychain app (GNOME Keyring, KWallet or KeePassXC), then press Retry.")]
+    KeychainError { detail: String },
+
     #[error("The system keychain is locked. Unlock it (for example by logging in again, or in Passwords and Keys), then try again. Nothing was changed.")]
     KeychainLocked,
 
@@ -102,6 +106,7 @@ pub enum ErrorKind {
     KeychainUnavailable,
     KeychainLocked,
     KeychainTimeout,
+    KeychainError,
     SecretMissing,
     Busy,
     Io,
@@ -143,6 +148,7 @@ impl Error {
             Error::KeychainUnavailable { .. } => ErrorKind::KeychainUnavailable,
             Error::KeychainLocked => ErrorKind::KeychainLocked,
             Error::KeychainTimeout { .. } => ErrorKind::KeychainTimeout,
+            Error::KeychainError { .. } => ErrorKind::KeychainError,
             Error::SecretMissing { .. } | Error::SecretUnreadable { .. } => ErrorKind::SecretMissing,
             Error::Busy { .. } => ErrorKind::Busy,
             Error::Io { .. } => ErrorKind::Io,
@@ -162,7 +168,13 @@ impl Error {
 
     /// True when the keychain itself is the problem (as opposed to one entry in it).
     pub fn is_keychain_down(&self) -> bool {
-        matches!(self, Error::KeychainUnavailable { .. } | Error::KeychainLocked | Error::KeychainTimeout { .. })
+        matches!(
+            self,
+            Error::KeychainUnavailable { .. }
+                | Error::KeychainLocked
+                | Error::KeychainTimeout { .. }
+                | Error::KeychainError { .. }
+        )
     }
 
     /// True when the whole team vault is out of reach (as opposed to one entry in it).

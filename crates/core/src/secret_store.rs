@@ -118,6 +118,8 @@ fn map_keyring_error(e: keyring::Error) -> Error {
             let detail = inner.to_string();
             if detail.to_lowercase().contains("lock") || detail.to_lowercase().contains("prompt") {
                 Error::KeychainLocked
+            } else if answered_an_error(inner.as_ref()) {
+                Error::KeychainError { detail: short(detail.strip_prefix("DBus error: ").unwrap_or(&detail)) }
             } else {
                 Error::KeychainUnavailable { detail: short(&detail) }
             }
@@ -133,6 +135,43 @@ fn map_keyring_error(e: keyring::Error) -> Error {
         other => Error::KeychainUnavailable { detail: short(&other.to_string()) },
     }
 }
+
+/// True when a Secret Service was there and answered the call with an error (or with something
+/// that makes no sense), as opposed to there being no bus or nobody owning the name.
+#[cfg(all(target_os = "linux", not(target_env = "ohos")))]
+fn answered_an_error(inner: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    use dbus_secret_service::Error as Ss;
+    match inner.downcast_ref::<Ss>() {
+        Some(Ss::Dbus(e)) => !NOT_THERE.contains(&e.name().unwrap_or_default()),
+        Some(Ss::Parse | Ss::Path(_) | Ss::Crypto(_) | Ss::UnsupportedSecretFormat) => true,
+        _ => false,
+    }
+}
+
+#[cfg(not(all(target_os = "linux", not(target_env = "ohos"))))]
+fn answered_an_error(_inner: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    false
+}
+
+/// D-Bus errors that mean nobody is there to answer: no bus, no owner of the name, no reply.
+#[cfg(all(target_os = "linux", not(target_env = "ohos")))]
+const NOT_THERE: &[&str] = &[
+    "",
+    "org.freedesktop.DBus.Error.ServiceUnknown",
+    "org.freedesktop.DBus.Error.NameHasNoOwner",
+    "org.freedesktop.DBus.Error.NoServer",
+    "org.freedesktop.DBus.Error.NoNetwork",
+    "org.freedesktop.DBus.Error.BadAddress",
+    "org.freedesktop.DBus.Error.FileNotFound",
+    "org.freedesktop.DBus.Error.AuthFailed",
+    "org.freedesktop.DBus.Error.Disconnected",
+    "org.freedesktop.DBus.Error.NoReply",
+    "org.freedesktop.DBus.Error.Timeout",
+    "org.freedesktop.DBus.Error.TimedOut",
+    "org.freedesktop.DBus.Error.Spawn.ExecFailed",
+    "org.freedesktop.DBus.Error.Spawn.ChildExited",
+    "org.freedesktop.DBus.Error.Spawn.ServiceNotFound",
+];
 
 fn short(s: &str) -> String {
     let s = s.trim();

@@ -74,6 +74,31 @@ pub struct NewToken {
     pub allow_revoked: Option<bool>,
 }
 
+impl NewToken {
+    /// A token with only its platform, label and secret; everything else empty (set the
+    /// public fields afterwards for more).
+    pub fn new(platform: Platform, label: impl Into<String>, secret: SecretInput) -> NewToken {
+        NewToken {
+            platform,
+            label: label.into(),
+            server_url: None,
+            secret,
+            expires_at: None,
+            owner: None,
+            workspace: None,
+            tags: vec![],
+            notes: String::new(),
+            check: None,
+            allow_revoked: None,
+        }
+    }
+
+    /// A single-string token (every platform but env0 key pairs and Encord SSH keys).
+    pub fn token(platform: Platform, label: impl Into<String>, token: impl Into<String>) -> NewToken {
+        NewToken::new(platform, label, SecretInput::Token { token: SecretString::from(token.into()) })
+    }
+}
+
 /// The editable, non-secret fields of a token (replaces all of them).
 #[derive(Debug, Clone, Deserialize, TS)]
 #[ts(export)]

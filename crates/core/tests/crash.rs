@@ -83,20 +83,7 @@ fn crash_child_writer() {
             (0..=3, _) | (_, None) if records.len() < 40 => {
                 let label = format!("crash-{life}-{n}");
                 println!("START add {label}");
-                let secret = SecretInput::Token { token: SecretString::from(token(life, n)) };
-                let new = NewToken {
-                    platform: Platform::Roboflow,
-                    label: label.clone(),
-                    server_url: None,
-                    secret,
-                    expires_at: None,
-                    owner: None,
-                    workspace: None,
-                    tags: vec![],
-                    notes: String::new(),
-                    check: None,
-                    allow_revoked: None,
-                };
+                let new = NewToken::token(Platform::Roboflow, label.clone(), token(life, n));
                 let r = vault.add(new, now).unwrap();
                 println!("ACK add {} {label} {}", r.id, token(life, n));
             }

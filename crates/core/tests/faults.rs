@@ -19,9 +19,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use dir_store::DirStore;
 use latchkey_core::record::Platform;
-use latchkey_core::secret::SecretInput;
 use latchkey_core::{ErrorKind, NewToken, Use, Vault};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 fn now() -> DateTime<Utc> {
     "2026-11-25T12:00:00Z".parse().unwrap()
@@ -29,17 +28,9 @@ fn now() -> DateTime<Utc> {
 
 fn token(label: &str, secret: &str) -> NewToken {
     NewToken {
-        platform: Platform::Cvat,
-        label: label.into(),
-        server_url: None,
-        secret: SecretInput::Token { token: SecretString::from(secret.to_string()) },
-        expires_at: None,
-        owner: None,
-        workspace: None,
         tags: vec!["fault-test".into()],
         notes: "a note long enough to need a few bytes of disk ".repeat(20),
-        check: None,
-        allow_revoked: None,
+        ..NewToken::token(Platform::Cvat, label, secret)
     }
 }
 

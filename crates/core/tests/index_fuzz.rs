@@ -33,17 +33,11 @@ fn valid_index() -> Vec<u8> {
     let mut v = Vault::open(dir.path().join("data"), secrets, now());
     let mut add = |platform, label: &str, secret: SecretInput| {
         let t = NewToken {
-            platform,
-            label: label.into(),
-            server_url: None,
-            secret,
             expires_at: Some(now() + chrono::Duration::days(9)),
             owner: Some("owner".into()),
-            workspace: None,
             tags: vec!["ci".into(), "prod".into()],
             notes: format!("notes with {MARKER} and “quotes” \\ and \n newlines"),
-            check: None,
-            allow_revoked: None,
+            ..NewToken::new(platform, label, secret)
         };
         v.add(t, now()).unwrap()
     };

@@ -135,17 +135,10 @@ fn vault_cycle_against_the_real_keychain_never_writes_the_secret_to_disk() {
     let record = vault
         .add(
             NewToken {
-                platform: Platform::Cvat,
-                label: "keychain integration".into(),
                 server_url: Some("https://cvat.example.org".into()),
-                secret: SecretInput::Token { token: secret(&first) },
                 expires_at: Some(Utc::now() + chrono::Duration::days(30)),
-                owner: None,
-                workspace: None,
                 tags: vec!["test".into()],
-                notes: String::new(),
-                check: None,
-                allow_revoked: None,
+                ..NewToken::token(Platform::Cvat, "keychain integration", first.clone())
             },
             Utc::now(),
         )

@@ -33,6 +33,7 @@ mod encord;
 mod env0;
 pub mod openbao;
 mod roboflow;
+pub mod secret_service;
 mod supervisely;
 
 pub use all::FakePlatforms;

@@ -40,19 +40,7 @@ fn world() -> World {
 }
 
 fn token(platform: Platform, label: &str, server: &str, secret: SecretInput) -> NewToken {
-    NewToken {
-        platform,
-        label: label.into(),
-        server_url: Some(server.into()),
-        secret,
-        expires_at: None,
-        owner: None,
-        workspace: None,
-        tags: vec![],
-        notes: String::new(),
-        check: None,
-        allow_revoked: None,
-    }
+    NewToken { server_url: Some(server.into()), ..NewToken::new(platform, label, secret) }
 }
 
 const CVAT: &str = "FAKEcvat.0000000000000000000000000000aaaa";

@@ -17,19 +17,7 @@ fn open() -> (tempfile::TempDir, Arc<MemoryStore>, Vault) {
 }
 
 fn new_token(platform: Platform, label: &str, token: &str) -> NewToken {
-    NewToken {
-        platform,
-        label: label.into(),
-        server_url: None,
-        secret: SecretInput::Token { token: SecretString::from(token.to_string()) },
-        expires_at: None,
-        owner: None,
-        workspace: None,
-        tags: vec![],
-        notes: String::new(),
-        check: None,
-        allow_revoked: None,
-    }
+    NewToken::token(platform, label, token)
 }
 
 #[test]

@@ -4,6 +4,10 @@
 //! process is stopped (or, with `--until-stdin-closes`, until its stdin closes). More tokens
 //! can be added through each fake's `POST /__fake/tokens`.
 //! Usage: `fake-platforms [--latency-ms N] [--until-stdin-closes]`.
+//!
+//! `fake-platforms --secret-service BUS_ADDRESS --refuse storage|everything [--present ACCOUNT]…`
+//! instead serves a fake Secret Service that answers errors on that bus
+//! (`latchkey_fake_platforms::secret_service`), prints `ready`, and runs until stdin closes.
 
 use std::io::Read;
 use std::time::Duration;
@@ -18,6 +22,9 @@ fn token(secret: &str, owner: &str) -> FakeToken {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--secret-service") {
+        return secret_service(&args, &args[i + 1]);
+    }
     let latency = args
         .iter()
         .position(|a| a == "--latency-ms")
@@ -83,4 +90,24 @@ async fn main() {
     } else {
         std::future::pending::<()>().await;
     }
+}
+
+fn secret_service(args: &[String], bus: &str) {
+    use latchkey_fake_platforms::secret_service::{FakeSecretService, Refuse};
+    let refuse = match args.iter().position(|a| a == "--refuse").and_then(|i| args.get(i + 1)).map(String::as_str) {
+        Some("everything") => Refuse::Everything,
+        Some("storage") | None => Refuse::Storage,
+        Some(other) => panic!("--refuse storage|everything, not {other}"),
+    };
+    let present: Vec<String> = args.windows(2).filter(|w| w[0] == "--present").map(|w| w[1].clone()).collect();
+    let bus = bus.to_string();
+    // Outside tokio's worker: zbus's blocking API runs its own executor.
+    let _fake = std::thread::spawn(move || {
+        FakeSecretService::start(&bus, refuse, &present.iter().map(String::as_str).collect::<Vec<_>>())
+    })
+    .join()
+    .unwrap();
+    println!("ready");
+    let mut sink = vec![];
+    let _ = std::io::stdin().read_to_end(&mut sink);
 }
