@@ -37,11 +37,13 @@ export async function revokeToken(id: string): Promise<void> {
   if (!t || t.record.revoked || state.revoking.has(id)) return;
   const r = t.record;
   const name = platformName(r.platform);
+  const team = t.team;
+  const where = team ? `the team vault “${team.vault_name}”` : "your keychain";
   const ok = await confirmDialog({
-    title: "Revoke token?",
+    title: team ? "Revoke team token?" : "Revoke token?",
     message: [
       revokeQuestion(r.label, name),
-      `Latchkey asks ${name} to revoke it where ${name} allows that, and otherwise shows you how. Afterwards its secret is removed from your keychain; the record stays, marked revoked.`,
+      `Latchkey asks ${name} to revoke it where ${name} allows that, and otherwise shows you how. Afterwards its secret is removed from ${where}; the record stays, marked revoked${team ? " for every member" : ""}.`,
     ],
     okLabel: "Revoke",
     okIcon: "ban",
@@ -51,13 +53,13 @@ export async function revokeToken(id: string): Promise<void> {
   state.revoking.add(id);
   changed();
   try {
-    const outcome = await api.revokeToken(id);
+    const outcome = team ? await api.teamRevokeToken(team.vault_id, id) : await api.revokeToken(id);
     if (outcome.how === "revoked") {
       forgetSecret(id);
       await refresh();
-      toast(`Revoked on ${name}. The secret was removed from your keychain.`, "info", offer(id));
+      toast(`Revoked on ${name}. The secret was removed from ${where}.`, "info", team ? undefined : offer(id));
     } else {
-      showGuided(r, outcome);
+      showGuided(r, outcome, team?.vault_id);
     }
   } catch (e) {
     reportError(e);
@@ -81,7 +83,7 @@ function dialog(): HTMLDialogElement {
   return (dlg = d);
 }
 
-function showGuided(r: TokenRecord, g: Guided): void {
+function showGuided(r: TokenRecord, g: Guided, vaultId?: string): void {
   const d = dialog();
   if (d.open) d.close();
   const id = r.id;
@@ -131,12 +133,13 @@ function showGuided(r: TokenRecord, g: Guided): void {
     d.classList.add("busy");
     error.hidden = true;
     try {
-      const rec = await api.confirmRevoked(id, reason.value);
+      const rec = vaultId ? (await api.teamConfirmRevoked(vaultId, id, reason.value)).record : await api.confirmRevoked(id, reason.value);
       forgetSecret(id);
       busy = false;
       d.close();
       await refresh();
-      toast(`Marked “${rec.label}” as revoked. The secret was removed from your keychain.`, "info", offer(id));
+      const from = vaultId ? "the team vault" : "your keychain";
+      toast(`Marked “${rec.label}” as revoked. The secret was removed from ${from}.`, "info", vaultId ? undefined : offer(id));
     } catch (e) {
       const err = toErrorPayload(e);
       showError(err.message);
