@@ -26,7 +26,14 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(vault: Arc<Mutex<Vault>>, clipboard: SecureClipboard, alerts: crate::alerts::Alerts) -> Self {
-        AppState { vault, clipboard, checks: Default::default(), alerts, leak: Default::default(), team: Default::default() }
+        AppState {
+            vault,
+            clipboard,
+            checks: Default::default(),
+            alerts,
+            leak: Default::default(),
+            team: Default::default(),
+        }
     }
 }
 

@@ -115,7 +115,9 @@ pub async fn add_team_vault(state: State<'_, AppState>, vault: NewTeamVault) -> 
     drop(vault);
     let name = config.name.clone();
     if with_vault(&state, |v| Ok(v.team_vaults())).await?.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
-        return Err(Error::invalid(format!("A team vault named “{name}” is already connected. Choose another name.")).payload());
+        return Err(
+            Error::invalid(format!("A team vault named “{name}” is already connected. Choose another name.")).payload()
+        );
     }
     let probe = TeamClient::new(config.clone(), token.clone()).map_err(|e| e.payload())?;
     probe.check().await.map_err(|e| {
@@ -158,9 +160,8 @@ pub async fn get_team_view(state: State<'_, AppState>) -> Reply<TeamView> {
     let now = Utc::now();
     let mut view = TeamView { vaults: vec![], tokens: vec![], now };
     for (config, task) in tasks {
-        let listed = task
-            .await
-            .unwrap_or_else(|e| Err(Error::Internal(format!("a background task failed: {e}")).payload()));
+        let listed =
+            task.await.unwrap_or_else(|e| Err(Error::Internal(format!("a background task failed: {e}")).payload()));
         match listed {
             Ok(listing) => {
                 let count = listing.tokens.len();

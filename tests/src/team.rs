@@ -32,7 +32,13 @@ impl Member {
     }
 
     /// Store a token in the team vault, as another member would.
-    pub async fn add(&self, platform: Platform, label: &str, secret: &str, expires_at: Option<DateTime<Utc>>) -> TeamToken {
+    pub async fn add(
+        &self,
+        platform: Platform,
+        label: &str,
+        secret: &str,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> TeamToken {
         let new = NewToken {
             platform,
             label: label.into(),
@@ -68,7 +74,10 @@ impl Member {
             notes: notes.into(),
             check: r.check.clone(),
         };
-        self.client.update(t.record.id, update, t.version).await.unwrap_or_else(|e| panic!("the member could not edit: {e}"))
+        self.client
+            .update(t.record.id, update, t.version)
+            .await
+            .unwrap_or_else(|e| panic!("the member could not edit: {e}"))
     }
 }
 

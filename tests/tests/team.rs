@@ -41,6 +41,8 @@ async fn t1_connect_in_settings_then_a_members_token_shows_with_badge_and_copies
     app.type_into("team-token", "FAKE-e2e-not-a-vault-token").await;
     app.click("team-connect").await;
     let err = app.wait_text("team-error", "why the vault refused", |t| !t.is_empty()).await;
+    let shot = app.page_screenshot("team-settings-add-refused").await;
+    eprintln!("screenshot: {}", shot.display());
     assert!(!err.contains("FAKE-e2e-not-a-vault-token"), "the error shows the token: {err:?}");
     assert!(app.team_vaults_in_index().is_empty(), "nothing is stored after a failed check:\n{}", app.index_text());
     app.click("team-cancel").await;
@@ -94,13 +96,22 @@ async fn t1_connect_in_settings_then_a_members_token_shows_with_badge_and_copies
     // A token another member adds now shows up on the next refresh (here: the window's own,
     // after a copy of the local token).
     let later = member
-        .add(Platform::Cvat, "E2E team CVAT added later", &fake_secret("team-cvat"), Some(Utc::now() + chrono::Duration::days(3)))
+        .add(
+            Platform::Cvat,
+            "E2E team CVAT added later",
+            &fake_secret("team-cvat"),
+            Some(Utc::now() + chrono::Duration::days(3)),
+        )
         .await;
     app.click_in_row("E2E local CVAT", "row-copy").await;
     let row2 = app.wait_row("E2E team CVAT added later").await;
     assert_eq!(row2.id, later.record.id.to_string());
     assert_eq!(row2.state, "expiring_soon", "{row2:?}");
-    assert!(row2.countdown.starts_with("expires in 2 d") || row2.countdown.starts_with("expires in 3 d"), "{:?}", row2.countdown);
+    assert!(
+        row2.countdown.starts_with("expires in 2 d") || row2.countdown.starts_with("expires in 3 d"),
+        "{:?}",
+        row2.countdown
+    );
 
     // The detail pane knows it is a team token.
     app.open_detail("E2E team Roboflow").await;
@@ -197,7 +208,10 @@ async fn t3_server_stopped_mid_session_shows_the_team_banner_and_local_tokens_st
     assert_eq!(clipboard().as_deref(), Some(local_secret.as_str()), "the local token still copies");
     let rows = app.rows().await;
     assert!(rows.iter().any(|r| r.label == "E2E local during the outage"), "{rows:?}");
-    assert!(!rows.iter().any(|r| r.label == "E2E team before the outage"), "team rows are not shown from nowhere: {rows:?}");
+    assert!(
+        !rows.iter().any(|r| r.label == "E2E team before the outage"),
+        "team rows are not shown from nowhere: {rows:?}"
+    );
 
     // Settings shows the same reason beside the vault.
     app.open_settings().await;

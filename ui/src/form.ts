@@ -311,8 +311,9 @@ function open(mode: Mode): void {
         theirs: theirs?.team ? theirs.record : null,
         onReload: () => {
           busy = false;
+          // Reopen once the dialog has closed (closing wipes its content).
+          if (theirs) d.addEventListener("close", () => open(m), { once: true });
           d.close();
-          if (theirs) open(m);
         },
         onApply: () => {
           if (theirs?.team) expectedVersion = theirs.team.version;

@@ -169,7 +169,6 @@ function row(t: ListToken): HTMLElement {
         "div",
         { class: "line1" },
         h("span", { class: "label", testid: "row-label", title: r.label }, r.label),
-        t.team ? teamBadge(t.team.vault_name, "row-team") : null,
         snoozed,
         stale,
         t.status.rotation_due && !revoked
@@ -184,6 +183,7 @@ function row(t: ListToken): HTMLElement {
       h(
         "div",
         { class: "line2" },
+        t.team ? teamBadge(t.team.vault_name, "row-team") : null,
         h("span", { class: "platform-name", testid: "row-platform" }, name),
         owner ? h("span", { class: "owner", title: owner }, owner) : null,
         tags.length

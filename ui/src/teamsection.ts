@@ -53,8 +53,8 @@ export function teamBanners(): Node[] {
             { class: "banner-text" },
             h("strong", null, `Team vault “${v.config.name}”: ${problemWord(v.error.kind)}. `),
             v.error.message,
-            " ",
-            h("span", { class: "muted" }, problemAdvice(v.error.kind)),
+            // The message may already say so (core's unreachable one does).
+            /local tokens/i.test(v.error.message) ? null : h("span", { class: "muted" }, ` ${problemAdvice(v.error.kind)}`),
           ),
           again,
         ),
