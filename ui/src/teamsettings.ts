@@ -120,6 +120,7 @@ export function teamSection(): HTMLElement[] {
     function showError(message: string, at: HTMLInputElement | null): void {
       error.hidden = false;
       replace(error, icon("alert", 14), h("span", null, message));
+      error.scrollIntoView({ block: "nearest" });
       if (at) {
         at.classList.add("invalid");
         at.focus();
