@@ -22,7 +22,7 @@ async fn toasts_gone(app: &App) {
 }
 
 #[tokio::test]
-async fn t1_connect_in_settings_then_a_members_token_shows_with_badge_and_copies() {
+async fn team_a_connect_in_settings_then_a_members_token_shows_with_badge_and_copies() {
     let bao = OpenBao::start();
     let member = Member::new(&bao.address(), bao.root_token());
     let secret = fake_secret("team-roboflow");
@@ -128,7 +128,7 @@ async fn t1_connect_in_settings_then_a_members_token_shows_with_badge_and_copies
 }
 
 #[tokio::test]
-async fn t2_an_edit_conflict_is_shown_and_resolved_either_way() {
+async fn team_b_an_edit_conflict_is_shown_and_resolved_either_way() {
     let bao = OpenBao::start();
     let member = Member::new(&bao.address(), bao.root_token());
     let seeded = member.add(Platform::Roboflow, "E2E team conflict", &fake_secret("team-conflict"), None).await;
@@ -184,7 +184,7 @@ async fn t2_an_edit_conflict_is_shown_and_resolved_either_way() {
 }
 
 #[tokio::test]
-async fn t3_server_stopped_mid_session_shows_the_team_banner_and_local_tokens_still_copy() {
+async fn team_c_server_stopped_mid_session_shows_the_team_banner_and_local_tokens_still_copy() {
     let mut bao = OpenBao::start();
     let member = Member::new(&bao.address(), bao.root_token());
     member.add(Platform::Roboflow, "E2E team before the outage", &fake_secret("team-outage"), None).await;
