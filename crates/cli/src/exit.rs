@@ -20,7 +20,7 @@ pub enum Code {
     Invalid = 5,
     /// The token is past its expiry (`get`, `copy` and `run` refuse it without --allow-expired).
     Expired = 6,
-    /// The platform could not be asked (network, 5xx, 429, timeout).
+    /// The platform (or a team vault) could not be asked (network, 5xx, 429, timeout, sealed).
     CannotCheck = 7,
     /// A revoke must be finished by hand on the platform's website.
     ActionNeeded = 8,
@@ -38,7 +38,7 @@ Exit codes:
   4  keychain unavailable, locked or not answering
   5  invalid: the platform refused the token, or it is revoked
   6  expired: past its expiry (get, copy, run refuse it without --allow-expired)
-  7  cannot check: the platform could not be asked (network, 429, 5xx)
+  7  cannot check: the platform or a team vault could not be asked (network, 429, 5xx, sealed)
   8  action needed: finish a guided revoke on the platform's website
   9  leak found: `latchkey scan` found a token outside an allowed place
 `latchkey run` exits with the command's own code (126/127 if it cannot be started).";

@@ -8,6 +8,7 @@ mod exit;
 mod input;
 mod output;
 mod resolve;
+mod team;
 mod when;
 
 fn main() -> std::process::ExitCode {

@@ -246,6 +246,31 @@ async fn mark_revoked_destroys_the_secret_and_keeps_the_history() {
 }
 
 #[tokio::test]
+async fn a_check_result_is_stored_for_everyone_and_kept_apart_from_edits() {
+    use latchkey_core::platforms::Validation;
+    use latchkey_core::record::Validity;
+    let bao = OpenBao::start();
+    let (alice, bob) = (client(&bao, bao.root_token()), client(&bao, bao.root_token()));
+    let t = alice.add(cvat("checked", "FAKEteam-cvat-secret-0070"), now()).await.unwrap();
+    // Bob edits while Alice's check runs: the result is stored on top of his edit, not over it.
+    bob.update(t.record.id, edit("renamed meanwhile"), t.version).await.unwrap();
+    let refused = Validation::invalid("CVAT refused the token (HTTP 401)");
+    let stored = alice.record_validation(&t, &refused, now()).await.unwrap();
+    assert_eq!((stored.record.label.as_str(), stored.version), ("renamed meanwhile", 3));
+    assert!(matches!(stored.record.last_verdict.as_ref().unwrap().validity, Validity::Invalid { .. }));
+    assert!(matches!(
+        bob.get(t.record.id).await.unwrap().record.last_verdict.unwrap().validity,
+        Validity::Invalid { .. }
+    ));
+    // A result for a secret that was replaced meanwhile is dropped.
+    let new = SecretInput::Token { token: "FAKEteam-cvat-secret-0071".into() };
+    let rotated =
+        bob.replace_secret(t.record.id, new, stored.version, now() + chrono::Duration::seconds(1)).await.unwrap();
+    let dropped = alice.record_validation(&t, &Validation::valid(), now()).await.unwrap();
+    assert_eq!((dropped.version, dropped.record.last_validation), (rotated.version, None));
+}
+
+#[tokio::test]
 async fn a_sealed_vault_says_so() {
     let bao = OpenBao::start();
     let team = client(&bao, bao.root_token());

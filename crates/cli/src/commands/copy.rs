@@ -15,6 +15,7 @@ use latchkey_core::Use;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::exit::{Code, Failure, Outcome};
+use crate::team::Found;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -38,12 +39,18 @@ fn clear_after(settings_secs: u32) -> u32 {
 pub fn run(args: Args) -> Outcome {
     let now = Utc::now();
     let mut vault = crate::context::open_index();
-    let record = crate::resolve::resolve(&mut vault, &args.token)?;
+    let found = crate::team::resolve(&mut vault, &args.token)?;
+    let record = found.record().clone();
     super::check_usable(&vault, &record, now, args.allow_expired)?;
     let secs = clear_after(vault.settings().clipboard_clear_secs);
-    let secret = vault.secret(record.id, Use::Inspect, now)?;
+    let secret = match &found {
+        Found::Local(_) => vault.secret(record.id, Use::Inspect, now)?,
+        Found::Team(_, client) => client.usable_secret_blocking(record.id)?,
+    };
     hand_to_helper(&secret, secs)?;
-    vault.record_use(record.id, Utc::now());
+    if let Found::Local(_) = found {
+        vault.record_use(record.id, Utc::now());
+    }
     println!("Copied {} to the clipboard; it is cleared in {secs} s.", crate::resolve::qualified(&record));
     Ok(Code::Ok)
 }

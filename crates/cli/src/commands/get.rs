@@ -9,6 +9,7 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 
 use crate::exit::{Code, Failure, Outcome};
+use crate::team::Found;
 
 #[derive(clap::Args)]
 #[command(
@@ -38,11 +39,16 @@ pub fn run(args: Args) -> Outcome {
         ));
     }
     let mut vault = crate::context::open_index();
-    let record = crate::resolve::resolve(&mut vault, &args.token)?;
+    let found = crate::team::resolve(&mut vault, &args.token)?;
+    let record = found.record().clone();
     super::check_usable(&vault, &record, now, args.allow_expired)?;
     // Shown on screen is not a use; handed to a pipe is.
     let purpose = if to_terminal { Use::Reveal } else { Use::Copy };
-    let secret = vault.secret(record.id, purpose, now)?;
+    let secret = match &found {
+        Found::Local(_) => vault.secret(record.id, purpose, now)?,
+        // Fetched from the team vault for this use only; never stored on disk.
+        Found::Team(_, client) => client.usable_secret_blocking(record.id)?,
+    };
     let mut out = std::io::stdout().lock();
     let written = if args.json {
         let mut v = json!({

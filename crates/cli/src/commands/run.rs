@@ -17,6 +17,7 @@ use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::exit::{Code, Failure, Outcome};
+use crate::team::Found;
 
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
@@ -44,15 +45,22 @@ pub fn run(args: Args) -> Outcome {
     let records = vault.records()?;
     let mut env: Vec<(String, SecretString, String)> = vec![];
     let mut used = vec![];
+    let mut teams = None;
     for q in &args.tokens {
-        let record = crate::resolve::find(&records, q)?.clone();
+        let found = crate::team::resolve_in(&mut vault, &records, q, &mut teams)?;
+        let record = found.record().clone();
         let name = crate::resolve::qualified(&record);
         super::check_usable(&vault, &record, now, args.allow_expired)?;
         if env.iter().any(|(_, _, from)| *from == name) {
             continue;
         }
-        let vars = vault.run_env(record.id)?;
-        used.push(record.id);
+        let vars = match &found {
+            Found::Local(_) => {
+                used.push(record.id);
+                vault.run_env(record.id)?
+            }
+            Found::Team(_, client) => client.run_env_blocking(record.id)?,
+        };
         if vars.is_empty() {
             return Err(Failure::usage(format!(
                 "{name} has no standard environment variables ({} tokens have no convention). \

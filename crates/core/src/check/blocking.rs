@@ -30,7 +30,7 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime> {
 
 /// Run `fut` on core's runtime and wait for it on this thread (never `block_on`, so this is
 /// safe from any thread).
-fn wait<T: Send + 'static>(fut: impl std::future::Future<Output = T> + Send + 'static) -> Result<T> {
+pub(crate) fn wait<T: Send + 'static>(fut: impl std::future::Future<Output = T> + Send + 'static) -> Result<T> {
     let (tx, rx) = mpsc::channel();
     runtime()?.spawn(async move {
         let _ = tx.send(fut.await);

@@ -237,6 +237,6 @@ fn secret_needles(job: &CheckJob) -> Vec<String> {
     needles
 }
 
-mod blocking;
+pub(crate) mod blocking;
 #[cfg(test)]
 mod tests;

@@ -191,6 +191,15 @@ impl Kv {
         Error::TeamDenied { address: self.config.address.clone(), op: op.verb().into(), path: self.path(rel) }
     }
 
+    fn garbled(&self, what: &str, path: &str) -> Error {
+        Error::TeamUnreachable {
+            address: self.config.address.clone(),
+            reason: format!(
+                "its answer to “{what}” on {path} was not the JSON a KV v2 mount sends (cut off, or not a Vault)"
+            ),
+        }
+    }
+
     fn unexpected(&self, status: StatusCode, r: &Response, what: &str, path: &str) -> Error {
         let detail = server_errors(r);
         Error::TeamUnreachable {
@@ -204,7 +213,7 @@ impl Kv {
         let r = self.send(Method::GET, self.url("data", rel)?, None).await?;
         match r.status {
             s if s.is_success() => {
-                let body: Value = r.json().unwrap_or(Value::Null);
+                let body: Value = r.json().ok_or_else(|| self.garbled("read", &self.path(rel)))?;
                 let data = body["data"]["data"].clone();
                 let meta = &body["data"]["metadata"];
                 let version = meta["version"].as_u64().unwrap_or(0);
@@ -240,7 +249,8 @@ impl Kv {
         let r = self.send(Method::GET, self.url("metadata", "?list=true")?, None).await?;
         match r.status {
             s if s.is_success() => {
-                let body: Value = r.json().unwrap_or(Value::Null);
+                // A cut-off or foreign answer must not read as "no tokens".
+                let body: Value = r.json().ok_or_else(|| self.garbled("list", &self.path("")))?;
                 Ok(body["data"]["keys"]
                     .as_array()
                     .map(|keys| keys.iter().filter_map(|k| k.as_str().map(str::to_string)).collect())

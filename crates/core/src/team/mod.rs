@@ -22,7 +22,9 @@ use uuid::Uuid;
 use crate::error::{Error, ErrorPayload, Result};
 use crate::record::TokenRecord;
 
+mod blocking;
 mod client;
+mod edit;
 mod kv;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,265 @@
+//! Changing team tokens: add, edit, rotate, delete, store a check's result, mark revoked.
+//! Every write is check-and-set against the version the change was based on.
+
+use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::client::{meta_rel, secret_rel, to_meta};
+use super::kv::Written;
+use super::{TeamClient, TeamToken};
+use crate::error::{Error, Result};
+use crate::platforms::Validation;
+use crate::record::{ExpirySource, Identity, Pending, Revocation, TokenRecord};
+use crate::secret::{usable_secret, SecretInput};
+use crate::vault::{self, MetaUpdate, NewToken};
+
+/// Re-reads before giving up on a write that must win (revocation, a check's result).
+const RETRIES: usize = 5;
+
+impl TeamClient {
+    /// Add a token: its secret first, then its meta (both created with cas 0), so a listed
+    /// token always has a secret.
+    pub async fn add(&self, new: NewToken, now: DateTime<Utc>) -> Result<TeamToken> {
+        let platform = new.platform;
+        let label = vault::clean_label(&new.label)?;
+        let server_url = vault::clean_server(platform, new.server_url.as_deref())?;
+        let tags = vault::clean_tags(&new.tags)?;
+        let notes = vault::clean_notes(&new.notes)?;
+        let check = vault::clean_check(platform, new.check, server_url.as_deref())?;
+        let identity = Identity {
+            owner: vault::clean_opt(new.owner),
+            workspace: vault::clean_opt(new.workspace),
+            ..Default::default()
+        };
+        let prepared = new.secret.prepare(platform)?;
+        vault::refuse_secret_in_text(
+            &prepared,
+            [&label, &notes, identity.owner.as_deref().unwrap_or(""), identity.workspace.as_deref().unwrap_or("")]
+                .into_iter()
+                .chain(tags.iter().map(String::as_str)),
+        )?;
+        let record = TokenRecord {
+            id: Uuid::new_v4(),
+            platform,
+            kind: prepared.kind,
+            label,
+            server_url,
+            public: prepared.public.clone(),
+            hint: prepared.hint.clone(),
+            created_at: now,
+            expires_at: new.expires_at,
+            expiry_source: Default::default(),
+            user_expires_at: None,
+            last_used_at: None,
+            last_validation: None,
+            last_verdict: None,
+            identity,
+            tags,
+            notes,
+            rotated_at: vec![],
+            revoked: None,
+            revoked_secrets: vec![],
+            check,
+            alerts_sent: vec![],
+            snoozed_until: None,
+            pending: Pending::None,
+            pending_since: None,
+            extra: Default::default(),
+        };
+        let id = record.id;
+        let secret = json!({ "secret": prepared.payload.expose_secret() });
+        if let Written::Conflict = self.kv.write(&secret_rel(id), secret, 0).await? {
+            return Err(Error::Internal("a new team token's id was taken; please try again".into()));
+        }
+        match self.kv.write(&meta_rel(id), to_meta(&record), 0).await {
+            Ok(Written::Ok { version, created }) => {
+                Ok(TeamToken { vault_id: self.config().id, record, version, updated_at: created })
+            }
+            Ok(Written::Conflict) => Err(Error::Internal("a new team token's id was taken; please try again".into())),
+            Err(e) => {
+                // Take the secret back out; if even that fails, the listing skips it (no meta).
+                let _ = self.kv.delete_all(&secret_rel(id)).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Write `record` as the meta at `expected_version`; a newer version is a conflict.
+    async fn write_meta(&self, record: &TokenRecord, expected_version: u64) -> Result<TeamToken> {
+        match self.kv.write(&meta_rel(record.id), to_meta(record), expected_version).await? {
+            Written::Ok { version, created } => {
+                Ok(TeamToken { vault_id: self.config().id, record: record.clone(), version, updated_at: created })
+            }
+            Written::Conflict => Err(self.conflict(record.id, &record.label).await),
+        }
+    }
+
+    async fn conflict(&self, id: Uuid, label: &str) -> Error {
+        match self.read_meta(id).await {
+            Ok(Some(now)) => Error::TeamConflict { label: now.record.label, version: now.version },
+            Ok(None) => Error::NotFound(id),
+            Err(_) => Error::TeamConflict { label: label.to_string(), version: 0 },
+        }
+    }
+
+    /// The newest meta, which must be at `expected_version` (else [`Error::TeamConflict`]).
+    async fn current(&self, id: Uuid, expected_version: u64) -> Result<TeamToken> {
+        let token = self.get(id).await?;
+        if token.version != expected_version {
+            return Err(Error::TeamConflict { label: token.record.label, version: token.version });
+        }
+        Ok(token)
+    }
+
+    /// Change the editable fields, based on `expected_version` of the meta.
+    pub async fn update(&self, id: Uuid, update: MetaUpdate, expected_version: u64) -> Result<TeamToken> {
+        let current = self.current(id, expected_version).await?;
+        let mut r = current.record;
+        let label = vault::clean_label(&update.label)?;
+        let server_url = vault::clean_server(r.platform, update.server_url.as_deref())?;
+        let tags = vault::clean_tags(&update.tags)?;
+        let notes = vault::clean_notes(&update.notes)?;
+        let check = vault::clean_check(r.platform, update.check, server_url.as_deref())?;
+        r.label = label;
+        r.server_url = server_url;
+        if update.expires_at != r.expires_at {
+            r.expiry_source = ExpirySource::User;
+            r.user_expires_at = None;
+        }
+        r.expires_at = update.expires_at;
+        r.check = check;
+        r.identity.owner = vault::clean_opt(update.owner);
+        r.identity.workspace = vault::clean_opt(update.workspace);
+        r.tags = tags;
+        r.notes = notes;
+        self.write_meta(&r, expected_version).await
+    }
+
+    /// Rotate: a new secret (same kind), based on `expected_version` of the meta.
+    pub async fn replace_secret(
+        &self,
+        id: Uuid,
+        input: SecretInput,
+        expected_version: u64,
+        now: DateTime<Utc>,
+    ) -> Result<TeamToken> {
+        let current = self.current(id, expected_version).await?;
+        let mut r = current.record;
+        if input.kind() != r.kind {
+            return Err(Error::invalid(
+                "The new secret must be of the same kind as the old one (for example, a key id and secret for env0).",
+            ));
+        }
+        let prepared = input.prepare(r.platform)?;
+        let usable = usable_secret(prepared.kind, prepared.payload.clone())?;
+        if r.revoked_secrets.contains(&crate::leak::fingerprint(usable.expose_secret())) {
+            return Err(Error::RevokedSecret { label: r.label });
+        }
+        vault::refuse_secret_in_text(
+            &prepared,
+            [r.label.as_str(), r.notes.as_str()].into_iter().chain(r.tags.iter().map(String::as_str)),
+        )?;
+        let secret_version = self.kv.read(&secret_rel(id)).await?.map_or(0, |v| v.version);
+        let secret = json!({ "secret": prepared.payload.expose_secret() });
+        if let Written::Conflict = self.kv.write(&secret_rel(id), secret, secret_version).await? {
+            return Err(self.conflict(id, &r.label).await);
+        }
+        r.hint = prepared.hint.clone();
+        r.public = prepared.public.clone();
+        r.rotated_at.push(now);
+        r.last_validation = None;
+        r.last_verdict = None;
+        r.last_used_at = None;
+        r.revoked = None;
+        self.write_meta(&r, expected_version).await
+    }
+
+    /// Delete the token for everyone: both entries with all their versions.
+    pub async fn delete(&self, id: Uuid) -> Result<()> {
+        self.kv.delete_all(&meta_rel(id)).await?;
+        self.kv.delete_all(&secret_rel(id)).await
+    }
+
+    /// Store what a check of `checked` learnt (re-reading and retrying on a conflict: a check's
+    /// result is not a user's edit). Dropped, and the current token returned, when the secret
+    /// was replaced meanwhile.
+    pub async fn record_validation(
+        &self,
+        checked: &TeamToken,
+        validation: &Validation,
+        at: DateTime<Utc>,
+    ) -> Result<TeamToken> {
+        let id = checked.record.id;
+        for _ in 0..RETRIES {
+            let mut current = self.get(id).await?;
+            if !vault::apply_validation(&mut current.record, &checked.record, validation, at) {
+                return Ok(current);
+            }
+            match self.write_meta(&current.record, current.version).await {
+                Err(Error::TeamConflict { .. }) => continue,
+                other => return other,
+            }
+        }
+        Err(self.conflict(id, &checked.record.label).await)
+    }
+
+    /// After the platform revoke (the caller's part): mark the meta revoked (re-reading and
+    /// retrying on a conflict: revocation always wins) and destroy every version of the secret.
+    /// History stays in the metadata. Calling it again retries the destruction.
+    pub async fn mark_revoked(&self, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<TeamToken> {
+        let reason = reason.trim();
+        let reason = if reason.is_empty() { "Revoked" } else { reason };
+        if reason.chars().count() > 500 {
+            return Err(Error::invalid("Keep the reason under 500 characters."));
+        }
+        let mut marked = None;
+        for _ in 0..RETRIES {
+            let current = self.get(id).await?;
+            let mut r = current.record.clone();
+            let fingerprint = match self.payload_of(&r).await {
+                Ok(payload) => match usable_secret(r.kind, payload) {
+                    Ok(usable) => {
+                        let s = usable.expose_secret();
+                        if s.len() >= 8 && reason.contains(s) {
+                            return Err(Error::invalid(
+                                "The reason contains the secret itself; it is stored unencrypted.",
+                            ));
+                        }
+                        Some(crate::leak::fingerprint(s))
+                    }
+                    Err(_) => None,
+                },
+                Err(_) => None,
+            };
+            if r.revoked.is_none() {
+                r.revoked = Some(Revocation { at: now, reason: reason.to_string() });
+            }
+            if let Some(f) = fingerprint {
+                if !r.revoked_secrets.contains(&f) {
+                    r.revoked_secrets.push(f);
+                }
+            }
+            if r == current.record {
+                marked = Some(current);
+                break;
+            }
+            match self.write_meta(&r, current.version).await {
+                Err(Error::TeamConflict { .. }) => continue,
+                other => {
+                    marked = Some(other?);
+                    break;
+                }
+            }
+        }
+        let marked = match marked {
+            Some(m) => m,
+            None => return Err(self.conflict(id, "").await),
+        };
+        if let Some(versions) = self.kv.live_versions(&secret_rel(id)).await? {
+            self.kv.destroy(&secret_rel(id), &versions).await?;
+        }
+        Ok(marked)
+    }
+}
