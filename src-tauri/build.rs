@@ -27,6 +27,18 @@ fn main() {
         "set_leak_settings",
         "allow_leak_finding",
         "import_found_token",
+        "add_team_vault",
+        "remove_team_vault",
+        "get_team_view",
+        "team_copy_secret",
+        "team_reveal_secret",
+        "team_add_token",
+        "team_update_token",
+        "team_replace_secret",
+        "team_delete_token",
+        "team_validate_token",
+        "team_revoke_token",
+        "team_confirm_revoked",
     ])))
     .expect("tauri build step failed");
 }

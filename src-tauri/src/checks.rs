@@ -23,12 +23,12 @@ pub struct CheckState {
     checker: OnceLock<Result<Checker, String>>,
     /// Settings pages of guided revokes the user was shown, by token: the only URLs the
     /// window may ask us to open.
-    guided: Mutex<HashMap<Uuid, String>>,
+    pub(crate) guided: Mutex<HashMap<Uuid, String>>,
     running_all: AtomicBool,
 }
 
 impl CheckState {
-    fn checker(&self) -> Reply<Checker> {
+    pub(crate) fn checker(&self) -> Reply<Checker> {
         self.checker
             .get_or_init(|| Checker::shared().map_err(|e| e.to_string()))
             .clone()

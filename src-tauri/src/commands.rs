@@ -21,11 +21,19 @@ pub struct AppState {
     pub(crate) checks: crate::checks::CheckState,
     pub(crate) alerts: crate::alerts::Alerts,
     pub(crate) leak: crate::leak::LeakState,
+    pub(crate) team: crate::team::TeamState,
 }
 
 impl AppState {
     pub fn new(vault: Arc<Mutex<Vault>>, clipboard: SecureClipboard, alerts: crate::alerts::Alerts) -> Self {
-        AppState { vault, clipboard, checks: Default::default(), alerts, leak: Default::default() }
+        AppState {
+            vault,
+            clipboard,
+            checks: Default::default(),
+            alerts,
+            leak: Default::default(),
+            team: Default::default(),
+        }
     }
 }
 
@@ -106,7 +114,7 @@ pub async fn delete_token(state: State<'_, AppState>, id: Uuid) -> Reply<()> {
 #[derive(Serialize)]
 pub struct CopyReceipt {
     /// The clipboard is cleared after this many seconds if it still holds the secret.
-    clear_after_secs: u32,
+    pub(crate) clear_after_secs: u32,
 }
 
 /// Seconds before the clipboard is cleared: `LATCHKEY_CLIPBOARD_CLEAR_SECS` (for tests and

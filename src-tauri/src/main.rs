@@ -9,6 +9,8 @@ mod leak_schedule;
 #[cfg(test)]
 mod lockdown;
 mod logging;
+mod team;
+mod teamtokens;
 mod tray;
 mod traymenu;
 
@@ -123,6 +125,18 @@ fn builder(shared: &Shared, single_instance: bool) -> tauri::Builder<tauri::Wry>
             leak::set_leak_settings,
             leak::allow_leak_finding,
             leak::import_found_token,
+            team::add_team_vault,
+            team::remove_team_vault,
+            team::get_team_view,
+            teamtokens::team_copy_secret,
+            teamtokens::team_reveal_secret,
+            teamtokens::team_add_token,
+            teamtokens::team_update_token,
+            teamtokens::team_replace_secret,
+            teamtokens::team_delete_token,
+            teamtokens::team_validate_token,
+            teamtokens::team_revoke_token,
+            teamtokens::team_confirm_revoked,
         ])
         .on_window_event(|window, event| {
             if let WindowEvent::CloseRequested { api, .. } = event {

@@ -18,7 +18,7 @@
 //! notifications, [`desktop`] sees the X11 window, closes it as a window manager would and
 //! launches the binary a second time, [`bus`] makes session buses without the keychain or
 //! without a notification service, [`fakes`] runs the fake platform servers and stands in for
-//! the browser.
+//! the browser, [`team`] connects team vaults and plays a second team member.
 
 pub mod app;
 pub mod bus;
@@ -29,6 +29,7 @@ pub mod form;
 pub mod hygiene;
 pub mod settings;
 pub mod system;
+pub mod team;
 pub mod tray;
 pub mod ui;
 

@@ -3,22 +3,51 @@
 import { api, toErrorPayload, type ErrorPayload } from "./api";
 import { confirmDialog } from "./dialogs";
 import { toast } from "./notices";
-import { changed, findToken, platformName, REVEAL_SECS, select, state, visibleTokens } from "./state";
+import { allTokens, changed, findToken, platformName, REVEAL_SECS, select, state, visibleTokens } from "./state";
 
 let seq = 0;
+let teamSeq = 0;
+
+/** Re-read the team vaults. Slow or failing ones never hold up the local list: this runs
+ *  beside it, and a vault that cannot be read comes back as that vault's error. */
+export async function refreshTeam(): Promise<void> {
+  const mine = ++teamSeq;
+  try {
+    const team = await api.getTeamView();
+    if (mine !== teamSeq) return;
+    state.team = team;
+  } catch (e) {
+    if (mine !== teamSeq) return;
+    console.warn("team vaults could not be read:", toErrorPayload(e).message);
+  }
+  forgetMissing();
+  changed();
+}
+
+/** Drop selection, clipboard marks and a revealed secret of rows that are gone. */
+function forgetMissing(): void {
+  if (!state.view) return;
+  const ids = new Set(allTokens().map((t) => t.record.id));
+  if (state.selectedId && !ids.has(state.selectedId)) select(null);
+  for (const id of state.copied.keys()) if (!ids.has(id)) state.copied.delete(id);
+  if (state.revealed && !ids.has(state.revealed.id)) state.revealed = null;
+}
 
 /** Re-read the whole view from Rust. Responses older than a newer request are ignored. */
 export async function refresh(): Promise<void> {
+  const team = refreshTeam();
+  await refreshLocal();
+  await team;
+}
+
+async function refreshLocal(): Promise<void> {
   const mine = ++seq;
   try {
     const view = await api.getView();
     if (mine !== seq) return;
     state.view = view;
     state.loadError = null;
-    const ids = new Set(view.tokens.map((t) => t.record.id));
-    if (state.selectedId && !ids.has(state.selectedId)) select(null);
-    for (const id of state.copied.keys()) if (!ids.has(id)) state.copied.delete(id);
-    if (state.revealed && !ids.has(state.revealed.id)) state.revealed = null;
+    if (state.team) forgetMissing();
     // Rust forgets dismissed notices; forget our record of them once they are gone.
     for (const m of state.dismissed) if (!view.notices.some((n) => n.message === m)) state.dismissed.delete(m);
   } catch (e) {
@@ -43,14 +72,16 @@ export function reportError(e: unknown): ErrorPayload {
 function secretGone(id: string): boolean {
   const t = findToken(id);
   if (!t?.record.revoked) return false;
-  toast(`“${t.record.label}” is revoked; its secret was removed from the keychain.`, "warning");
+  const where = t.team ? `the team vault “${t.team.vault_name}”` : "the keychain";
+  toast(`“${t.record.label}” is revoked; its secret was removed from ${where}.`, "warning");
   return true;
 }
 
 export async function copySecret(id: string): Promise<void> {
   if (secretGone(id)) return;
+  const team = findToken(id)?.team;
   try {
-    const receipt = await api.copySecret(id);
+    const receipt = team ? await api.teamCopySecret(team.vault_id, id) : await api.copySecret(id);
     state.copied.set(id, Date.now() + receipt.clear_after_secs * 1000);
     changed();
     // Copying counts as a use: last_used_at changed.
@@ -67,8 +98,9 @@ export async function toggleReveal(id: string): Promise<void> {
     return;
   }
   if (secretGone(id)) return;
+  const team = findToken(id)?.team;
   try {
-    const secret = await api.revealSecret(id);
+    const secret = team ? await api.teamRevealSecret(team.vault_id, id) : await api.revealSecret(id);
     // The user may have moved on while the keychain answered.
     if (state.selectedId !== id) return;
     state.revealed = { id, secret, hideAtMs: Date.now() + REVEAL_SECS * 1000 };
@@ -82,12 +114,18 @@ export async function deleteToken(id: string): Promise<void> {
   const t = findToken(id);
   if (!t) return;
   const label = t.record.label;
+  const team = t.team;
   const ok = await confirmDialog({
-    title: "Delete token?",
-    message: [
-      `“${label}” (${platformName(t.record.platform)}) will be removed from Latchkey, and its secret is removed from the system keychain too.`,
-      "This does not revoke the token on the platform. This cannot be undone.",
-    ],
+    title: team ? "Delete team token?" : "Delete token?",
+    message: team
+      ? [
+          `“${label}” (${platformName(t.record.platform)}) will be deleted from the team vault “${team.vault_name}”, with its secret and history, for every member.`,
+          "This does not revoke the token on the platform. This cannot be undone.",
+        ]
+      : [
+          `“${label}” (${platformName(t.record.platform)}) will be removed from Latchkey, and its secret is removed from the system keychain too.`,
+          "This does not revoke the token on the platform. This cannot be undone.",
+        ],
     okLabel: "Delete",
     danger: true,
   });
@@ -97,7 +135,8 @@ export async function deleteToken(id: string): Promise<void> {
   const i = rows.findIndex((r) => r.record.id === id);
   const next = rows[i + 1] ?? rows[i - 1];
   try {
-    await api.deleteToken(id);
+    if (team) await api.teamDeleteToken(team.vault_id, id);
+    else await api.deleteToken(id);
     state.copied.delete(id);
     if (state.revealed?.id === id) state.revealed = null;
     select(next ? next.record.id : null);

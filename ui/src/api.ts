@@ -19,6 +19,9 @@ import type { LeakReport } from "./bindings/LeakReport";
 import type { LeakSettings } from "./bindings/LeakSettings";
 import type { ScanProgress } from "./bindings/ScanProgress";
 import type { InAppAlert } from "./alertmodel";
+import type { NewTeamVault } from "./bindings/NewTeamVault";
+import type { TeamVaultConfig } from "./bindings/TeamVaultConfig";
+import type { TeamTokenView, TeamView } from "./teammodel";
 
 export type { CheckSummary, ErrorPayload };
 
@@ -89,4 +92,22 @@ export const api = {
   onLeakDone: (fn: (r: LeakReport) => void) => listen<LeakReport>("leak-done", (ev) => fn(ev.payload)),
   /** Called when the vault changed outside this window's own commands. */
   onVaultChanged: (fn: () => void) => listen("vault-changed", () => fn()),
+  /** Team vaults (OpenBao / Vault KV v2). Rust checks the vault answers before storing it. */
+  addTeamVault: (vault: NewTeamVault) => call<TeamVaultConfig>("add_team_vault", { vault }),
+  removeTeamVault: (vaultId: string) => call<null>("remove_team_vault", { vaultId }),
+  /** Every team vault listed; one failing is reported in its entry, never as a throw. */
+  getTeamView: () => call<TeamView>("get_team_view"),
+  teamCopySecret: (vaultId: string, id: string) => call<{ clear_after_secs: number }>("team_copy_secret", { vaultId, id }),
+  teamRevealSecret: (vaultId: string, id: string) => call<string>("team_reveal_secret", { vaultId, id }),
+  teamAddToken: (vaultId: string, token: NewToken) => call<TeamTokenView>("team_add_token", { vaultId, token }),
+  /** `expectedVersion`: the version the user edited; a newer one answers kind "team_conflict". */
+  teamUpdateToken: (vaultId: string, id: string, update: MetaUpdate, expectedVersion: number) =>
+    call<TeamTokenView>("team_update_token", { vaultId, id, update, expectedVersion }),
+  teamReplaceSecret: (vaultId: string, id: string, secret: SecretInput, expectedVersion: number) =>
+    call<TeamTokenView>("team_replace_secret", { vaultId, id, secret, expectedVersion }),
+  teamDeleteToken: (vaultId: string, id: string) => call<null>("team_delete_token", { vaultId, id }),
+  teamValidateToken: (vaultId: string, id: string) => call<TeamTokenView>("team_validate_token", { vaultId, id }),
+  teamRevokeToken: (vaultId: string, id: string) => call<RevokeOutcome>("team_revoke_token", { vaultId, id }),
+  teamConfirmRevoked: (vaultId: string, id: string, reason: string, unchecked = false) =>
+    call<TeamTokenView>("team_confirm_revoked", { vaultId, id, reason, unchecked }),
 };

@@ -10,7 +10,7 @@ import { h } from "./dom";
 import { icon } from "./icons";
 import { toast } from "./notices";
 import { sortTokens } from "./query";
-import { changed, findToken, platformName, state, type CheckRun } from "./state";
+import { changed, findToken, platformName, putTeamToken, state, type CheckRun } from "./state";
 import { formatSummary, resultToast } from "./validation";
 
 /** Put a record Rust just stored into the view, so its row and detail show it at once. */
@@ -42,8 +42,15 @@ export async function validateToken(id: string): Promise<void> {
   state.validating.add(id);
   changed();
   try {
-    const rec = await api.validateToken(id);
-    patchRecord(rec);
+    let rec: TokenRecord;
+    if (t.team) {
+      const tv = await api.teamValidateToken(t.team.vault_id, id);
+      putTeamToken(tv);
+      rec = tv.record;
+    } else {
+      rec = await api.validateToken(id);
+      patchRecord(rec);
+    }
     const r = resultToast(rec, platformName(rec.platform));
     toast(r.text, r.tone);
   } catch (e) {

@@ -1,7 +1,6 @@
 // The detail pane: everything about the selected token, and its actions.
 
 import { copySecret, deleteToken, toggleReveal } from "./actions";
-import type { TokenView } from "./bindings/TokenView";
 import { validateToken } from "./checks";
 import { formatAgo, formatClipboard, formatCountdown, formatUnused, relative, secondsLeft } from "./countdown";
 import { localString } from "./dates";
@@ -14,6 +13,8 @@ import { addReplacement, revokeToken } from "./revoke";
 import { alertsRow, snoozedLine } from "./snooze";
 import { changed, platformName, selectedToken, state } from "./state";
 import { addTickSource } from "./ticker";
+import type { ListToken } from "./teammodel";
+import { teamBadge } from "./teamsection";
 
 let pane: HTMLElement;
 let live: {
@@ -61,7 +62,7 @@ function render(): void {
   tickDetail(Date.now());
 }
 
-function content(t: TokenView): Child[] {
+function content(t: ListToken): Child[] {
   const r = t.record;
   const now = Date.now();
   const name = platformName(r.platform);
@@ -81,7 +82,8 @@ function content(t: TokenView): Child[] {
   const btn = (testid: string, label: string, iconName: Parameters<typeof icon>[0], title: string, onclick: () => void, extra = "", disabled = false) =>
     h("button", { class: `btn ${extra}`, type: "button", testid, title, "aria-label": label, onclick, disabled }, icon(iconName, 14), label);
   const revoked = !!r.revoked;
-  const gone = "The secret was removed from the keychain when the token was revoked";
+  const team = t.team;
+  const gone = team ? "The secret was removed from the team vault when the token was revoked" : "The secret was removed from the keychain when the token was revoked";
   const validating = state.validating.has(r.id) || !!state.checkRun?.pending.has(r.id);
   const revoking = state.revoking.has(r.id);
 
@@ -117,7 +119,7 @@ function content(t: TokenView): Child[] {
           "span",
           { class: "stack" },
           h("span", null, h("strong", null, "Revoked ", agoText(r.revoked.at)), why && why !== "Revoked" ? `: ${why}` : "."),
-          h("span", { class: "small" }, `${localString(r.revoked.at)}. Its secret is no longer in the keychain.`),
+          h("span", { class: "small" }, `${localString(r.revoked.at)}. Its secret is no longer in ${team ? "the team vault" : "the keychain"}.`),
         ),
       ),
     );
@@ -137,6 +139,17 @@ function content(t: TokenView): Child[] {
   const rotated = r.rotated_at ?? [];
   const identityInSection = showsIdentity(t);
   const rowList: ([string, Child] | null)[] = [
+    team
+      ? [
+          "Team vault",
+          h(
+            "span",
+            { class: "stack", testid: "detail-team" },
+            h("span", null, team.vault_name),
+            h("span", { class: "muted" }, `Version ${team.version} · saved ${relative(Date.parse(team.updated_at), now)}`),
+          ),
+        ]
+      : null,
     ["Platform", h("span", { class: "inline-badge" }, platformBadge(r.platform, 16), name)],
     ["Credential", KIND_NAMES[r.kind]],
     ["Server", r.server_url ? h("span", { class: "mono wrap" }, r.server_url) : h("span", { class: "muted" }, "—")],
@@ -146,7 +159,7 @@ function content(t: TokenView): Child[] {
     pub ? [pub.caption, h("span", { class: "mono wrap" }, pub.value)] : null,
     r.public.key_id && r.kind === "ssh_key" ? ["Public key", h("span", { class: "mono wrap small" }, r.public.key_id)] : null,
     ["Expires", expiresValue(t, name, expiresCountdown)],
-    alertsRow(r, now),
+    team ? ["Alerts", h("span", { class: "muted" }, "From the shared expiry, on each member's computer")] : alertsRow(r, now),
     ["Created", h("span", { class: "stack" }, h("span", null, localString(r.created_at)), h("span", { class: "muted" }, relative(Date.parse(r.created_at), now)))],
     [
       "Last used",
@@ -168,7 +181,7 @@ function content(t: TokenView): Child[] {
         "div",
         { class: "detail-title" },
         h("h2", { testid: "detail-label", title: r.label }, r.label),
-        h("div", { class: "detail-sub" }, statusPill(t.status.health, "detail-status"), headCountdown),
+        h("div", { class: "detail-sub" }, statusPill(t.status.health, "detail-status"), team ? teamBadge(team.vault_name, "detail-team-badge") : null, headCountdown),
       ),
     ),
     h(
@@ -199,7 +212,7 @@ function content(t: TokenView): Child[] {
             revoking ? h("span", { class: "spinner", "aria-hidden": "true" }) : icon("ban", 14),
             revoking ? "Revoking…" : "Revoke",
           ),
-      btn("detail-delete", "Delete", "trash", "Delete this token and its keychain entry (Delete)", () => void deleteToken(r.id), "btn-danger-quiet"),
+      btn("detail-delete", "Delete", "trash", team ? "Delete this token from the team vault, for every member (Delete)" : "Delete this token and its keychain entry (Delete)", () => void deleteToken(r.id), "btn-danger-quiet"),
     ),
     state.copied.has(r.id) ? h("div", { class: "detail-feedback" }, feedback) : null,
     secretBox,

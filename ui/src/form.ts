@@ -2,7 +2,7 @@
 // Every value is read from its element at submit time. On error the dialog stays open
 // with everything as typed; secret fields are wiped whenever the dialog closes.
 
-import { refresh } from "./actions";
+import { refresh, refreshTeam } from "./actions";
 import { api, toErrorPayload, type ErrorPayload } from "./api";
 import type { MetaUpdate } from "./bindings/MetaUpdate";
 import type { Platform } from "./bindings/Platform";
@@ -13,7 +13,8 @@ import { h, replace } from "./dom";
 import { icon } from "./icons";
 import { toast } from "./notices";
 import { secretFields, type SecretFields } from "./secretfields";
-import { changed, findToken, platformInfo, select, state } from "./state";
+import { changed, findToken, platformInfo, putTeamToken, select, state } from "./state";
+import { conflictBox, storeInField } from "./teamform";
 import type { Prefill } from "./validation";
 
 type Mode = { kind: "add"; prefill?: Prefill } | { kind: "edit"; id: string } | { kind: "replace"; id: string };
@@ -67,8 +68,13 @@ function open(mode: Mode): void {
   const d = dialog();
   if (d.open) return;
   document.querySelector<HTMLDialogElement>("dialog[open]")?.close();
-  const record = mode.kind === "add" ? undefined : findToken(mode.id)?.record;
+  const found = mode.kind === "add" ? undefined : findToken(mode.id);
+  const record = found?.record;
+  // A team token: edits name the version they started from (check-and-set on the server).
+  const team = found?.team;
+  let expectedVersion = team?.version ?? 0;
   const pre = mode.kind === "add" ? mode.prefill : undefined;
+  const storeIn = mode.kind === "add" && !pre ? storeInField() : null;
   const platforms = state.platforms;
   const initialPlatform: Platform = record?.platform ?? pre?.platform ?? lastPlatform ?? platforms[0]?.id ?? "supervisely";
 
@@ -90,6 +96,7 @@ function open(mode: Mode): void {
   const tags = h("input", { ...inputAttrs, testid: "form-tags", placeholder: "prod, ci, team-vision", value: (record?.tags ?? pre?.tags ?? []).join(", ") });
   const notes = h("textarea", { class: "input", testid: "form-notes", rows: 3, placeholder: "Not secret: stored unencrypted", value: record?.notes ?? "" });
   const error = h("div", { class: "form-error", testid: "form-error", role: "alert", hidden: true });
+  const conflict = h("div", { class: "conflict-slot", hidden: true });
   const save = h(
     "button",
     { class: "btn btn-primary", type: "submit", testid: "form-save" },
@@ -170,6 +177,8 @@ function open(mode: Mode): void {
   });
 
   function clearError() {
+    conflict.replaceChildren();
+    conflict.hidden = true;
     error.hidden = true;
     error.textContent = "";
     for (const el of d.querySelectorAll(".invalid")) el.classList.remove("invalid");
@@ -237,14 +246,30 @@ function open(mode: Mode): void {
     try {
       let id: string;
       let message: string;
-      if (mode.kind === "add") {
+      const vault = storeIn?.vault();
+      if (mode.kind === "add" && vault) {
+        const platform = platformSel.value as Platform;
+        const tv = await api.teamAddToken(vault.id, { platform, secret: secrets!.read(), ...meta });
+        putTeamToken(tv);
+        lastPlatform = platform;
+        [id, message] = [tv.record.id, `Added “${tv.record.label}” to the team vault “${vault.name}”.`];
+      } else if (mode.kind === "add") {
         const platform = platformSel.value as Platform;
         const rec = await api.addToken({ platform, secret: secrets!.read(), ...meta });
         lastPlatform = platform;
         [id, message] = [rec.id, `Added “${rec.label}”.`];
+      } else if (mode.kind === "edit" && team) {
+        const tv = await api.teamUpdateToken(team.vault_id, mode.id, meta, expectedVersion);
+        putTeamToken(tv);
+        [id, message] = [tv.record.id, `Saved “${tv.record.label}” in the team vault “${team.vault_name}”.`];
       } else if (mode.kind === "edit") {
         const rec = await api.updateToken(mode.id, meta);
         [id, message] = [rec.id, `Saved “${rec.label}”.`];
+      } else if (team) {
+        const tv = await api.teamReplaceSecret(team.vault_id, mode.id, secrets!.read(), expectedVersion);
+        putTeamToken(tv);
+        [id, message] = [tv.record.id, `Replaced the secret of “${tv.record.label}” in the team vault.`];
+        if (state.revealed?.id === id) state.revealed = null;
       } else {
         const rec = await api.replaceSecret(mode.id, secrets!.read());
         [id, message] = [rec.id, `Replaced the secret of “${rec.label}”.`];
@@ -259,6 +284,10 @@ function open(mode: Mode): void {
       document.dispatchEvent(new CustomEvent("latchkey:focus-row"));
     } catch (e) {
       const err = toErrorPayload(e);
+      if (err.kind === "team_conflict" && team && record && mode.kind !== "add") {
+        await showConflict(err.message, mode);
+        return;
+      }
       showError(err.message, focusForError(err));
       // The keychain banner (with Retry) follows what the keychain just answered.
       if (err.kind.startsWith("keychain_")) void refresh();
@@ -271,9 +300,39 @@ function open(mode: Mode): void {
     }
   }
 
+  /** Someone else saved a newer version: show what they changed; reload theirs, or apply
+   *  ours over it (the next save names their version). */
+  async function showConflict(message: string, m: { kind: "edit" | "replace"; id: string }) {
+    await refreshTeam();
+    const theirs = findToken(m.id);
+    conflict.hidden = false;
+    conflict.replaceChildren(
+      conflictBox({
+        message,
+        base: record!,
+        theirs: theirs?.team ? theirs.record : null,
+        onReload: () => {
+          busy = false;
+          // Reopen once the dialog has closed (closing wipes its content).
+          if (theirs) d.addEventListener("close", () => open(m), { once: true });
+          d.close();
+        },
+        onApply: () => {
+          if (theirs?.team) expectedVersion = theirs.team.version;
+          conflict.hidden = true;
+          conflict.replaceChildren();
+          d.querySelector("form")?.requestSubmit();
+        },
+      }),
+    );
+  }
+
   // --- layout ---------------------------------------------------------------------------
   const title =
     mode.kind === "add" ? (pre ? "Add the replacement token" : "Add token") : mode.kind === "edit" ? `Edit “${record!.label}”` : `Replace secret of “${record!.label}”`;
+  const teamNote = team
+    ? h("p", { class: "form-help team-note", testid: "form-team-note" }, icon("users", 13), h("span", null, `In the team vault “${team.vault_name}”: a save is seen by every member.`))
+    : null;
   const metaFields = [
     h("div", { class: "grid-2" }, field("Platform", platformSel), field("Label", label)),
     serverMain,
@@ -310,6 +369,7 @@ function open(mode: Mode): void {
             pre
               ? h("p", { class: "form-help", testid: "form-prefill-note" }, icon("info", 13), h("span", null, `Pre-filled from “${pre.replaces}”, which was revoked. Paste the new token's secret.`))
               : null,
+            storeIn?.root,
             ...metaFields,
             secretSlot,
             ...rest,
@@ -325,8 +385,8 @@ function open(mode: Mode): void {
       h("h2", { class: "dialog-title" }, title),
       h("button", { class: "icon-btn", type: "button", "aria-label": "Close", title: "Close (Esc)", onclick: () => d.close() }, icon("x", 16)),
     ),
-    h("div", { class: "dialog-body" }, body),
-    h("footer", { class: "dialog-footer" }, error, h("div", { class: "dialog-actions" }, cancel, save)),
+    h("div", { class: "dialog-body" }, teamNote, body),
+    h("footer", { class: "dialog-footer" }, conflict, error, h("div", { class: "dialog-actions" }, cancel, save)),
   );
   d.setAttribute("aria-label", title);
   d.dataset.mode = mode.kind;

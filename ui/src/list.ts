@@ -3,14 +3,15 @@
 // the window's single timer; the rows themselves are rebuilt only when the state changes.
 
 import { copySecret, refresh } from "./actions";
-import type { TokenView } from "./bindings/TokenView";
 import { formatClipboard, formatCountdown, formatUnused } from "./countdown";
 import { h, replace } from "./dom";
 import { openAddForm } from "./form";
 import { icon, platformBadge } from "./icons";
 import { maskedHint, ownerText, publicPart, statusInfo, statusPill } from "./labels";
 import { rowSnoozed } from "./snooze";
-import { afterRender, changed, platformName, select, state, visibleTokens } from "./state";
+import { afterRender, allTokens, changed, platformName, select, state, visibleTokens } from "./state";
+import { teamBadge } from "./teamsection";
+import type { ListToken } from "./teammodel";
 import { addTickSource } from "./ticker";
 import { ago, CHECK_INFO, checkSentence } from "./validation";
 
@@ -48,7 +49,7 @@ export function mountList(root: HTMLElement): void {
 export function renderList(): void {
   const focus = focusedInList();
   const rows = visibleTokens();
-  const total = state.view?.tokens.length ?? 0;
+  const total = state.view ? allTokens().length : 0;
   live = { countdowns: [], stale: [], feedback: new Map() };
   pane.querySelector(".list-placeholder")?.remove();
   replace(listEl, rows.map(row));
@@ -119,7 +120,7 @@ function clearSearch(): void {
   changed();
 }
 
-function row(t: TokenView): HTMLElement {
+function row(t: ListToken): HTMLElement {
   const r = t.record;
   const selected = r.id === state.selectedId;
   const pub = publicPart(r);
@@ -153,9 +154,10 @@ function row(t: TokenView): HTMLElement {
       "data-id": r.id,
       "data-label": r.label,
       "data-state": t.status.health.state,
+      "data-team": t.team?.vault_id ?? false,
       "aria-current": selected ? "true" : false,
       "data-checked": t.status.checked,
-      "aria-label": `${r.label}, ${name}, ${statusInfo(t.status.health).label}${revoked ? "" : `, ${CHECK_INFO[t.status.checked].word.toLowerCase()}`}${snoozed ? ", alerts snoozed" : ""}`,
+      "aria-label": `${r.label}, ${name}${t.team ? `, team vault ${t.team.vault_name}` : ""}, ${statusInfo(t.status.health).label}${revoked ? "" : `, ${CHECK_INFO[t.status.checked].word.toLowerCase()}`}${snoozed ? ", alerts snoozed" : ""}`,
       tabindex: selected ? 0 : -1,
       onclick: () => select(r.id),
     },
@@ -181,6 +183,7 @@ function row(t: TokenView): HTMLElement {
       h(
         "div",
         { class: "line2" },
+        t.team ? teamBadge(t.team.vault_name, "row-team") : null,
         h("span", { class: "platform-name", testid: "row-platform" }, name),
         owner ? h("span", { class: "owner", title: owner }, owner) : null,
         tags.length
@@ -228,7 +231,7 @@ function row(t: TokenView): HTMLElement {
 const CHECK_ICONS = { valid: "check", invalid: "x", cannot_check: "alert" } as const;
 
 /** ✓ / ✗ / ⚠ (or a faint dot) beside the status pill: the last platform check. */
-function rowCheck(t: TokenView): HTMLElement {
+function rowCheck(t: ListToken): HTMLElement {
   const r = t.record;
   const c = t.status.checked;
   const pending = state.validating.has(r.id) || !!state.checkRun?.pending.has(r.id);

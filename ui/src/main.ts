@@ -16,7 +16,7 @@ import { isSortKey, SORT_OPTIONS } from "./query";
 import { openLeakWatch } from "./leak";
 import { openSettings } from "./settings";
 import { watchSnoozes } from "./snooze";
-import { changed, onChange, saveSort, state } from "./state";
+import { allTokens, changed, onChange, saveSort, state } from "./state";
 import { addTickSource, startTicker, tick } from "./ticker";
 
 function header(): HTMLElement {
@@ -103,7 +103,7 @@ function renderStatusbar(bar: HTMLElement): void {
 let lastAuto = 0;
 function statusSource(now: number): number {
   let next = Infinity;
-  for (const t of state.view?.tokens ?? []) {
+  for (const t of allTokens()) {
     const at = t.status.changes_at ? Date.parse(t.status.changes_at) : NaN;
     if (!Number.isNaN(at)) next = Math.min(next, at);
   }

@@ -4,6 +4,7 @@ import { api, toErrorPayload } from "./api";
 import { h, keepFocus, replace } from "./dom";
 import { icon, type IconName } from "./icons";
 import { changed, state } from "./state";
+import { teamBanners } from "./teamsection";
 
 let bannerRoot: HTMLElement;
 
@@ -11,7 +12,7 @@ export function mountBanners(root: HTMLElement): void {
   bannerRoot = root;
 }
 
-function banner(level: "info" | "warning" | "error", iconName: IconName, attrs: Record<string, string>, ...body: (Node | string)[]) {
+export function banner(level: "info" | "warning" | "error", iconName: IconName, attrs: Record<string, string>, ...body: (Node | string)[]) {
   return h(
     "div",
     { class: `banner banner-${level}`, role: level === "error" ? "alert" : "status", ...attrs },
@@ -67,6 +68,7 @@ export function renderBanners(): void {
       ),
     );
   }
+  items.push(...teamBanners());
   keepFocus(bannerRoot, () => replace(bannerRoot, items));
   bannerRoot.hidden = items.length === 0;
 }

@@ -31,11 +31,11 @@ function compareOptional(a: number | undefined, b: number | undefined): number {
   return a - b;
 }
 
-export function sortTokens(
-  tokens: readonly TokenView[],
+export function sortTokens<T extends TokenView>(
+  tokens: readonly T[],
   key: SortKey,
   platformName: (id: string) => string,
-): TokenView[] {
+): T[] {
   const byLabel = (a: TokenView, b: TokenView) =>
     collator.compare(a.record.label, b.record.label) || a.record.id.localeCompare(b.record.id);
   const cmp: (a: TokenView, b: TokenView) => number = {
@@ -61,9 +61,9 @@ export function sortTokens(
  * `tokens` in the order of `ids` (a list shown earlier), so rows stay where they were while
  * their contents change; tokens not in `ids` follow, in their own order.
  */
-export function applyOrder(tokens: readonly TokenView[], ids: readonly string[]): TokenView[] {
+export function applyOrder<T extends TokenView>(tokens: readonly T[], ids: readonly string[]): T[] {
   const pos = new Map(ids.map((id, i) => [id, i]));
-  const at = (t: TokenView, i: number) => pos.get(t.record.id) ?? ids.length + i;
+  const at = (t: T, i: number) => pos.get(t.record.id) ?? ids.length + i;
   return tokens
     .map((t, i) => ({ t, k: at(t, i) }))
     .sort((a, b) => a.k - b.k)
@@ -71,9 +71,11 @@ export function applyOrder(tokens: readonly TokenView[], ids: readonly string[])
 }
 
 /** Everything the search box looks at, lower-cased. */
-export function searchText(t: TokenView, platformName: string): string {
+export function searchText(t: TokenView & { team?: { vault_name: string } }, platformName: string): string {
   const r = t.record;
   return [
+    t.team ? "team" : undefined,
+    t.team?.vault_name,
     r.label,
     platformName,
     r.platform,

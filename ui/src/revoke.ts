@@ -33,19 +33,20 @@ function revokedNote(id: string): string {
 }
 
 /** The platform still accepts the token after an API revoke: say so, offer to mark it anyway. */
-async function stillAccepted(id: string, label: string, message: string): Promise<void> {
+async function stillAccepted(id: string, label: string, message: string, vaultId?: string): Promise<void> {
+  const where = vaultId ? "the team vault" : "your keychain";
   const anyway = await confirmDialog({
     title: "The revoke did not take effect",
-    message: [message, `“${label}” is not marked revoked and its secret is still in your keychain. Try Revoke again later, revoke it on the website, or mark it revoked anyway.`],
+    message: [message, `“${label}” is not marked revoked and its secret is still in ${where}. Try Revoke again later, revoke it on the website, or mark it revoked anyway.`],
     okLabel: "Mark revoked anyway",
     okIcon: "ban",
     danger: true,
   });
   if (!anyway) return;
-  const rec = await api.confirmRevoked(id, "", true);
+  const rec = vaultId ? (await api.teamConfirmRevoked(vaultId, id, "", true)).record : await api.confirmRevoked(id, "", true);
   forgetSecret(id);
   await refresh();
-  toast(`Marked “${rec.label}” as revoked without confirmation. The secret was removed from your keychain.`, "info", offer(id));
+  toast(`Marked “${rec.label}” as revoked without confirmation. The secret was removed from ${where}.`, "info", vaultId ? undefined : offer(id));
 }
 
 /** The secret is gone from the keychain: forget what the window knew of it. */
@@ -59,11 +60,13 @@ export async function revokeToken(id: string): Promise<void> {
   if (!t || t.record.revoked || state.revoking.has(id)) return;
   const r = t.record;
   const name = platformName(r.platform);
+  const team = t.team;
+  const where = team ? `the team vault “${team.vault_name}”` : "your keychain";
   const ok = await confirmDialog({
-    title: "Revoke token?",
+    title: team ? "Revoke team token?" : "Revoke token?",
     message: [
       revokeQuestion(r.label, name),
-      `Latchkey asks ${name} to revoke it where ${name} allows that, and otherwise shows you how. Afterwards its secret is removed from your keychain; the record stays, marked revoked.`,
+      `Latchkey asks ${name} to revoke it where ${name} allows that, and otherwise shows you how. Afterwards its secret is removed from ${where}; the record stays, marked revoked${team ? " for every member" : ""}.`,
     ],
     okLabel: "Revoke",
     okIcon: "ban",
@@ -73,13 +76,13 @@ export async function revokeToken(id: string): Promise<void> {
   state.revoking.add(id);
   changed();
   try {
-    const outcome = await api.revokeToken(id);
+    const outcome = team ? await api.teamRevokeToken(team.vault_id, id) : await api.revokeToken(id);
     if (outcome.how === "revoked") {
       forgetSecret(id);
       await refresh();
-      toast(`${revokedNote(id) || `Revoked on ${name}`}. The secret was removed from your keychain.`, "info", offer(id));
+      toast(`${revokedNote(id) || `Revoked on ${name}`}. The secret was removed from ${where}.`, "info", team ? undefined : offer(id));
     } else {
-      showGuided(r, outcome);
+      showGuided(r, outcome, team?.vault_id);
     }
   } catch (e) {
     const err = toErrorPayload(e);
@@ -87,7 +90,7 @@ export async function revokeToken(id: string): Promise<void> {
       state.revoking.delete(id);
       changed();
       try {
-        await stillAccepted(id, r.label, err.message);
+        await stillAccepted(id, r.label, err.message, team?.vault_id);
       } catch (e2) {
         reportError(e2);
       }
@@ -114,7 +117,7 @@ function dialog(): HTMLDialogElement {
   return (dlg = d);
 }
 
-function showGuided(r: TokenRecord, g: Guided): void {
+function showGuided(r: TokenRecord, g: Guided, vaultId?: string): void {
   const d = dialog();
   if (d.open) d.close();
   const id = r.id;
@@ -171,12 +174,15 @@ function showGuided(r: TokenRecord, g: Guided): void {
     error.hidden = true;
     try {
       done.lastChild!.textContent = "Checking with " + name + "…";
-      const rec = await api.confirmRevoked(id, reason.value, unchecked);
+      const rec = vaultId
+        ? (await api.teamConfirmRevoked(vaultId, id, reason.value, unchecked)).record
+        : await api.confirmRevoked(id, reason.value, unchecked);
       forgetSecret(id);
       busy = false;
       d.close();
       await refresh();
-      toast(`Marked “${rec.label}” as revoked (${rec.revoked?.reason ?? ""}). The secret was removed from your keychain.`, "info", offer(id));
+      const from = vaultId ? "the team vault" : "your keychain";
+      toast(`Marked “${rec.label}” as revoked (${rec.revoked?.reason ?? ""}). The secret was removed from ${from}.`, "info", vaultId ? undefined : offer(id));
     } catch (e) {
       const err = toErrorPayload(e);
       showError(err.message);

@@ -1,5 +1,6 @@
 // The settings dialog: clipboard clearing, warning periods, checking at start, alerts and
-// running in the background (those two sections live in settingsalerts.ts).
+// running in the background (those two sections live in settingsalerts.ts), team vaults
+// (teamsettings.ts).
 // Saved through update_settings; Rust checks the ranges and its message is shown here.
 
 import { refresh } from "./actions";
@@ -10,6 +11,7 @@ import { icon } from "./icons";
 import { toast } from "./notices";
 import { alertSections } from "./settingsalerts";
 import { changed, state } from "./state";
+import { teamSection } from "./teamsettings";
 
 let dlg: HTMLDialogElement | null = null;
 let busy = false;
@@ -184,6 +186,7 @@ export function openSettings(): void {
           ),
         ),
         ...alerts.nodes,
+        ...teamSection(),
       ),
       h("footer", { class: "dialog-footer" }, error, h("div", { class: "dialog-actions" }, cancel, save)),
     ),

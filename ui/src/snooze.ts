@@ -47,7 +47,7 @@ export async function snooze(id: string, hours: number | null): Promise<void> {
 /** The Z shortcut: snooze for a day, or resume when snoozed. */
 export function toggleSnooze(id: string): void {
   const t = findToken(id);
-  if (!t || t.record.revoked) return;
+  if (!t || t.record.revoked || t.team) return;
   void snooze(id, snoozedUntilMs(t.record, Date.now()) === null ? SNOOZE_CHOICES[0].hours : null);
 }
 

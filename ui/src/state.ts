@@ -3,9 +3,9 @@
 
 import type { ShownAlert } from "./alertmodel";
 import type { PlatformInfo } from "./bindings/PlatformInfo";
-import type { TokenView } from "./bindings/TokenView";
 import type { VaultView } from "./bindings/VaultView";
 import { applyOrder, isSortKey, matchesSearch, sortTokens, type SortKey } from "./query";
+import { mergeTokens, type ListToken, type TeamTokenView, type TeamView } from "./teammodel";
 
 export const REVEAL_SECS = 30;
 
@@ -28,6 +28,8 @@ export interface CheckRun {
 
 export const state = {
   view: null as VaultView | null,
+  /** The team vaults and their tokens (get_team_view); null until first read. */
+  team: null as TeamView | null,
   /** get_view failed before anything could be shown. */
   loadError: null as string | null,
   platforms: [] as PlatformInfo[],
@@ -116,20 +118,25 @@ const FALLBACK_NAMES: Record<string, string> = {
 };
 
 /** The rows the list shows: searched and sorted. */
-export function visibleTokens(): TokenView[] {
-  const all = state.view?.tokens ?? [];
+/** Every row: local tokens, then those of the team vaults that answered. */
+export function allTokens(): ListToken[] {
+  return mergeTokens(state.view?.tokens ?? [], state.team?.tokens);
+}
+
+export function visibleTokens(): ListToken[] {
+  const all = allTokens();
   const q = state.search.trim();
   const shown = q ? all.filter((t) => matchesSearch(t, q, platformName(t.record.platform))) : all;
   const sorted = sortTokens(shown, state.sort, platformName);
   return state.frozenOrder ? applyOrder(sorted, state.frozenOrder) : sorted;
 }
 
-export function findToken(id: string | null): TokenView | undefined {
+export function findToken(id: string | null): ListToken | undefined {
   if (!id) return undefined;
-  return state.view?.tokens.find((t) => t.record.id === id);
+  return allTokens().find((t) => t.record.id === id);
 }
 
-export function selectedToken(): TokenView | undefined {
+export function selectedToken(): ListToken | undefined {
   return findToken(state.selectedId);
 }
 
@@ -144,5 +151,14 @@ export function select(id: string | null): void {
 export function hideSecret(): void {
   if (!state.revealed) return;
   state.revealed = null;
+  changed();
+}
+
+/** Put a team token Rust just stored into the view (its row shows it at once). */
+export function putTeamToken(t: TeamTokenView): void {
+  if (!state.team) return;
+  const i = state.team.tokens.findIndex((x) => x.record.id === t.record.id);
+  if (i >= 0) state.team.tokens[i] = t;
+  else state.team.tokens.push(t);
   changed();
 }
