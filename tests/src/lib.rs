@@ -34,7 +34,6 @@ pub mod tray;
 pub mod ui;
 
 use std::fs;
-use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -140,9 +139,10 @@ pub fn require_test_session() {
     );
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
+/// A TCP port on 127.0.0.1 that was free a moment ago (below the ephemeral range, so an
+/// outgoing connection cannot take it before the driver or WebKit binds it).
 pub fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0").local_addr().unwrap().port()
+    latchkey_fake_platforms::free_port_span(1)
 }
 
 /// A unique, obviously fake secret: `FAKE-e2e-<what>-<8 hex>`.

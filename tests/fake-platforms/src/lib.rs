@@ -34,6 +34,27 @@ mod env0;
 pub mod openbao;
 mod roboflow;
 pub mod secret_service;
+
+/// A TCP port on 127.0.0.1 that was free a moment ago, with the `span - 1` ports after it.
+///
+/// Picked below the kernel's ephemeral range (32768–60999 on Linux), not by binding port 0:
+/// a port from that range can be taken by any outgoing connection (or another `bind(…:0)`)
+/// between the pick and the real bind, which made WebKit's inspector port (the e2e tests'
+/// `--native-port`) collide now and then. `span` 2 suits OpenBao, whose cluster listener
+/// takes the API port + 1.
+pub fn free_port_span(span: u16) -> u16 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::net::{Ipv4Addr, TcpListener};
+    for _ in 0..2000 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u8(0);
+        let base = 20000 + (h.finish() % 12000) as u16;
+        if (0..span).all(|i| TcpListener::bind((Ipv4Addr::LOCALHOST, base + i)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no free port between 20000 and 32000 on 127.0.0.1");
+}
 mod supervisely;
 
 pub use all::FakePlatforms;

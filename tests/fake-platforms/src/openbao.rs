@@ -7,7 +7,7 @@
 //! token to `~/.vault-token`), and is killed on drop.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -213,9 +213,9 @@ impl Drop for OpenBao {
     }
 }
 
+/// The API port; OpenBao's cluster listener takes the next one, so both must be free.
 fn free_port() -> Result<u16, String> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+    Ok(crate::free_port_span(2))
 }
 
 /// A minimal HTTP/1.1 request to 127.0.0.1:`port` (status and body), for readiness checks
