@@ -36,7 +36,16 @@ describe("formatCountdown", () => {
     const f = check(T, T - 60 * s, "expires in 1 m 0 s");
     expect(f.nextChangeMs).toBe(T - 59 * s);
     check(T, T - (4 * m + 10 * s), "expires in 4 m 10 s");
-    check(T, T - (59 * m + 59 * s), "expires in 59 m 59 s");
+    check(T, T - (9 * m + 59 * s), "expires in 9 m 59 s");
+  });
+
+  it("shows whole minutes from 10 m to the hour, changing once a minute", () => {
+    const f = check(T, T - 10 * m, "expires in 10 m");
+    expect(f.nextChangeMs).toBe(T - 10 * m + s);
+    expect(formatCountdown(T, f.nextChangeMs).text).toBe("expires in 9 m 59 s");
+    const g = check(T, T - (42 * m + 30 * s), "expires in 42 m");
+    expect(g.nextChangeMs).toBe(T - 42 * m + s);
+    check(T, T - (59 * m + 59 * s), "expires in 59 m");
   });
 
   it("switches to hours and minutes at one hour", () => {
@@ -89,8 +98,8 @@ describe("formatCountdown", () => {
       steps++;
     }
     // One step per distinct text: 3 d 0 h..1 d 0 h (49), 23 h 59 m..1 h 0 m (1380),
-    // 59 m 59 s..1 s (3599), then "just now", 1..59 m ago and 1 h ago (61).
-    expect(steps).toBe(49 + 1380 + 3599 + 61);
+    // 59 m..10 m (50), 9 m 59 s..1 s (599), then "just now", 1..59 m ago and 1 h ago (61).
+    expect(steps).toBe(49 + 1380 + 50 + 599 + 61);
   });
 });
 

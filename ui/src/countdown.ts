@@ -16,9 +16,17 @@ const HOUR = 3600;
 const DAY = 86400;
 /** From this many days on, a remaining time is shown in whole days only. */
 const DAYS_ONLY = 100;
+/**
+ * Seconds are shown only in the last ten minutes. Before that the text changes once a
+ * minute: every change costs WebKit a frame, and a frame of a software-rendered window
+ * (VMs, remote desktops, Xvfb) costs a third of a core or more — a ticking "59 m 24 s" kept
+ * the idle app at ~45 % CPU in `make bench`.
+ */
+const SECONDS_FROM = 10 * MIN;
 
 /**
- * "expires in 6 d 4 h", "expires in 5 h 3 m", "expires in 4 m 10 s", "expires in 42 s",
+ * "expires in 6 d 4 h", "expires in 5 h 3 m", "expires in 42 m", "expires in 4 m 10 s" (seconds only in
+ * the last ten minutes), "expires in 42 s",
  * "expired just now" (exactly at expiry and for the first minute), "expired 2 d ago".
  *
  * The remaining time is rounded up to whole seconds, so the last second before expiry
@@ -33,9 +41,12 @@ export function formatCountdown(expiresAtMs: number, nowMs: number): Formatted {
     if (secs < MIN) {
       text = `${secs} s`;
       step = 1;
-    } else if (secs < HOUR) {
+    } else if (secs < SECONDS_FROM) {
       text = `${Math.floor(secs / MIN)} m ${secs % MIN} s`;
       step = 1;
+    } else if (secs < HOUR) {
+      text = `${Math.floor(secs / MIN)} m`;
+      step = MIN;
     } else if (secs < DAY) {
       text = `${Math.floor(secs / HOUR)} h ${Math.floor((secs % HOUR) / MIN)} m`;
       step = MIN;
