@@ -153,12 +153,7 @@ pub async fn confirm_revoked(
     unchecked: Option<bool>,
 ) -> Reply<TokenRecord> {
     let reason = if unchecked.unwrap_or(false) {
-        let reason = reason.trim().trim_end_matches('.');
-        if reason.is_empty() {
-            "Marked revoked without confirmation".to_string()
-        } else {
-            format!("{reason}; marked revoked without confirmation")
-        }
+        latchkey_core::check::unchecked_reason(&reason)
     } else {
         let checker = state.checks.checker()?;
         let job = with_vault(&state, move |v| v.check_job(id)).await?;

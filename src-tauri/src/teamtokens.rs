@@ -159,12 +159,7 @@ pub async fn team_confirm_revoked(
 ) -> Reply<TeamTokenView> {
     let c = client(&state, vault_id).await?;
     let reason = if unchecked.unwrap_or(false) {
-        let reason = reason.trim().trim_end_matches('.');
-        if reason.is_empty() {
-            "Marked revoked without confirmation".to_string()
-        } else {
-            format!("{reason}; marked revoked without confirmation")
-        }
+        latchkey_core::check::unchecked_reason(&reason)
     } else {
         let checker = state.checks.checker()?;
         let (_, job) = c.check_job(id).await.map_err(fail)?;

@@ -37,7 +37,7 @@ mod usage;
 
 pub(crate) use checks::apply_validation;
 pub(crate) use edit::{
-    clean_check, clean_label, clean_notes, clean_opt, clean_server, clean_tags, refuse_secret_in_text,
+    clean_check, clean_label, clean_notes, clean_opt, clean_server, clean_tags, new_record, refuse_secret_in_text,
 };
 pub use team::team_token_account;
 

@@ -34,6 +34,17 @@ impl RevokeCheck {
     }
 }
 
+/// The reason kept when the user marks a token revoked without the check ("mark revoked
+/// anyway"): theirs, if any, and that it was not confirmed.
+pub fn unchecked_reason(reason: &str) -> String {
+    let reason = reason.trim().trim_end_matches('.');
+    if reason.is_empty() {
+        "Marked revoked without confirmation".to_string()
+    } else {
+        format!("{reason}; marked revoked without confirmation")
+    }
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -96,6 +107,8 @@ mod tests {
         let still = RevokeCheck::StillAccepted { platform: "Roboflow".into() };
         let e = still.reason("x").unwrap_err();
         assert_eq!(e.kind(), crate::error::ErrorKind::StillAccepted);
+        assert_eq!(unchecked_reason(" leaked. "), "leaked; marked revoked without confirmation");
+        assert_eq!(unchecked_reason(""), "Marked revoked without confirmation");
         assert!(e.to_string().starts_with("Roboflow still accepts this token; the revoke did not take effect."), "{e}");
     }
 }

@@ -11,7 +11,7 @@ use super::kv::Written;
 use super::{TeamClient, TeamToken};
 use crate::error::{Error, Result};
 use crate::platforms::Validation;
-use crate::record::{ExpirySource, Identity, Pending, Revocation, TokenRecord};
+use crate::record::{ExpirySource, Revocation, TokenRecord};
 use crate::secret::{usable_secret, SecretInput};
 use crate::vault::{self, MetaUpdate, NewToken};
 
@@ -22,52 +22,7 @@ impl TeamClient {
     /// Add a token: its secret first, then its meta (both created with cas 0), so a listed
     /// token always has a secret.
     pub async fn add(&self, new: NewToken, now: DateTime<Utc>) -> Result<TeamToken> {
-        let platform = new.platform;
-        let label = vault::clean_label(&new.label)?;
-        let server_url = vault::clean_server(platform, new.server_url.as_deref())?;
-        let tags = vault::clean_tags(&new.tags)?;
-        let notes = vault::clean_notes(&new.notes)?;
-        let check = vault::clean_check(platform, new.check, server_url.as_deref())?;
-        let identity = Identity {
-            owner: vault::clean_opt(new.owner),
-            workspace: vault::clean_opt(new.workspace),
-            ..Default::default()
-        };
-        let prepared = new.secret.prepare(platform)?;
-        vault::refuse_secret_in_text(
-            &prepared,
-            [&label, &notes, identity.owner.as_deref().unwrap_or(""), identity.workspace.as_deref().unwrap_or("")]
-                .into_iter()
-                .chain(tags.iter().map(String::as_str)),
-        )?;
-        let record = TokenRecord {
-            id: Uuid::new_v4(),
-            platform,
-            kind: prepared.kind,
-            label,
-            server_url,
-            public: prepared.public.clone(),
-            hint: prepared.hint.clone(),
-            created_at: now,
-            expires_at: new.expires_at,
-            expiry_source: Default::default(),
-            user_expires_at: None,
-            last_used_at: None,
-            last_validation: None,
-            last_verdict: None,
-            identity,
-            tags,
-            notes,
-            rotated_at: vec![],
-            revoked: None,
-            revoked_secrets: vec![],
-            check,
-            alerts_sent: vec![],
-            snoozed_until: None,
-            pending: Pending::None,
-            pending_since: None,
-            extra: Default::default(),
-        };
+        let (record, prepared) = vault::new_record(new, now)?;
         let id = record.id;
         let secret = json!({ "secret": prepared.payload.expose_secret() });
         if let Written::Conflict = self.kv.write(&secret_rel(id), secret, 0).await? {

@@ -8,56 +8,66 @@ const LABEL_MAX: usize = 80;
 const TAG_MAX: usize = 32;
 const NOTES_MAX: usize = 4000;
 
+/// A new token's record and prepared secret, from what the form or the command line gave:
+/// every field cleaned and checked, the secret parsed, and refused if it appears in a text
+/// field. Shared by the local vault and team vaults (`team/edit.rs`).
+pub(crate) fn new_record(new: NewToken, now: DateTime<Utc>) -> Result<(TokenRecord, PreparedSecret)> {
+    let platform = new.platform;
+    let label = clean_label(&new.label)?;
+    let server_url = clean_server(platform, new.server_url.as_deref())?;
+    let tags = clean_tags(&new.tags)?;
+    let notes = clean_notes(&new.notes)?;
+    let check = clean_check(platform, new.check, server_url.as_deref())?;
+    let identity = Identity { owner: clean_opt(new.owner), workspace: clean_opt(new.workspace), ..Default::default() };
+    let prepared = new.secret.prepare(platform)?;
+    refuse_secret_in_text(
+        &prepared,
+        [&label, &notes, identity.owner.as_deref().unwrap_or(""), identity.workspace.as_deref().unwrap_or("")]
+            .into_iter()
+            .chain(tags.iter().map(String::as_str)),
+    )?;
+    let record = TokenRecord {
+        id: Uuid::new_v4(),
+        platform,
+        kind: prepared.kind,
+        label,
+        server_url,
+        public: prepared.public.clone(),
+        hint: prepared.hint.clone(),
+        created_at: now,
+        expires_at: new.expires_at,
+        expiry_source: Default::default(),
+        user_expires_at: None,
+        last_used_at: None,
+        last_validation: None,
+        last_verdict: None,
+        identity,
+        tags,
+        notes,
+        rotated_at: vec![],
+        revoked: None,
+        revoked_secrets: vec![],
+        check,
+        alerts_sent: vec![],
+        snoozed_until: None,
+        pending: Pending::None,
+        pending_since: None,
+        extra: Default::default(),
+    };
+    Ok((record, prepared))
+}
+
 impl Vault {
     pub fn add(&mut self, new: NewToken, now: DateTime<Utc>) -> Result<TokenRecord> {
-        let platform = new.platform;
-        let label = clean_label(&new.label)?;
-        let server_url = clean_server(platform, new.server_url.as_deref())?;
-        let tags = clean_tags(&new.tags)?;
-        let notes = clean_notes(&new.notes)?;
-        let check = clean_check(platform, new.check, server_url.as_deref())?;
-        let identity =
-            Identity { owner: clean_opt(new.owner), workspace: clean_opt(new.workspace), ..Default::default() };
-        let prepared = new.secret.prepare(platform)?;
-        refuse_secret_in_text(
-            &prepared,
-            [&label, &notes, identity.owner.as_deref().unwrap_or(""), identity.workspace.as_deref().unwrap_or("")]
-                .into_iter()
-                .chain(tags.iter().map(String::as_str)),
-        )?;
+        let allow_revoked = new.allow_revoked == Some(true);
+        let (mut record, prepared) = new_record(new, now)?;
         self.check_writable()?;
-        if new.allow_revoked != Some(true) {
+        if !allow_revoked {
             self.refuse_revoked(&prepared)?;
         }
-
-        let record = TokenRecord {
-            id: Uuid::new_v4(),
-            platform,
-            kind: prepared.kind,
-            label,
-            server_url,
-            public: prepared.public.clone(),
-            hint: prepared.hint.clone(),
-            created_at: now,
-            expires_at: new.expires_at,
-            expiry_source: Default::default(),
-            user_expires_at: None,
-            last_used_at: None,
-            last_validation: None,
-            last_verdict: None,
-            identity,
-            tags,
-            notes,
-            rotated_at: vec![],
-            revoked: None,
-            revoked_secrets: vec![],
-            check,
-            alerts_sent: vec![],
-            snoozed_until: None,
-            pending: Pending::Adding,
-            pending_since: Some(now),
-            extra: Default::default(),
-        };
+        record.pending = Pending::Adding;
+        record.pending_since = Some(now);
+        let platform = record.platform;
         let id = record.id;
         let staged = record.clone();
         self.mutate(move |idx| {
