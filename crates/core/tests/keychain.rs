@@ -228,55 +228,7 @@ fn probe_in_child(test: &str, bus_address: &str) -> (String, u128, String) {
 }
 
 /// A private session bus with nothing on it: no Secret Service, no service activation.
-struct EmptyBus {
-    child: std::process::Child,
-    address: String,
-    _dir: tempfile::TempDir,
-}
-
-impl EmptyBus {
-    fn start() -> EmptyBus {
-        use std::io::Read;
-        let dir = tempfile::tempdir().unwrap();
-        let conf = dir.path().join("bus.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n \
-                 \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n\
-                 <busconfig><type>session</type><listen>unix:dir={}</listen><auth>EXTERNAL</auth>\
-                 <policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>\
-                 <allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n",
-                dir.path().display()
-            ),
-        )
-        .unwrap();
-        let mut child = Command::new("dbus-daemon")
-            .arg(format!("--config-file={}", conf.display()))
-            .args(["--nofork", "--nopidfile", "--print-address=1"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            // As root it warns that it cannot raise its fd limit; nothing else to say here.
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dbus-daemon runs");
-        let mut stdout = child.stdout.take().unwrap();
-        let mut address = String::new();
-        let mut byte = [0u8; 1];
-        while stdout.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
-            address.push(byte[0] as char);
-        }
-        assert!(address.starts_with("unix:"), "dbus-daemon printed {address:?}");
-        EmptyBus { child, address, _dir: dir }
-    }
-}
-
-impl Drop for EmptyBus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use latchkey_fake_platforms::bus::PrivateBus as EmptyBus;
 
 #[test]
 fn no_secret_service_on_the_bus_is_reported_quickly_as_unavailable() {

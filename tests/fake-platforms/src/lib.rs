@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 mod all;
+pub mod bus;
 mod control;
 mod cvat;
 mod encord;
