@@ -36,9 +36,7 @@ mod tests;
 mod usage;
 
 pub(crate) use checks::apply_validation;
-pub(crate) use edit::{
-    clean_check, clean_label, clean_notes, clean_opt, clean_server, clean_tags, new_record, refuse_secret_in_text,
-};
+pub(crate) use edit::{new_record, refuse_secret_in_text, CleanUpdate};
 pub use team::team_token_account;
 
 /// A new token as the form or the command line gives it.

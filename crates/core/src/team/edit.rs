@@ -11,7 +11,7 @@ use super::kv::Written;
 use super::{TeamClient, TeamToken};
 use crate::error::{Error, Result};
 use crate::platforms::Validation;
-use crate::record::{ExpirySource, Revocation, TokenRecord};
+use crate::record::{Revocation, TokenRecord};
 use crate::secret::{usable_secret, SecretInput};
 use crate::vault::{self, MetaUpdate, NewToken};
 
@@ -72,23 +72,7 @@ impl TeamClient {
     pub async fn update(&self, id: Uuid, update: MetaUpdate, expected_version: u64) -> Result<TeamToken> {
         let current = self.current(id, expected_version).await?;
         let mut r = current.record;
-        let label = vault::clean_label(&update.label)?;
-        let server_url = vault::clean_server(r.platform, update.server_url.as_deref())?;
-        let tags = vault::clean_tags(&update.tags)?;
-        let notes = vault::clean_notes(&update.notes)?;
-        let check = vault::clean_check(r.platform, update.check, server_url.as_deref())?;
-        r.label = label;
-        r.server_url = server_url;
-        if update.expires_at != r.expires_at {
-            r.expiry_source = ExpirySource::User;
-            r.user_expires_at = None;
-        }
-        r.expires_at = update.expires_at;
-        r.check = check;
-        r.identity.owner = vault::clean_opt(update.owner);
-        r.identity.workspace = vault::clean_opt(update.workspace);
-        r.tags = tags;
-        r.notes = notes;
+        vault::CleanUpdate::new(r.platform, update)?.apply_to(&mut r);
         self.write_meta(&r, expected_version).await
     }
 

@@ -57,6 +57,52 @@ pub(crate) fn new_record(new: NewToken, now: DateTime<Utc>) -> Result<(TokenReco
     Ok((record, prepared))
 }
 
+/// A [`MetaUpdate`] with every field cleaned and checked, ready to apply to a record. Shared
+/// by the local vault and team vaults (`team/edit.rs`).
+pub(crate) struct CleanUpdate {
+    pub(crate) label: String,
+    server_url: Option<String>,
+    expires_at: Option<DateTime<Utc>>,
+    owner: Option<String>,
+    workspace: Option<String>,
+    tags: Vec<String>,
+    notes: String,
+    check: Option<CheckSettings>,
+}
+
+impl CleanUpdate {
+    pub(crate) fn new(platform: Platform, update: MetaUpdate) -> Result<CleanUpdate> {
+        let server_url = clean_server(platform, update.server_url.as_deref())?;
+        Ok(CleanUpdate {
+            label: clean_label(&update.label)?,
+            check: clean_check(platform, update.check, server_url.as_deref())?,
+            server_url,
+            expires_at: update.expires_at,
+            owner: clean_opt(update.owner),
+            workspace: clean_opt(update.workspace),
+            tags: clean_tags(&update.tags)?,
+            notes: clean_notes(&update.notes)?,
+        })
+    }
+
+    pub(crate) fn apply_to(self, r: &mut TokenRecord) {
+        r.label = self.label;
+        r.server_url = self.server_url;
+        // An expiry the user changes is theirs again; one sent back unchanged stays the
+        // platform's.
+        if self.expires_at != r.expires_at {
+            r.expiry_source = ExpirySource::User;
+            r.user_expires_at = None;
+        }
+        r.expires_at = self.expires_at;
+        r.check = self.check;
+        r.identity.owner = self.owner;
+        r.identity.workspace = self.workspace;
+        r.tags = self.tags;
+        r.notes = self.notes;
+    }
+}
+
 impl Vault {
     pub fn add(&mut self, new: NewToken, now: DateTime<Utc>) -> Result<TokenRecord> {
         let allow_revoked = new.allow_revoked == Some(true);
@@ -96,29 +142,11 @@ impl Vault {
 
     pub fn update(&mut self, id: Uuid, update: MetaUpdate) -> Result<TokenRecord> {
         let current = self.get(id)?;
-        let label = clean_label(&update.label)?;
-        let server_url = clean_server(current.platform, update.server_url.as_deref())?;
-        let tags = clean_tags(&update.tags)?;
-        let notes = clean_notes(&update.notes)?;
-        let (owner, workspace) = (clean_opt(update.owner), clean_opt(update.workspace));
-        let check = clean_check(current.platform, update.check, server_url.as_deref())?;
+        let update = CleanUpdate::new(current.platform, update)?;
         self.mutate(move |idx| {
-            ensure_unique_label(idx, current.platform, &label, Some(id))?;
+            ensure_unique_label(idx, current.platform, &update.label, Some(id))?;
             let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
-            r.label = label;
-            r.server_url = server_url;
-            // An expiry the user changes is theirs again; one sent back unchanged stays the
-            // platform's.
-            if update.expires_at != r.expires_at {
-                r.expiry_source = ExpirySource::User;
-                r.user_expires_at = None;
-            }
-            r.expires_at = update.expires_at;
-            r.check = check;
-            r.identity.owner = owner;
-            r.identity.workspace = workspace;
-            r.tags = tags;
-            r.notes = notes;
+            update.apply_to(r);
             Ok(r.clone())
         })
     }
