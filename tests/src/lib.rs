@@ -145,6 +145,16 @@ pub fn free_port() -> u16 {
     latchkey_fake_platforms::free_port_span(1)
 }
 
+/// `n` lower-case hex characters, fresh each time (fake secrets of a platform's exact shape).
+pub fn hex(n: usize) -> String {
+    let mut s = String::new();
+    while s.len() < n {
+        s.push_str(&uuid::Uuid::new_v4().simple().to_string());
+    }
+    s.truncate(n);
+    s
+}
+
 /// A unique, obviously fake secret: `FAKE-e2e-<what>-<8 hex>`.
 pub fn fake_secret(what: &str) -> String {
     format!("FAKE-e2e-{what}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])

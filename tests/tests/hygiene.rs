@@ -14,16 +14,6 @@ use latchkey_e2e::hygiene::{files_under, find_secrets};
 use latchkey_e2e::*;
 use serde_json::json;
 
-/// `n` lower-case hex characters, fresh each time.
-fn hex(n: usize) -> String {
-    let mut s = String::new();
-    while s.len() < n {
-        s.push_str(&uuid::Uuid::new_v4().simple().to_string());
-    }
-    s.truncate(n);
-    s
-}
-
 #[tokio::test]
 async fn h_no_secret_reaches_disk_logs_webkit_or_output_after_a_full_session() {
     let fakes = FakePlatforms::start();

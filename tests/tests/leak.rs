@@ -8,16 +8,6 @@ use std::time::Duration;
 use latchkey_e2e::*;
 use serde_json::json;
 
-/// `n` lower-case hex characters, fresh each time.
-fn hex(n: usize) -> String {
-    let mut s = String::new();
-    while s.len() < n {
-        s.push_str(&uuid::Uuid::new_v4().simple().to_string());
-    }
-    s.truncate(n);
-    s
-}
-
 #[tokio::test]
 async fn l1_scan_finds_a_stored_token_in_a_history_and_revokes_it() {
     let fakes = FakePlatforms::start();

@@ -14,16 +14,6 @@ use serde_json::{json, Value};
 /// How long "validate all" may take here: one token hangs until the client's 15 s timeout.
 const CHECK_ALL_TIMEOUT: Duration = Duration::from_secs(45);
 
-/// `n` lower-case hex characters, fresh each time.
-fn hex(n: usize) -> String {
-    let mut s = String::new();
-    while s.len() < n {
-        s.push_str(&uuid::Uuid::new_v4().simple().to_string());
-    }
-    s.truncate(n);
-    s
-}
-
 /// An obviously fake CVAT token in CVAT's shape: 8 alphanumerics, a dot, 32 alphanumerics.
 fn cvat_token() -> String {
     format!("FAKEe2eC.{}", hex(32))
