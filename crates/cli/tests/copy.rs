@@ -8,17 +8,7 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{fake, Sandbox};
-
-fn clipboard() -> String {
-    let out = Command::new("xclip")
-        .args(["-o", "-selection", "clipboard"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .expect("xclip runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use support::{clipboard, fake, Sandbox};
 
 /// The pids of running `latchkey __clipboard-hold` helpers, with their argv and environment.
 fn helpers() -> Vec<(u32, String, String)> {

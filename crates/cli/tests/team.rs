@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use latchkey_core::secret::SecretInput;
@@ -13,7 +12,7 @@ use latchkey_core::secret_store::KeyringStore;
 use latchkey_core::team::{NewTeamVault, TeamClient, TeamVaultConfig};
 use latchkey_core::{NewToken, Platform, Vault};
 use latchkey_fake_platforms::openbao::OpenBao;
-use support::{by_label, fake, Sandbox};
+use support::{by_label, clipboard, fake, Sandbox};
 
 /// Connect the sandbox's vault to `bao` (as the app's "Add team vault" does).
 fn connect(sb: &Sandbox, bao: &OpenBao) -> TeamClient {
@@ -29,16 +28,6 @@ fn connect(sb: &Sandbox, bao: &OpenBao) -> TeamClient {
     let (config, token) = TeamVaultConfig::from_new(&form).unwrap();
     let config = vault.add_team_vault(config, &token).unwrap();
     vault.team_client(config.id).unwrap()
-}
-
-fn clipboard() -> String {
-    let out = Command::new("xclip")
-        .args(["-o", "-selection", "clipboard"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .expect("xclip runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

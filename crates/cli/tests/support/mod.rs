@@ -181,6 +181,17 @@ pub fn run_with_stdin(c: &mut Command, stdin: Option<&str>) -> Ran {
     child.wait_with_output().unwrap().into()
 }
 
+/// What the X clipboard holds now (the test session's Xvfb display).
+pub fn clipboard() -> String {
+    let out = Command::new("xclip")
+        .args(["-o", "-selection", "clipboard"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .expect("xclip runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 pub fn secret_tool_lookup(service: &str, account: &str) -> Option<String> {
     let out = Command::new("secret-tool")
         .args(["lookup", "service", service, "username", account])
