@@ -154,9 +154,18 @@ impl App {
         self.click_css(&tid(id)).await
     }
 
+    /// Finds the element again for every attempt: a re-render (an alert arriving, a refresh)
+    /// can replace it between finding and clicking, and a replaced node never takes a click.
     pub async fn click_css(&self, css: &str) {
-        let el = self.wait_visible_css(css, TIMEOUT).await;
-        self.click_el(&el, css).await
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let el = self.wait_visible_css(css, TIMEOUT).await;
+            match el.click().await {
+                Ok(()) => return,
+                Err(e) if Instant::now() > deadline => panic!("[{}] could not click {css}: {e}", self.name()),
+                Err(_) => tokio::time::sleep(Duration::from_millis(150)).await,
+            }
+        }
     }
 
     pub async fn click_el(&self, el: &Element, what: &str) {
