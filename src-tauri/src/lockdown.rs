@@ -2,7 +2,7 @@
 //! - the CSP allows scripts only from the app itself: no remote sources, no 'unsafe-eval',
 //!   no 'unsafe-inline', no data:/blob: scripts; no plugins, frames or objects;
 //! - the capabilities grant exactly the commands the UI calls — each one the UI calls is
-//!   granted, registered in `generate_handler!` and declared in build.rs, and nothing else is
+//!   granted, and listed in commands/list.rs (registered and declared from there), and nothing else is
 //!   granted: no fs, shell, http, opener or other plugin permission, no remote URLs.
 //!
 //! A unit test module rather than tests/lockdown.rs: an integration test makes `cargo test`
@@ -199,29 +199,16 @@ fn granted_commands() -> BTreeSet<String> {
     granted
 }
 
-/// Command names in `generate_handler![…]` (main.rs) or in build.rs's `commands(&[…])`.
-fn listed(file: &str, open: &str) -> BTreeSet<String> {
-    let text = fs::read_to_string(root().join(file)).unwrap();
-    let start = text.find(open).unwrap_or_else(|| panic!("{file}: no {open}")) + open.len();
-    let body = &text[start..start + text[start..].find(']').unwrap()];
-    body.split(',')
-        .map(|s| s.trim().trim_matches('"'))
-        .filter(|s| !s.is_empty())
-        .map(|s| s.rsplit("::").next().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn capabilities_grant_exactly_the_commands_the_ui_calls() {
     let used = ui_commands();
     let granted = granted_commands();
-    let registered = listed("src/main.rs", "generate_handler![");
-    let declared = listed("build.rs", "commands(&[");
+    // commands/list.rs: registered with Tauri (commands::handler) and declared by build.rs.
+    let registered: BTreeSet<String> = crate::commands::NAMES.iter().map(|s| s.to_string()).collect();
     let diff = |a: &BTreeSet<String>, b: &BTreeSet<String>| a.difference(b).cloned().collect::<Vec<_>>();
     assert!(diff(&used, &granted).is_empty(), "the UI calls commands not granted: {:?}", diff(&used, &granted));
     assert!(diff(&granted, &used).is_empty(), "granted but never called by the UI: {:?}", diff(&granted, &used));
-    assert_eq!(registered, used, "generate_handler! differs from what the UI calls");
-    assert_eq!(declared, used, "build.rs's command list differs from what the UI calls");
+    assert_eq!(registered, used, "commands/list.rs differs from what the UI calls");
 }
 
 #[test]

@@ -1,18 +1,18 @@
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-mod alerts;
-mod checks;
+//! The desktop shell: `state` (what everything shares), `commands/` (what the window calls,
+//! by domain; `commands/list.rs` names them all), `services/` (alerts, leak scans and their
+//! schedule, the tray, "validate all"), `events` (what Rust tells the window) and `window`.
+
 mod commands;
-mod leak;
-mod leak_schedule;
+mod events;
 #[cfg(test)]
 mod lockdown;
 mod logging;
-mod team;
-mod teamtokens;
-mod tray;
-mod traymenu;
+mod services;
+mod state;
+mod window;
 
 use std::sync::{Arc, Mutex};
 
@@ -20,9 +20,10 @@ use chrono::Utc;
 use latchkey_core::clipboard::SecureClipboard;
 use latchkey_core::secret_store::{KeyringStore, SecretStore};
 use latchkey_core::Vault;
-use tauri::{Manager, RunEvent, WindowEvent};
+use tauri::{AppHandle, Manager, RunEvent};
 
-use crate::commands::AppState;
+use crate::services::{alerts, leak_schedule, tray, validation};
+use crate::state::AppState;
 
 /// What every attempt to build the app shares.
 #[derive(Clone)]
@@ -30,7 +31,6 @@ struct Shared {
     vault: Arc<Mutex<Vault>>,
     secrets: Arc<KeyringStore>,
     clipboard: SecureClipboard,
-    alerts: alerts::Alerts,
     /// Started at login: stay in the background (tray, alerts) until asked.
     background: bool,
 }
@@ -45,7 +45,6 @@ fn main() {
         vault: Arc::new(Mutex::new(Vault::open_index(&data_dir, secrets.clone()))),
         secrets,
         clipboard: SecureClipboard::new(),
-        alerts: alerts::Alerts::default(),
         background: std::env::args().any(|a| a == "--background"),
     };
 
@@ -82,14 +81,13 @@ fn main() {
 }
 
 fn builder(shared: &Shared, single_instance: bool) -> tauri::Builder<tauri::Wry> {
-    let Shared { vault, secrets, clipboard, alerts, background } = shared.clone();
-    let state = AppState::new(vault.clone(), clipboard, alerts.clone());
+    let Shared { vault, secrets, clipboard, background } = shared.clone();
     let mut builder = tauri::Builder::default();
     if single_instance {
         // First: a second launch only brings the running window forward.
         builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             tracing::info!("second launch: showing the running window");
-            alerts::open_on(app, None);
+            window::open_on(app, None);
         }));
     }
     builder
@@ -98,97 +96,45 @@ fn builder(shared: &Shared, single_instance: bool) -> tauri::Builder<tauri::Wry>
             Some(vec!["--background"]),
         ))
         .plugin(tauri_plugin_opener::init())
-        .manage(state)
-        .invoke_handler(tauri::generate_handler![
-            commands::get_view,
-            commands::list_platforms,
-            commands::add_token,
-            commands::update_token,
-            commands::replace_secret,
-            commands::delete_token,
-            commands::copy_secret,
-            commands::reveal_secret,
-            commands::retry_keychain,
-            commands::dismiss_notices,
-            commands::update_settings,
-            checks::validate_token,
-            checks::validate_all,
-            checks::revoke_token,
-            checks::confirm_revoked,
-            checks::open_revoke_page,
-            commands::snooze_token,
-            commands::take_in_app_alerts,
-            commands::bench_mark,
-            leak::start_leak_scan,
-            leak::cancel_leak_scan,
-            leak::get_leak_report,
-            leak::set_leak_settings,
-            leak::allow_leak_finding,
-            leak::import_found_token,
-            team::add_team_vault,
-            team::remove_team_vault,
-            team::get_team_view,
-            teamtokens::team_copy_secret,
-            teamtokens::team_reveal_secret,
-            teamtokens::team_add_token,
-            teamtokens::team_update_token,
-            teamtokens::team_replace_secret,
-            teamtokens::team_delete_token,
-            teamtokens::team_validate_token,
-            teamtokens::team_revoke_token,
-            teamtokens::team_confirm_revoked,
-        ])
-        .on_window_event(|window, event| {
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                let app = window.app_handle();
-                let keep = app
-                    .state::<AppState>()
-                    .vault
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .settings()
-                    .keep_running_in_background;
-                tracing::info!(keep_running = keep, "window close requested");
-                if keep {
-                    api.prevent_close();
-                    if let Err(e) = window.hide() {
-                        tracing::warn!(error = %e, "could not hide the window");
-                    }
-                    alerts::hidden_to_background(app);
-                }
-            }
-        })
+        .manage(AppState::new(vault, clipboard))
+        .invoke_handler(commands::handler())
+        .on_window_event(window::on_event)
         .setup(move |app| {
-            tray::create(app.handle());
-            alerts.start(app.handle().clone(), vault.clone());
-            app.state::<AppState>().leak.schedule.start(app.handle().clone(), Utc::now());
+            let handle = app.handle();
+            tray::start(handle);
+            alerts::start(handle.clone());
+            leak_schedule::start(handle.clone(), Utc::now());
             if !background {
                 if let Some(w) = app.get_webview_window("main") {
                     let _ = w.show();
+                    let _ = w.set_focus();
                 }
             }
-            // Ask the keychain in the background: a locked one may wait for a prompt.
-            let handle = app.handle().clone();
-            std::thread::spawn(move || {
-                let probe = secrets.probe();
-                let (ok, validate) = {
-                    let mut v = vault.lock().unwrap_or_else(|p| p.into_inner());
-                    (v.apply_probe(probe, Utc::now()), v.settings().validate_on_start)
-                };
-                tracing::info!(available = ok, "keychain checked");
-                commands::notify_changed(&handle);
-                if ok && validate {
-                    tauri::async_runtime::spawn(async move {
-                        if let Err(e) = checks::run_validate_all(&handle).await {
-                            tracing::warn!(error = %e.message, "checking all tokens at start failed");
-                        }
-                        commands::notify_changed(&handle);
-                    });
-                }
-            });
-            if let Some(window) = app.get_webview_window("main").filter(|_| !background) {
-                let _ = window.set_focus();
-            }
+            probe_keychain(handle.clone(), secrets);
             Ok(())
         })
+}
+
+/// Ask the keychain in the background (a locked one may wait for a prompt), then validate
+/// every token if the settings say so.
+fn probe_keychain(app: AppHandle, secrets: Arc<KeyringStore>) {
+    std::thread::spawn(move || {
+        let state = app.state::<AppState>();
+        let probe = secrets.probe();
+        let (ok, validate) = {
+            let mut v = state.lock_vault();
+            (v.apply_probe(probe, Utc::now()), v.settings().validate_on_start)
+        };
+        tracing::info!(available = ok, "keychain checked");
+        state.changes.publish();
+        events::vault_changed(&app);
+        if ok && validate {
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = validation::validate_all(&app).await {
+                    tracing::warn!(error = %e, "checking all tokens at start failed");
+                }
+                events::vault_changed(&app);
+            });
+        }
+    });
 }

@@ -1,9 +1,11 @@
 // The one typed wrapper over Tauri's invoke/listen. Every command error arrives as
-// ErrorPayload {kind, message}; anything else is turned into one.
+// ErrorPayload {kind, message}; anything else is turned into one. Each command is handled in
+// src-tauri/src/commands/<module>.rs, the module named beside it in commands/list.rs.
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type { CheckProgress } from "./bindings/CheckProgress";
+import type { Command } from "./bindings/Command";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
 import type { MetaUpdate } from "./bindings/MetaUpdate";
 import type { NewToken } from "./bindings/NewToken";
@@ -37,7 +39,9 @@ export function toErrorPayload(e: unknown): ErrorPayload {
   return { kind: "internal", message: "Something went wrong inside Latchkey. Nothing was changed; please try again." };
 }
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+/** The one place that invokes a command; `Command` (from src-tauri/src/commands/list.rs)
+ *  makes a misspelt or unregistered name a type error. */
+async function call<T>(cmd: Command, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {

@@ -91,6 +91,15 @@ pub struct Notification {
     pub token: Option<Uuid>,
 }
 
+/// An alert the window shows itself, because the desktop could not show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct InAppAlert {
+    pub notification: Notification,
+    /// Why it is not a desktop notification.
+    pub why: String,
+}
+
 fn expiry_key(lead: i64, expires_at: DateTime<Utc>) -> String {
     format!("expiry:{lead}@{}", expires_at.to_rfc3339())
 }

@@ -1,31 +1,37 @@
 //! The tray icon: a count of tokens that need attention, and a menu to open the window, copy
 //! one of the soonest-expiring tokens, revoke a token the last leak scan found (the window
-//! opens with its revoke confirmation; `traymenu.rs`), check all tokens, or quit.
+//! opens with its revoke confirmation; `tray_menu.rs`), validate all tokens, or quit.
 //!
-//! A desktop without a tray host (StatusNotifier/AppIndicator) simply shows no icon; the app
-//! works the same, and a second launch brings the window back (single instance).
+//! A thread of its own rebuilds the menu whenever something changed (`AppState::changes`)
+//! and when a status changes by itself (the earliest `changes_at`), at most every five
+//! minutes otherwise. A desktop without a tray host (StatusNotifier/AppIndicator) simply
+//! shows no icon; the app works the same, and a second launch brings the window back.
 
 use std::time::Duration;
 
 use chrono::Utc;
+use latchkey_core::leak::LeakReport;
 use latchkey_core::status::Health;
 use latchkey_core::{TokenRecord, Use, VaultView};
 use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder};
 use tauri::tray::{TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Emitter, Manager, Wry};
+use tauri::{AppHandle, Manager, Wry};
 use uuid::Uuid;
 
-use crate::commands::AppState;
-use crate::traymenu::{leak_entries, leak_menu_id, menu_tokens, parse_leak_menu_id};
-
-/// The last leak scan report, if any.
-pub type LeakReportRef = Option<latchkey_core::leak::LeakReport>;
+use crate::services::alerts::until;
+use crate::services::leak::last_report;
+use crate::services::tray_menu::{leak_entries, leak_menu_id, menu_tokens, parse_leak_menu_id};
+use crate::services::validation;
+use crate::state::AppState;
+use crate::{events, window};
 
 const TRAY_ID: &str = "latchkey";
 /// How many of the soonest-expiring tokens the menu offers to copy.
 const MENU_TOKENS: usize = 5;
+/// Changes that come in a burst ("validate all") rebuild the menu once.
+const SETTLE: Duration = Duration::from_millis(150);
 
-pub fn create(app: &AppHandle) {
+pub fn start(app: &AppHandle) {
     let built = TrayIconBuilder::with_id(TRAY_ID)
         .icon(app.default_window_icon().cloned().expect("the app has an icon"))
         .tooltip("Latchkey")
@@ -34,13 +40,30 @@ pub fn create(app: &AppHandle) {
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .on_tray_icon_event(|tray, event| {
             if let TrayIconEvent::DoubleClick { .. } = event {
-                crate::alerts::open_on(tray.app_handle(), None);
+                window::open_on(tray.app_handle(), None);
             }
         })
         .build(app);
     match built {
         Ok(_) => tracing::info!("tray icon created"),
         Err(e) => tracing::warn!(error = %e, "no tray icon on this desktop; the app works without it"),
+    }
+    let app = app.clone();
+    let spawned = std::thread::Builder::new().name("tray".into()).spawn(move || follow(&app));
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "the tray thread could not start; the tray menu stays as it is");
+    }
+}
+
+/// Rebuild the menu after every change, and when a status changes by itself.
+fn follow(app: &AppHandle) {
+    let changes = app.state::<AppState>().changes.clone();
+    let mut seen = changes.current();
+    loop {
+        let next = refresh(app);
+        seen = changes.wait_after(seen, until(next));
+        std::thread::sleep(SETTLE);
+        seen = changes.current().max(seen);
     }
 }
 
@@ -56,11 +79,18 @@ fn attention(view: &VaultView) -> usize {
         .count()
 }
 
-/// Rebuild the menu and tooltip from a view of the vault (whenever the alert plan is redone).
-/// Call it without holding the vault: tray calls wait for the main thread.
-pub fn refresh(app: &AppHandle, view: &VaultView, leaks: &LeakReportRef) {
-    let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
-    let n = attention(view);
+/// Rebuild the menu and tooltip from the vault; when the view changes by itself next.
+/// Tray calls wait for the main thread, so the vault is not held meanwhile.
+fn refresh(app: &AppHandle) -> Option<chrono::DateTime<Utc>> {
+    let (view, dir) = {
+        let state = app.state::<AppState>();
+        let mut v = state.lock_vault();
+        (v.view(Utc::now()), v.data_dir().to_path_buf())
+    };
+    let leaks = last_report(app, &dir);
+    let next = view.tokens.iter().filter_map(|t| t.status.changes_at).min();
+    let Some(tray) = app.tray_by_id(TRAY_ID) else { return next };
+    let n = attention(&view);
     let tooltip = match n {
         0 => "Latchkey — no token expires within a week".to_string(),
         1 => "Latchkey — 1 token expiring or expired".to_string(),
@@ -69,9 +99,10 @@ pub fn refresh(app: &AppHandle, view: &VaultView, leaks: &LeakReportRef) {
     let _ = tray.set_tooltip(Some(&tooltip));
     // Where the tray shows a label next to the icon (some Linux panels), show the count.
     let _ = tray.set_title(if n > 0 { Some(n.to_string()) } else { None });
-    if let Ok(menu) = build_menu(app, view, leaks) {
+    if let Ok(menu) = build_menu(app, &view, &leaks) {
         let _ = tray.set_menu(Some(menu));
     }
+    next
 }
 
 fn soonest(view: &VaultView) -> Vec<&TokenRecord> {
@@ -86,7 +117,7 @@ fn soonest(view: &VaultView) -> Vec<&TokenRecord> {
     live
 }
 
-fn build_menu(app: &AppHandle, view: &VaultView, leaks: &LeakReportRef) -> tauri::Result<Menu<Wry>> {
+fn build_menu(app: &AppHandle, view: &VaultView, leaks: &Option<LeakReport>) -> tauri::Result<Menu<Wry>> {
     let mut menu = MenuBuilder::new(app).text("open", "Open Latchkey").separator();
     let leaked = leak_entries(leaks.as_ref(), &menu_tokens(view));
     if !leaked.is_empty() {
@@ -115,15 +146,15 @@ fn build_menu(app: &AppHandle, view: &VaultView, leaks: &LeakReportRef) -> tauri
 
 fn on_menu(app: &AppHandle, id: &str) {
     match id {
-        "open" => crate::alerts::open_on(app, None),
+        "open" => window::open_on(app, None),
         "quit" => app.exit(0),
         "validate_all" => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
-                if let Err(e) = crate::checks::run_validate_all(&app).await {
-                    tracing::warn!(error = %e.message, "check of all tokens from the tray failed");
+                if let Err(e) = validation::validate_all(&app).await {
+                    tracing::warn!(error = %e, "check of all tokens from the tray failed");
                 }
-                crate::commands::notify_changed(&app);
+                events::vault_changed(&app);
             });
         }
         other => {
@@ -132,8 +163,8 @@ fn on_menu(app: &AppHandle, id: &str) {
             } else if let Some(id) = parse_leak_menu_id(other) {
                 // Never revoke from the menu: the window asks first.
                 tracing::info!(%id, "revoke asked from the tray");
-                crate::alerts::open_on(app, None);
-                let _ = app.emit("revoke-token", id);
+                window::open_on(app, None);
+                events::revoke_token(app, id);
             }
         }
     }
@@ -143,8 +174,8 @@ fn on_menu(app: &AppHandle, id: &str) {
 fn copy_from_tray(app: AppHandle, id: Uuid) {
     std::thread::spawn(move || {
         let state = app.state::<AppState>();
-        let mut v = state.vault.lock().unwrap_or_else(|p| p.into_inner());
-        let secs = crate::commands::clear_after(v.settings().clipboard_clear_secs);
+        let mut v = state.lock_vault();
+        let secs = crate::state::clear_after(v.settings().clipboard_clear_secs);
         let copied = v
             .secret(id, Use::Copy, Utc::now())
             .and_then(|secret| state.clipboard.copy(&secret, Duration::from_secs(secs.into())));
@@ -153,9 +184,10 @@ fn copy_from_tray(app: AppHandle, id: Uuid) {
             Ok(()) => tracing::info!(%id, "secret copied from the tray"),
             Err(e) => {
                 tracing::warn!(%id, error = %e, "copy from the tray failed");
-                crate::alerts::open_on(&app, Some(id));
+                window::open_on(&app, Some(id));
             }
         }
-        crate::commands::notify_changed(&app);
+        state.changes.publish();
+        events::vault_changed(&app);
     });
 }

@@ -1,0 +1,21 @@
+// The one list of the commands the window may call, by the module of `commands/` that
+// handles each: `tokens: get_view` is `commands/tokens.rs`, fn `get_view`.
+//
+// build.rs reads this file to declare each command's permission, to write
+// capabilities/main.json (every command granted to the main window, nothing else) and
+// ui/src/bindings/Command.ts (the names `ui/src/api.ts` may call); commands/mod.rs registers
+// the same list with Tauri. A name without its handler does not compile, nor does a
+// misspelt name in api.ts.
+commands! {
+    tokens: get_view, list_platforms, add_token, update_token, replace_secret, delete_token, copy_secret,
+        reveal_secret, retry_keychain, snooze_token;
+    platform: validate_token, validate_all, revoke_token, confirm_revoked, open_revoke_page;
+    leak: start_leak_scan, cancel_leak_scan, get_leak_report, set_leak_settings, allow_leak_finding,
+        import_found_token;
+    team: add_team_vault, remove_team_vault, get_team_view, team_copy_secret, team_reveal_secret, team_add_token,
+        team_update_token, team_replace_secret, team_delete_token, team_validate_token, team_revoke_token,
+        team_confirm_revoked;
+    settings: update_settings;
+    alerts: take_in_app_alerts, dismiss_notices;
+    bench: bench_mark;
+}

@@ -1,0 +1,174 @@
+//! What the commands and the background services share: the vault, the clipboard, the
+//! change signal, and each domain's small piece of state. This module depends on core only;
+//! `commands/` and `services/` depend on it, never the other way round.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use latchkey_core::check::Checker;
+use latchkey_core::clipboard::SecureClipboard;
+use latchkey_core::leak::{CancelFlag, LeakReport};
+use latchkey_core::notify_plan::InAppAlert;
+use latchkey_core::team::TeamClient;
+use latchkey_core::{Error, Vault};
+use uuid::Uuid;
+
+pub struct AppState {
+    pub vault: Arc<Mutex<Vault>>,
+    pub clipboard: SecureClipboard,
+    /// Records, settings or the leak report changed: the alert, tray and schedule threads
+    /// look again.
+    pub changes: Changes,
+    pub platform: PlatformState,
+    /// Alerts the desktop could not show, for the window.
+    pub inbox: Inbox,
+    pub leak: LeakState,
+    pub team: TeamState,
+}
+
+impl AppState {
+    pub fn new(vault: Arc<Mutex<Vault>>, clipboard: SecureClipboard) -> Self {
+        AppState {
+            vault,
+            clipboard,
+            changes: Changes::default(),
+            platform: Default::default(),
+            inbox: Default::default(),
+            leak: Default::default(),
+            team: Default::default(),
+        }
+    }
+
+    /// The vault, for a short step on a thread that may block (never across a network call).
+    pub fn lock_vault(&self) -> MutexGuard<'_, Vault> {
+        lock(&self.vault)
+    }
+
+    /// Run `f` with the vault on the blocking pool: the keychain and the index lock may take
+    /// their time. Failures are logged (kind and message, never a secret).
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let vault = self.vault.clone();
+        blocking(move || f(&mut lock(&vault))).await.inspect_err(|e| {
+            tracing::warn!(kind = ?e.kind(), error = %e, "command failed");
+        })
+    }
+
+    /// As [`AppState::read`], for a change: afterwards the background services look again.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let out = self.read(f).await;
+        self.changes.publish();
+        out
+    }
+}
+
+/// The one way to leave the async runtime for blocking work.
+pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> Result<T, Error> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(format!("a background task failed: {e}")))?
+}
+
+/// A mutex that a panicking holder did not leave unusable.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A change counter that any number of threads wait on. Each waiter keeps the last
+/// generation it saw, so no change is missed between two waits.
+#[derive(Clone, Default)]
+pub struct Changes(Arc<(Mutex<u64>, Condvar)>);
+
+impl Changes {
+    pub fn publish(&self) {
+        let (count, cv) = &*self.0;
+        *lock(count) += 1;
+        cv.notify_all();
+    }
+
+    pub fn current(&self) -> u64 {
+        *lock(&self.0 .0)
+    }
+
+    /// Wait until there is a change after generation `seen`, at most `timeout`; the newest
+    /// generation.
+    pub fn wait_after(&self, seen: u64, timeout: Duration) -> u64 {
+        let (count, cv) = &*self.0;
+        let guard = lock(count);
+        let (guard, _) = cv.wait_timeout_while(guard, timeout, |now| *now == seen).unwrap_or_else(|p| p.into_inner());
+        *guard
+    }
+}
+
+/// Validation and revocation: the platform client, the settings pages of guided revokes
+/// the user was shown (the only URLs the window may ask us to open), "validate all" running.
+#[derive(Default)]
+pub struct PlatformState {
+    checker: OnceLock<Result<Checker, String>>,
+    pub guided: Mutex<HashMap<Uuid, String>>,
+    pub validating_all: AtomicBool,
+}
+
+impl PlatformState {
+    /// The shared platform client, made on first use.
+    pub fn checker(&self) -> Result<Checker, Error> {
+        self.checker.get_or_init(|| Checker::shared().map_err(|e| e.to_string())).clone().map_err(Error::Internal)
+    }
+}
+
+/// Alerts that could not be shown as desktop notifications, until the window takes them.
+#[derive(Default)]
+pub struct Inbox(Mutex<Vec<InAppAlert>>);
+
+impl Inbox {
+    pub fn push(&self, alert: InAppAlert) {
+        lock(&self.0).push(alert);
+    }
+
+    pub fn take(&self) -> Vec<InAppAlert> {
+        std::mem::take(&mut *lock(&self.0))
+    }
+}
+
+/// The running leak scan, if any, and the last report.
+#[derive(Default)]
+pub struct LeakState {
+    pub running: Mutex<Option<CancelFlag>>,
+    pub last: Mutex<Option<LeakReport>>,
+}
+
+/// The clients of the connected team vaults, by config id, made on first use.
+#[derive(Default)]
+pub struct TeamState {
+    pub clients: Mutex<HashMap<Uuid, TeamClient>>,
+}
+
+impl TeamState {
+    pub fn forget(&self, id: Uuid) {
+        lock(&self.clients).remove(&id);
+    }
+}
+
+/// Seconds before the clipboard is cleared: `LATCHKEY_CLIPBOARD_CLEAR_SECS` (for tests and
+/// the impatient) overrides the setting.
+pub fn clear_after(settings_secs: u32) -> u32 {
+    std::env::var("LATCHKEY_CLIPBOARD_CLEAR_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(settings_secs)
+}
+
+/// What a copy answers: the clipboard is cleared after this many seconds if it still holds
+/// the secret.
+#[derive(serde::Serialize)]
+pub struct CopyReceipt {
+    pub clear_after_secs: u32,
+}
