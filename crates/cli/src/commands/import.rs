@@ -68,16 +68,35 @@ pub fn run(args: Args) -> Outcome {
     let found = discover(&home, &env);
     let mut vault = if args.dry_run { crate::context::open_index() } else { crate::context::open() };
     let stored = vault.records()?;
-    let mut reports: Vec<Report> = vec![];
-    let mut seen: Vec<(Platform, String)> = vec![]; // platform + payload digest, this run
-    let mut taken_labels: Vec<(Platform, String)> =
-        stored.iter().map(|r| (r.platform, r.label.to_lowercase())).collect();
-
     if found.is_empty() && !args.json {
         println!("No tokens found in ~/supervisely.env, Roboflow's config file or the environment.");
         return Ok(Code::Ok);
     }
+    let taken_labels = stored.iter().map(|r| (r.platform, r.label.to_lowercase())).collect();
+    let mut run = Importer { args: &args, vault: &mut vault, stored, seen: vec![], taken_labels };
+    let mut reports: Vec<Report> = vec![];
     for f in found {
+        if let Some(report) = run.one(f)? {
+            reports.push(report);
+        }
+    }
+    summarise(&args, &reports);
+    Ok(Code::Ok)
+}
+
+/// One import run: what is stored, what this run saw and which labels are taken.
+struct Importer<'a> {
+    args: &'a Args,
+    vault: &'a mut Vault,
+    stored: Vec<TokenRecord>,
+    /// Platform + payload digest of each token seen in this run.
+    seen: Vec<(Platform, String)>,
+    taken_labels: Vec<(Platform, String)>,
+}
+
+impl Importer<'_> {
+    /// What became of one finding; `None` for the same token found in a second place.
+    fn one(&mut self, f: sources::Found) -> Result<Option<Report>, Failure> {
         let mut report = Report {
             source: f.source.clone(),
             platform: f.platform,
@@ -92,54 +111,54 @@ pub fn run(args: Args) -> Outcome {
             Ok(p) => p,
             Err(e) => {
                 report.detail = e.to_string();
-                show(&args, &report);
-                reports.push(report);
-                continue;
+                show(self.args, &report);
+                return Ok(Some(report));
             }
         };
         report.hint = prepared.hint.clone();
         let digest = hex_sha256(prepared.payload.expose_secret());
-        if seen.contains(&(f.platform, digest.clone())) {
-            continue; // the same token from two sources: reported once
+        if self.seen.contains(&(f.platform, digest.clone())) {
+            return Ok(None); // the same token from two sources: reported once
         }
-        seen.push((f.platform, digest));
-        if let Some((action, detail)) = known(&mut vault, &stored, f.platform, &prepared) {
+        self.seen.push((f.platform, digest));
+        if let Some((action, detail)) = known(self.vault, &self.stored, f.platform, &prepared) {
             report.action = action;
             report.detail = detail;
-            show(&args, &report);
-            reports.push(report);
-            continue;
+            show(self.args, &report);
+            return Ok(Some(report));
         }
-        report.label = unique_label(&f.label, f.platform, &taken_labels);
+        report.label = unique_label(&f.label, f.platform, &self.taken_labels);
+        self.store(f, &mut report)?;
+        Ok(Some(report))
+    }
+
+    /// Ask (unless --yes or --dry-run) and store the finding; the report says what happened.
+    fn store(&mut self, f: sources::Found, report: &mut Report) -> Result<(), Failure> {
+        let args = self.args;
         let accept = if args.dry_run {
             report.action = "would_store";
             false
         } else if args.yes {
             true
         } else {
-            show(&args, &report);
+            show(args, report);
             confirm(&format!("    Store it as {}/{}?", f.platform.id(), report.label))?
         };
         if accept {
             let new = NewToken {
-                platform: f.platform,
-                label: report.label.clone(),
                 server_url: f.server.clone(),
-                secret: f.raw.input(),
-                expires_at: None,
-                owner: None,
                 workspace: f.workspace.clone(),
                 tags: vec!["imported".into()],
                 notes: format!("Imported from {}.", f.source),
-                check: None,
                 // A token Latchkey revoked is never imported again (core refuses it).
                 allow_revoked: Some(false),
+                ..NewToken::new(f.platform, report.label.clone(), f.raw.input())
             };
-            match vault.add(new, Utc::now()) {
+            match self.vault.add(new, Utc::now()) {
                 Ok(r) => {
                     report.action = "stored";
                     report.id = Some(r.id);
-                    taken_labels.push((f.platform, report.label.to_lowercase()));
+                    self.taken_labels.push((f.platform, report.label.to_lowercase()));
                 }
                 Err(e) if e.is_keychain_down() => return Err(e.into()),
                 Err(e) => {
@@ -151,27 +170,30 @@ pub fn run(args: Args) -> Outcome {
             report.action = "declined";
         }
         if args.yes || args.dry_run || report.action == "failed" {
-            show(&args, &report);
+            show(args, report);
         } else if report.action == "stored" && !args.json {
             println!("    stored");
         }
-        reports.push(report);
+        Ok(())
     }
+}
+
+/// The closing line (or the JSON of every report).
+fn summarise(args: &Args, reports: &[Report]) {
     if args.json {
         print_json(&reports);
-    } else {
-        let n = |a: &str| reports.iter().filter(|r| r.action == a).count();
-        println!(
-            "{} stored, {} already stored, {} revoked, {} declined, {} unusable{}",
-            n("stored"),
-            n("duplicate"),
-            n("revoked"),
-            n("declined"),
-            n("unusable") + n("failed"),
-            if args.dry_run { format!(", {} would be stored (dry run)", n("would_store")) } else { String::new() }
-        );
+        return;
     }
-    Ok(Code::Ok)
+    let n = |a: &str| reports.iter().filter(|r| r.action == a).count();
+    println!(
+        "{} stored, {} already stored, {} revoked, {} declined, {} unusable{}",
+        n("stored"),
+        n("duplicate"),
+        n("revoked"),
+        n("declined"),
+        n("unusable") + n("failed"),
+        if args.dry_run { format!(", {} would be stored (dry run)", n("would_store")) } else { String::new() }
+    );
 }
 
 fn show(args: &Args, r: &Report) {

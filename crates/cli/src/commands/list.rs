@@ -49,6 +49,14 @@ struct Row<'a> {
     team_version: Option<u64>,
 }
 
+/// A token to list, with the vault it is in.
+struct Listed {
+    token: TokenView,
+    /// "local", or "team:<name>".
+    vault: String,
+    team_version: Option<u64>,
+}
+
 pub fn run(args: Args) -> Outcome {
     let now = Utc::now();
     let mut vault = crate::context::open_index();
@@ -59,51 +67,39 @@ pub fn run(args: Args) -> Outcome {
     // Team tokens are rows like the others, with their vault's marker.
     let teams = crate::team::load(&mut vault);
     teams.warn();
-    let team_views: Vec<TokenView> = teams
-        .tokens
-        .iter()
-        .map(|t| TokenView {
+    let local = view.tokens.iter().map(|t| Listed { token: t.clone(), vault: "local".into(), team_version: None });
+    let team = teams.tokens.iter().map(|t| Listed {
+        token: TokenView {
             status: status(&t.token.record, now, &view.settings.policy),
             record: t.token.record.clone(),
-        })
-        .collect();
-    let vault_of = |t: &TokenView| -> (String, Option<u64>) {
-        // `team_views[i]` is `teams.tokens[i]`; anything else is local.
-        match team_views.iter().position(|v| std::ptr::eq(v, t)) {
-            Some(i) => (crate::team::marker(&teams.tokens[i].config), Some(teams.tokens[i].token.version)),
-            None => ("local".to_string(), None),
-        }
-    };
-    let mut tokens: Vec<&TokenView> = view
-        .tokens
-        .iter()
-        .chain(team_views.iter())
-        .filter(|t| args.platform.is_none_or(|p| t.record.platform == p))
-        .filter(|t| !(args.hide_revoked || args.expiring.is_some() || args.stale) || t.record.revoked.is_none())
-        .filter(|t| match args.expiring {
-            Some(within) => t.record.expires_at.is_some_and(|e| e - now <= within),
-            None => true,
-        })
-        .filter(|t| !args.stale || t.status.stale_for_secs.is_some())
-        .collect();
+        },
+        vault: crate::team::marker(&t.config),
+        team_version: Some(t.token.version),
+    });
+    let all: Vec<Listed> = local.chain(team).collect();
+    let mut tokens: Vec<&Listed> = all.iter().filter(|l| wanted(&args, &l.token, now)).collect();
     // Soonest expiry first (expired ones lead), no expiry after, revoked last; then by label.
-    tokens.sort_by_key(|t| {
-        (t.record.revoked.is_some(), t.record.expires_at.is_none(), t.record.expires_at, t.record.label.to_lowercase())
+    tokens.sort_by_key(|l| {
+        let r = &l.token.record;
+        (r.revoked.is_some(), r.expires_at.is_none(), r.expires_at, r.label.to_lowercase())
     });
 
     if args.json {
         let rows: Vec<Row> = tokens
             .iter()
-            .map(|t| {
-                let (vault, team_version) = vault_of(t);
-                Row { record: &t.record, status: &t.status, countdown: countdown(&t.record, now), vault, team_version }
+            .map(|l| Row {
+                record: &l.token.record,
+                status: &l.token.status,
+                countdown: countdown(&l.token.record, now),
+                vault: l.vault.clone(),
+                team_version: l.team_version,
             })
             .collect();
         print_json(&rows);
         return Ok(Code::Ok);
     }
     if tokens.is_empty() {
-        if view.tokens.is_empty() && team_views.is_empty() {
+        if all.is_empty() {
             eprintln!("No tokens yet. Add one with: latchkey add <platform> --label <label>");
         } else {
             eprintln!("No token matches.");
@@ -111,13 +107,25 @@ pub fn run(args: Args) -> Outcome {
         return Ok(Code::Ok);
     }
     // The VAULT column only once a team vault is connected (the table is unchanged otherwise).
-    let with_vault = !view.settings.team_vaults.is_empty();
+    print_table(&tokens, !view.settings.team_vaults.is_empty(), now);
+    Ok(Code::Ok)
+}
+
+/// Whether the filters on the command line keep this token.
+fn wanted(args: &Args, t: &TokenView, now: chrono::DateTime<Utc>) -> bool {
+    args.platform.is_none_or(|p| t.record.platform == p)
+        && (!(args.hide_revoked || args.expiring.is_some() || args.stale) || t.record.revoked.is_none())
+        && args.expiring.is_none_or(|within| t.record.expires_at.is_some_and(|e| e - now <= within))
+        && (!args.stale || t.status.stale_for_secs.is_some())
+}
+
+fn print_table(tokens: &[&Listed], with_vault: bool, now: chrono::DateTime<Utc>) {
     let rows: Vec<Vec<String>> = tokens
         .iter()
-        .map(|t| {
-            let r = &t.record;
-            let state = match &t.status.health {
-                Health::Invalid { .. } | Health::Revoked => health_word(&t.status.health).to_uppercase(),
+        .map(|l| {
+            let (r, status) = (&l.token.record, &l.token.status);
+            let state = match &status.health {
+                Health::Invalid { .. } | Health::Revoked => health_word(&status.health).to_uppercase(),
                 h => health_word(h).to_string(),
             };
             let mut row = vec![
@@ -126,11 +134,11 @@ pub fn run(args: Args) -> Outcome {
                 state,
                 countdown(r, now),
                 masked(&r.hint),
-                remarks(r, &t.status).join(", "),
+                remarks(r, status).join(", "),
                 r.id.to_string()[..8].to_string(),
             ];
             if with_vault {
-                row.insert(0, vault_of(t).0);
+                row.insert(0, l.vault.clone());
             }
             row
         })
@@ -140,5 +148,4 @@ pub fn run(args: Args) -> Outcome {
         head.insert(0, "VAULT");
     }
     crate::output::print_text(&table(&head, &rows));
-    Ok(Code::Ok)
 }
