@@ -108,36 +108,26 @@ pub(crate) async fn client(state: &AppState, id: Uuid) -> Reply<TeamClient> {
     Ok(made)
 }
 
-/// Connect a team vault: check it answers with this token first; store nothing otherwise.
+/// Connect a team vault: core checks the name is new and that the vault answers with this
+/// token before anything is stored.
 #[tauri::command]
 pub async fn add_team_vault(state: State<'_, AppState>, vault: NewTeamVault) -> Reply<TeamVaultConfig> {
-    let (config, token) = TeamVaultConfig::from_new(&vault).map_err(|e| e.payload())?;
-    drop(vault);
-    let name = config.name.clone();
-    if with_vault(&state, |v| Ok(v.team_vaults())).await?.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
-        return Err(
-            Error::invalid(format!("A team vault named “{name}” is already connected. Choose another name.")).payload()
-        );
-    }
-    let probe = TeamClient::new(config.clone(), token.clone()).map_err(|e| e.payload())?;
-    probe.check().await.map_err(|e| {
-        tracing::warn!(kind = ?e.kind(), address = %config.address, "team vault check failed; nothing stored");
-        e.payload()
-    })?;
-    drop(probe);
-    let stored = with_vault(&state, move |v| v.add_team_vault(config, &token)).await?;
+    let stored = core_tokens(&state).add_team_vault(vault).await.map_err(|e| e.payload())?;
     state.team.forget(stored.id);
-    tracing::info!(id = %stored.id, address = %stored.address, "team vault connected");
     Ok(stored)
 }
 
 /// Disconnect a team vault: its config and keychain token go; the server is untouched.
 #[tauri::command]
 pub async fn remove_team_vault(state: State<'_, AppState>, vault_id: Uuid) -> Reply<()> {
-    with_vault(&state, move |v| v.remove_team_vault(vault_id)).await?;
+    core_tokens(&state).remove_team_vault(vault_id).await.map_err(|e| e.payload())?;
     state.team.forget(vault_id);
-    tracing::info!(id = %vault_id, "team vault removed");
     Ok(())
+}
+
+/// Core's token actions over the app's vault and clipboard (cheap to make).
+fn core_tokens(state: &AppState) -> latchkey_core::Tokens {
+    latchkey_core::Tokens::new(state.vault.clone(), state.clipboard.clone())
 }
 
 /// Every connected team vault listed at once (each in its own task); never a secret.
