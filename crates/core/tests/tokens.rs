@@ -60,17 +60,9 @@ fn token(platform: Platform, label: &str, secret: &str, server: &str) -> NewToke
     NewToken { server_url: Some(server.into()), ..NewToken::token(platform, label, secret) }
 }
 
+/// The editable fields as the app's form sends them (the rest empty).
 fn edit(label: &str, server: &str) -> MetaUpdate {
-    MetaUpdate {
-        label: label.into(),
-        server_url: Some(server.into()),
-        expires_at: None,
-        owner: None,
-        workspace: None,
-        tags: vec![],
-        notes: String::new(),
-        check: None,
-    }
+    serde_json::from_value(serde_json::json!({ "label": label, "server_url": server })).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
