@@ -37,6 +37,8 @@ pub enum Command {
     Import(import::Args),
     /// Look for leaked tokens (not available yet).
     Scan(scan::Args),
+    /// Connect, list and remove team vaults (OpenBao / HashiCorp Vault KV v2).
+    Team(team::Args),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions(completions::Args),
     /// Print the man page, or write one page per command to a folder.

@@ -1,12 +1,13 @@
 //! Opening the vault the way the app does: the index in the data folder
 //! (`LATCHKEY_DATA_DIR`), secrets in the system keychain (`LATCHKEY_KEYCHAIN_SERVICE`).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
+use latchkey_core::clipboard::SecureClipboard;
 use latchkey_core::secret_store::KeyringStore;
-use latchkey_core::{default_data_dir, keychain_service, Vault};
+use latchkey_core::{default_data_dir, keychain_service, Tokens, Vault};
 
 fn store() -> Arc<KeyringStore> {
     // The app waits 20 s for a keychain that may show an unlock prompt; a terminal user can
@@ -27,6 +28,12 @@ pub fn open_index() -> Vault {
     let vault = Vault::open_index(default_data_dir(), store());
     report_notices(&vault);
     vault
+}
+
+/// Core's token actions (local and team tokens alike) over `vault`, run with
+/// `Tokens::blocking`. The clipboard is never held by this process (see `copy`).
+pub fn tokens(vault: Vault) -> Tokens {
+    Tokens::new(Arc::new(Mutex::new(vault)), SecureClipboard::new())
 }
 
 /// Anything the vault had to say on opening (a recovered index, a finished interrupted add).

@@ -2,14 +2,9 @@
 //! case-insensitive), optionally qualified by its platform as `platform/label`, else a unique
 //! id prefix of at least 6 characters.
 
-use latchkey_core::{Platform, TokenRecord, Vault};
+use latchkey_core::{Platform, TokenRecord};
 
 use crate::exit::{Code, Failure};
-
-pub fn resolve(vault: &mut Vault, query: &str) -> Result<TokenRecord, Failure> {
-    let records = vault.records()?;
-    find(&records, query).cloned()
-}
 
 pub fn find<'a>(records: &'a [TokenRecord], query: &str) -> Result<&'a TokenRecord, Failure> {
     let q = query.trim();

@@ -3,7 +3,7 @@
 //! vault that cannot be asked is reported on stderr; local tokens keep working.
 
 use latchkey_core::team::{TeamClient, TeamProblem, TeamToken, TeamVaultConfig};
-use latchkey_core::{Error, TokenRecord, Vault};
+use latchkey_core::{Error, TokenRecord, TokenTarget, Vault};
 
 use crate::exit::{code_of, Failure};
 
@@ -85,6 +85,14 @@ impl Found {
     pub fn record(&self) -> &TokenRecord {
         match self {
             Found::Local(r) | Found::Team(r, _) => r,
+        }
+    }
+
+    /// Where the token lives, for core's `Tokens`.
+    pub fn target(&self) -> TokenTarget {
+        match self {
+            Found::Local(r) => TokenTarget::Local { id: r.id },
+            Found::Team(r, client) => TokenTarget::Team { vault_id: client.config().id, id: r.id },
         }
     }
 }

@@ -12,6 +12,7 @@ use latchkey_core::secret_store::KeyringStore;
 use latchkey_core::team::{NewTeamVault, TeamClient, TeamVaultConfig};
 use latchkey_core::{NewToken, Platform, Vault};
 use latchkey_fake_platforms::openbao::OpenBao;
+use secrecy::ExposeSecret;
 use support::{by_label, clipboard, fake, Sandbox};
 
 /// Connect the sandbox's vault to `bao` (as the app's "Add team vault" does).
@@ -105,4 +106,137 @@ fn team_tokens_are_listed_and_used_beside_local_ones() {
     assert!(e.stderr.contains("could not be asked") && e.stderr.contains(&bao.address()), "{e:?}");
     assert!(!e.all().contains(bao.root_token()));
     assert_eq!(sb.run(&["get", "laptop"], None).ok().stdout.trim(), local_secret);
+}
+
+/// The fake platforms on a runtime of their own, for as long as the test holds this.
+struct Fakes {
+    all: latchkey_fake_platforms::FakePlatforms,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn fakes() -> Fakes {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let all = rt.block_on(latchkey_fake_platforms::FakePlatforms::start());
+    Fakes { all, _rt: rt }
+}
+
+#[test]
+fn team_add_checks_the_connection_first_and_list_and_remove_show_and_forget_it() {
+    let mut bao = OpenBao::start();
+    let sb = Sandbox::new();
+    let addr = bao.address();
+    // A Vault token the server refuses: nothing stored, a clear error, the token never shown.
+    let bogus = "FAKE-not-a-vault-token-0001";
+    let bad = sb.run(&["team", "add", "Platform team", "--address", &addr], Some(bogus)).code(1);
+    assert!(bad.stderr.contains("Vault token") && bad.stderr.contains(&addr), "{bad:?}");
+    assert!(!bad.all().contains(bogus));
+    assert_eq!(sb.run(&["team", "list", "--json"], None).ok().json(), serde_json::json!([]));
+    assert!(!sb.index_text().contains("Platform team"), "nothing stored");
+
+    // The good token (stdin when piped): stored in the keychain, the config in the settings.
+    let added = sb.run(&["team", "add", "Platform team", "--address", &addr, "--json"], Some(bao.root_token())).ok();
+    let id = added.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(added.json()["mount"], "secret");
+    assert_eq!(added.json()["prefix"], "latchkey");
+    let account = latchkey_core::vault::team_token_account(id.parse().unwrap());
+    assert_eq!(support::secret_tool_lookup(&sb.service, &account).as_deref(), Some(bao.root_token()));
+    assert!(!sb.index_text().contains(bao.root_token()) && !added.all().contains(bao.root_token()));
+    // The same name again (in any case) is refused before the server is asked.
+    let dup =
+        sb.run(&["team", "add", "platform TEAM", "--address", &addr, "--prefix", "other"], Some(bao.root_token()));
+    let dup = dup.code(2);
+    assert!(dup.stderr.contains("already connected"), "{dup:?}");
+
+    let table = sb.run(&["team", "list"], None).ok();
+    for word in ["NAME", "ANSWERS", "Platform team", addr.as_str(), "secret", "latchkey", "yes"] {
+        assert!(table.stdout.contains(word), "{word} in {table:?}");
+    }
+    let rows = sb.run(&["team", "list", "--json"], None).ok().json();
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
+    assert_eq!((rows[0]["id"].as_str(), rows[0]["answers"].as_bool()), (Some(id.as_str()), Some(true)), "{rows}");
+    assert_eq!((rows[0]["name"].as_str(), rows[0]["address"].as_str()), (Some("Platform team"), Some(addr.as_str())));
+
+    // A stopped server is shown as not answering (and listing still succeeds).
+    bao.stop();
+    let rows = sb.run(&["team", "list", "--json"], None).ok().json();
+    assert_eq!(rows[0]["answers"], false, "{rows}");
+    assert_eq!(rows[0]["error"]["kind"], "team_unreachable", "{rows}");
+    let table = sb.run(&["team", "list"], None).ok();
+    assert!(table.stdout.contains("no: ") && table.stdout.contains("could not be reached"), "{table:?}");
+
+    // Removed: the config and the Vault token go.
+    sb.run(&["team", "remove", "nobody"], None).code(3);
+    let removed = sb.run(&["team", "remove", "platform team"], None).ok();
+    assert!(removed.stdout.contains("untouched"), "{removed:?}");
+    assert_eq!(support::secret_tool_lookup(&sb.service, &account), None);
+    assert_eq!(sb.run(&["team", "list", "--json"], None).ok().json(), serde_json::json!([]));
+}
+
+/// A Roboflow team token on the fake Roboflow, added by a teammate through core.
+fn roboflow_team_token(
+    rt: &tokio::runtime::Runtime,
+    team: &TeamClient,
+    label: &str,
+    key: &str,
+    url: &str,
+) -> uuid::Uuid {
+    let mut new = NewToken::token(Platform::Roboflow, label, key);
+    new.server_url = Some(url.to_string());
+    rt.block_on(team.add(new, chrono::Utc::now())).unwrap().record.id
+}
+
+#[test]
+fn team_tokens_are_validated_and_revoked_as_local_ones_are() {
+    let f = fakes();
+    let mut bao = OpenBao::start();
+    let sb = Sandbox::new();
+    let team = connect(&sb, &bao);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (key, sticky_key) = (fake("rf-team"), fake("rf-sticky"));
+    let token = |secret: &str, ignored| latchkey_fake_platforms::FakeToken {
+        secret: secret.into(),
+        owner: "alice".into(),
+        workspace: "acme-ws".into(),
+        admin: true,
+        revoke_ignored: ignored,
+        ..Default::default()
+    };
+    f.all.roboflow.add(token(&key, false));
+    f.all.roboflow.add(token(&sticky_key, true));
+    let id = roboflow_team_token(&rt, &team, "shared-rf", &key, &f.all.roboflow.url);
+    let sticky = roboflow_team_token(&rt, &team, "sticky-rf", &sticky_key, &f.all.roboflow.url);
+
+    // validate: the platform's answer is stored in the team vault, for everyone.
+    let checked = sb.run(&["validate", "shared-rf"], None).ok();
+    assert!(checked.stdout.contains("roboflow/shared-rf: valid"), "{checked:?}");
+    let stored = rt.block_on(team.get(id)).unwrap();
+    assert!(stored.record.last_validation.is_some() && stored.version == 2, "{stored:?}");
+    let json = sb.run(&["validate", "sticky-rf", "--json"], None).ok().json();
+    assert_eq!(json[0]["validity"]["result"], "valid", "{json}");
+
+    // revoke: the API delete, then the old key validated (and refused) before it is destroyed.
+    let out = sb.run(&["revoke", "shared-rf", "--json"], None).ok();
+    assert_eq!(out.json()["how"], "revoked", "{out:?}");
+    assert_eq!(out.json()["reason"], "Revoked through Roboflow's API; revocation confirmed by Roboflow (401)");
+    let reqs = f.all.roboflow.requests();
+    let delete = reqs.iter().position(|r| r.method == "DELETE").expect("a DELETE");
+    assert!(reqs[delete + 1..].iter().any(|r| r.method == "POST" && r.path == "/"), "{reqs:#?}");
+    assert!(f.all.roboflow.tokens().iter().any(|t| t.secret == key && t.revoked_by_api));
+    let revoked = rt.block_on(team.get(id)).unwrap();
+    assert!(revoked.record.revoked.unwrap().reason.contains("revocation confirmed by Roboflow (401)"));
+    assert!(rt.block_on(team.secret(id)).unwrap_err().to_string().contains("revoked"), "the secret is destroyed");
+    sb.run(&["validate", "shared-rf"], None).code(5);
+
+    // A revoke the platform ignored: exit 8, nothing marked, the secret kept for a retry.
+    let out = sb.run(&["revoke", "sticky-rf"], None).code(8);
+    assert!(out.stderr.contains("Roboflow still accepts this token; the revoke did not take effect"), "{out:?}");
+    assert!(rt.block_on(team.get(sticky)).unwrap().record.revoked.is_none());
+    assert_eq!(rt.block_on(team.secret(sticky)).unwrap().expose_secret(), sticky_key);
+    assert!(!out.all().contains(&sticky_key) && !sb.index_text().contains(&sticky_key));
+
+    // The team vault down: the token cannot be found there, exit 7 (as for a platform).
+    bao.stop();
+    let down = sb.run(&["validate", "sticky-rf"], None).code(7);
+    assert!(down.stderr.contains("could not be asked"), "{down:?}");
+    sb.run(&["revoke", "sticky-rf"], None).code(7);
 }

@@ -14,11 +14,13 @@ pub mod secret;
 pub mod secret_store;
 pub mod status;
 pub mod team;
+pub mod tokens;
 pub mod vault;
 
 pub use check::{CheckProgress, Checker, RevokeCheck};
 pub use error::{Error, ErrorKind, ErrorPayload, Result};
 pub use record::{Platform, TokenKind, TokenRecord};
+pub use tokens::{TokenRow, TokenTarget, Tokens};
 pub use vault::{MetaUpdate, NewToken, Use, Vault, VaultView};
 
 /// Where the index lives: `LATCHKEY_DATA_DIR`, else the OS data dir (`~/.local/share/latchkey`).

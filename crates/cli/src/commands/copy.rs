@@ -26,23 +26,14 @@ pub struct Args {
     pub allow_expired: bool,
 }
 
-/// Seconds until the clipboard is cleared: `LATCHKEY_CLIPBOARD_CLEAR_SECS` (as the app reads
-/// it), else the app's setting.
-fn clear_after(settings_secs: u32) -> u32 {
-    std::env::var("LATCHKEY_CLIPBOARD_CLEAR_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(settings_secs)
-}
-
 pub fn run(args: Args) -> Outcome {
     let now = Utc::now();
     let mut vault = crate::context::open_index();
     let found = crate::team::resolve(&mut vault, &args.token)?;
     let record = found.record().clone();
     super::check_usable(&vault, &record, now, args.allow_expired)?;
-    let secs = clear_after(vault.settings().clipboard_clear_secs);
+    // `LATCHKEY_CLIPBOARD_CLEAR_SECS` (as the app reads it), else the app's setting.
+    let secs = latchkey_core::tokens::clear_after(vault.settings().clipboard_clear_secs);
     let secret = match &found {
         Found::Local(_) => vault.secret(record.id, Use::Inspect, now)?,
         Found::Team(_, client) => client.usable_secret_blocking(record.id)?,

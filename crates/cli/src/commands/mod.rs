@@ -18,6 +18,7 @@ pub mod man;
 pub mod revoke;
 pub mod run;
 pub mod scan;
+pub mod team;
 pub mod validate;
 
 pub fn dispatch(cli: Cli) -> Outcome {
@@ -31,6 +32,7 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Command::Run(a) => run::run(a),
         Command::Import(a) => import::run(a),
         Command::Scan(a) => scan::run(a),
+        Command::Team(a) => team::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
     }

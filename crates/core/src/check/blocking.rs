@@ -1,15 +1,15 @@
-//! Blocking wrappers for callers that own a [`Vault`]: each runs the platform calls on core's
-//! own small runtime and waits on a channel (never `block_on`), so they may be called from
-//! any thread, including a Tauri blocking-pool thread.
+//! Core's own small runtime, and "validate all" for callers that own a [`Vault`]: the
+//! platform calls run on that runtime and the caller waits on a channel (never `block_on`),
+//! so it may be called from any thread, including a Tauri blocking-pool thread. One token's
+//! validate and revoke are `crate::tokens::Tokens` (for local and team tokens alike), whose
+//! `blocking` runs on this runtime too.
 
 use std::sync::{mpsc, OnceLock};
 
-use chrono::Utc;
 use uuid::Uuid;
 
 use super::{CheckDone, CheckProgress, Checker};
 use crate::error::{Error, Result};
-use crate::platforms::RevokeOutcome;
 use crate::record::TokenRecord;
 use crate::vault::Vault;
 
@@ -39,17 +39,6 @@ pub(crate) fn wait<T: Send + 'static>(fut: impl std::future::Future<Output = T> 
 }
 
 impl Vault {
-    /// Check one token with the platform and store the result (blocking; see module docs).
-    pub fn validate(&mut self, id: Uuid, checker: &Checker) -> Result<TokenRecord> {
-        let job = self.check_job(id)?;
-        let checker = checker.clone();
-        let (record, validation) = wait(async move {
-            let v = checker.validate(&job).await;
-            (job.record, v)
-        })?;
-        self.record_validation(&record, &validation?, Utc::now())
-    }
-
     /// Check many tokens (8 at a time, 4 per host by default), storing and reporting each as
     /// soon as it is finished. Blocking; see the module docs.
     pub fn validate_many(
@@ -100,39 +89,5 @@ impl Vault {
             report(id, stored, &mut out);
         }
         out
-    }
-
-    /// Revoke through the platform's API where it allows; then validate the old secret and,
-    /// unless the platform still accepts it (`Err(StillAccepted)`, nothing changed), mark the
-    /// record revoked (with "revocation confirmed by …" or "not confirmed: …") and remove its
-    /// secret. Otherwise the guided steps are returned and nothing changes until the user calls
-    /// [`Vault::confirm_revoked_checked`] (or [`Vault::confirm_revoked`] to mark it anyway).
-    pub fn revoke(&mut self, id: Uuid, checker: &Checker) -> Result<RevokeOutcome> {
-        let job = self.check_job(id)?;
-        let name = job.record.platform.name();
-        let checker = checker.clone();
-        let (outcome, check) = wait(async move {
-            let outcome = checker.revoke(&job).await?;
-            let check = match outcome {
-                RevokeOutcome::Revoked => Some(checker.check_revoked(&job).await),
-                RevokeOutcome::Guided { .. } => None,
-            };
-            Ok::<_, Error>((outcome, check))
-        })??;
-        if let Some(check) = check {
-            let reason = check.reason(&format!("Revoked through {name}'s API"))?;
-            self.confirm_revoked(id, &reason, Utc::now())?;
-        }
-        Ok(outcome)
-    }
-
-    /// The user says the token is revoked (after the guided steps): validate the old secret
-    /// first; mark it revoked unless the platform still accepts it (`Err(StillAccepted)`).
-    pub fn confirm_revoked_checked(&mut self, id: Uuid, reason: &str, checker: &Checker) -> Result<TokenRecord> {
-        let job = self.check_job(id)?;
-        let checker = checker.clone();
-        let check = wait(async move { checker.check_revoked(&job).await })?;
-        let reason = check.reason(reason)?;
-        self.confirm_revoked(id, &reason, Utc::now())
     }
 }

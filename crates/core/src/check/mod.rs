@@ -9,11 +9,11 @@
 //!    finished token reported at once through a callback;
 //! 3. [`Vault::record_validation`] — store what was learnt (short, sync).
 //!
-//! The app can hold its vault lock only for steps 1 and 3. For callers that simply own a
-//! vault (the command line), [`Vault::validate`], [`Vault::validate_many`] and
-//! [`Vault::revoke`] do all three on a small runtime of core's own, recording each token as
-//! soon as its answer arrives. They block the calling thread and may be called from any
-//! thread, including a Tauri blocking-pool thread (they never call `block_on`).
+//! The vault lock is held only for steps 1 and 3. One token's validate and revoke (for local
+//! and team tokens alike) are `crate::tokens::Tokens`; for callers that simply own a vault
+//! (the command line), [`Vault::validate_many`] does all three for many tokens on a small
+//! runtime of core's own, recording each token as soon as its answer arrives. It blocks the
+//! calling thread and may be called from any thread (it never calls `block_on`).
 
 use std::collections::HashMap;
 use std::sync::Arc;

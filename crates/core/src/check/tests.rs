@@ -39,6 +39,33 @@ fn world() -> World {
     World { _rt: rt, fakes, dir, mem, vault, checker: Checker::new(http) }
 }
 
+impl World {
+    /// One token's actions, on the same data folder and keychain as `vault` (opened afresh, as
+    /// another process would).
+    fn tokens(&self) -> crate::tokens::Tokens {
+        let vault = Vault::open(self.dir.path().join("data"), self.mem.clone(), Utc::now());
+        crate::tokens::Tokens::new(Arc::new(std::sync::Mutex::new(vault)), Default::default())
+            .with_checker(self.checker.clone())
+    }
+
+    fn validate(&self, id: Uuid) -> crate::Result<crate::TokenRecord> {
+        let target = crate::TokenTarget::Local { id };
+        self.tokens().blocking(|t| async move { t.validate(&target).await }).map(|row| row.record)
+    }
+
+    fn revoke(&self, id: Uuid) -> crate::Result<RevokeOutcome> {
+        let target = crate::TokenTarget::Local { id };
+        self.tokens().blocking(|t| async move { t.revoke(&target).await })
+    }
+
+    fn confirm_revoked(&self, id: Uuid, reason: &'static str) -> crate::Result<crate::TokenRecord> {
+        let target = crate::TokenTarget::Local { id };
+        self.tokens()
+            .blocking(move |t| async move { t.confirm_revoked(&target, reason, false).await })
+            .map(|r| r.record)
+    }
+}
+
 fn token(platform: Platform, label: &str, server: &str, secret: SecretInput) -> NewToken {
     NewToken { server_url: Some(server.into()), ..NewToken::new(platform, label, secret) }
 }
@@ -58,7 +85,7 @@ fn validate_stores_what_the_platform_reports_and_never_the_secret() {
     let mut new = token(Platform::Cvat, "ci", &w.fakes.cvat.url, SecretInput::Token { token: CVAT.to_string().into() });
     new.expires_at = Some("2026-12-31T00:00:00Z".parse().unwrap());
     let r = w.vault.add(new, Utc::now()).unwrap();
-    let checked = w.vault.validate(r.id, &w.checker).unwrap();
+    let checked = w.validate(r.id).unwrap();
     assert_eq!(checked.last_validation.as_ref().unwrap().validity, Validity::Valid);
     assert_eq!(checked.expires_at, Some("2027-01-01T00:00:00Z".parse().unwrap()));
     assert_eq!(checked.user_expires_at, Some("2026-12-31T00:00:00Z".parse().unwrap()));
@@ -142,7 +169,7 @@ fn revoke_through_the_api_marks_the_record_and_clears_the_keychain() {
             Utc::now(),
         )
         .unwrap();
-    assert_eq!(w.vault.revoke(r.id, &w.checker).unwrap(), RevokeOutcome::Revoked);
+    assert_eq!(w.revoke(r.id).unwrap(), RevokeOutcome::Revoked);
     let after = w.vault.get(r.id).unwrap();
     let revoked = after.revoked.as_ref().expect("marked revoked");
     assert_eq!(revoked.reason, "Revoked through Roboflow's API; revocation confirmed by Roboflow (401)");
@@ -161,21 +188,21 @@ fn revoke_through_the_api_marks_the_record_and_clears_the_keychain() {
             Utc::now(),
         )
         .unwrap();
-    let outcome = w.vault.revoke(c.id, &w.checker).unwrap();
+    let outcome = w.revoke(c.id).unwrap();
     assert!(
         matches!(outcome, RevokeOutcome::Guided { ref settings_url, .. } if settings_url.ends_with("/profile#security"))
     );
     assert!(w.vault.get(c.id).unwrap().revoked.is_none());
     assert!(w.mem.has(&c.id.to_string()));
     // "Done" before it is revoked on CVAT: CVAT still accepts it, nothing changes.
-    let e = w.vault.confirm_revoked_checked(c.id, "revoked in CVAT", &w.checker).unwrap_err();
+    let e = w.confirm_revoked(c.id, "revoked in CVAT").unwrap_err();
     assert_eq!(e.kind(), crate::error::ErrorKind::StillAccepted);
     assert!(e.to_string().starts_with("CVAT still accepts this token; the revoke did not take effect."), "{e}");
     assert!(w.vault.get(c.id).unwrap().revoked.is_none());
     assert!(w.mem.has(&c.id.to_string()));
     // Revoked on the website: "Done" is confirmed by CVAT's 401.
     assert!(w.fakes.cvat.set_behaviour(CVAT, Behaviour::Revoked));
-    let marked = w.vault.confirm_revoked_checked(c.id, "revoked in CVAT", &w.checker).unwrap();
+    let marked = w.confirm_revoked(c.id, "revoked in CVAT").unwrap();
     assert_eq!(marked.revoked.unwrap().reason, "revoked in CVAT; revocation confirmed by CVAT (401)");
     assert!(!w.mem.has(&c.id.to_string()));
 }
@@ -203,7 +230,7 @@ fn a_revoke_the_platform_ignored_is_not_marked_and_the_secret_stays() {
             Utc::now(),
         )
         .unwrap();
-    let e = w.vault.revoke(r.id, &w.checker).unwrap_err();
+    let e = w.revoke(r.id).unwrap_err();
     assert_eq!(e.kind(), crate::error::ErrorKind::StillAccepted);
     assert!(e.to_string().contains("Roboflow still accepts this token; the revoke did not take effect"), "{e}");
     assert!(w.vault.get(r.id).unwrap().revoked.is_none());
@@ -225,7 +252,7 @@ fn a_platform_that_cannot_be_asked_leaves_the_revoke_not_confirmed() {
         .vault
         .add(token(Platform::Cvat, "cv", &closed, SecretInput::Token { token: CVAT.to_string().into() }), Utc::now())
         .unwrap();
-    let marked = w.vault.confirm_revoked_checked(c.id, "leaked", &w.checker).unwrap();
+    let marked = w.confirm_revoked(c.id, "leaked").unwrap();
     let reason = marked.revoked.unwrap().reason;
     assert!(reason.starts_with("leaked; not confirmed: "), "{reason}");
     assert!(!w.mem.has(&c.id.to_string()));
