@@ -15,7 +15,7 @@ pub fn vault_changed(app: &AppHandle) {
 
 /// One token finished during "validate all".
 pub fn validate_progress(app: &AppHandle, p: CheckProgress) {
-    let _ = app.emit("check-progress", p);
+    let _ = app.emit("validate-progress", p);
 }
 
 pub fn leak_progress(app: &AppHandle, p: &ScanProgress) {

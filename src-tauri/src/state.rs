@@ -1,23 +1,22 @@
-//! What the commands and the background services share: the vault, the clipboard, the
-//! change signal, and each domain's small piece of state. This module depends on core only;
+//! What the commands and the background services share: core's token actions, the vault,
+//! the change signal, and each domain's small piece of state. This module depends on core only;
 //! `commands/` and `services/` depend on it, never the other way round.
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-use latchkey_core::check::Checker;
 use latchkey_core::clipboard::SecureClipboard;
 use latchkey_core::leak::{CancelFlag, LeakReport};
 use latchkey_core::notify_plan::InAppAlert;
-use latchkey_core::team::TeamClient;
-use latchkey_core::{Error, Vault};
+use latchkey_core::{Error, Tokens, Vault};
 use uuid::Uuid;
 
 pub struct AppState {
+    /// Token actions for local and team tokens alike (core's one path for both stores).
+    pub tokens: Tokens,
     pub vault: Arc<Mutex<Vault>>,
-    pub clipboard: SecureClipboard,
     /// Records, settings or the leak report changed: the alert, tray and schedule threads
     /// look again.
     pub changes: Changes,
@@ -25,19 +24,20 @@ pub struct AppState {
     /// Alerts the desktop could not show, for the window.
     pub inbox: Inbox,
     pub leak: LeakState,
-    pub team: TeamState,
 }
 
 impl AppState {
     pub fn new(vault: Arc<Mutex<Vault>>, clipboard: SecureClipboard) -> Self {
+        let changes = Changes::default();
+        let published = changes.clone();
+        let tokens = Tokens::new(vault.clone(), clipboard).on_vault_work(move || published.publish());
         AppState {
+            tokens,
             vault,
-            clipboard,
-            changes: Changes::default(),
+            changes,
             platform: Default::default(),
             inbox: Default::default(),
             leak: Default::default(),
-            team: Default::default(),
         }
     }
 
@@ -53,9 +53,7 @@ impl AppState {
         f: impl FnOnce(&mut Vault) -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
         let vault = self.vault.clone();
-        blocking(move || f(&mut lock(&vault))).await.inspect_err(|e| {
-            tracing::warn!(kind = ?e.kind(), error = %e, "command failed");
-        })
+        blocking(move || f(&mut lock(&vault))).await.inspect_err(log_failure)
     }
 
     /// As [`AppState::read`], for a change: afterwards the background services look again.
@@ -107,20 +105,12 @@ impl Changes {
     }
 }
 
-/// Validation and revocation: the platform client, the settings pages of guided revokes
-/// the user was shown (the only URLs the window may ask us to open), "validate all" running.
+/// Validation and revocation: the settings pages of guided revokes the user was shown (the
+/// only URLs the window may ask us to open), and whether "validate all" is running.
 #[derive(Default)]
 pub struct PlatformState {
-    checker: OnceLock<Result<Checker, String>>,
     pub guided: Mutex<HashMap<Uuid, String>>,
     pub validating_all: AtomicBool,
-}
-
-impl PlatformState {
-    /// The shared platform client, made on first use.
-    pub fn checker(&self) -> Result<Checker, Error> {
-        self.checker.get_or_init(|| Checker::shared().map_err(|e| e.to_string())).clone().map_err(Error::Internal)
-    }
 }
 
 /// Alerts that could not be shown as desktop notifications, until the window takes them.
@@ -144,31 +134,7 @@ pub struct LeakState {
     pub last: Mutex<Option<LeakReport>>,
 }
 
-/// The clients of the connected team vaults, by config id, made on first use.
-#[derive(Default)]
-pub struct TeamState {
-    pub clients: Mutex<HashMap<Uuid, TeamClient>>,
-}
-
-impl TeamState {
-    pub fn forget(&self, id: Uuid) {
-        lock(&self.clients).remove(&id);
-    }
-}
-
-/// Seconds before the clipboard is cleared: `LATCHKEY_CLIPBOARD_CLEAR_SECS` (for tests and
-/// the impatient) overrides the setting.
-pub fn clear_after(settings_secs: u32) -> u32 {
-    std::env::var("LATCHKEY_CLIPBOARD_CLEAR_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(settings_secs)
-}
-
-/// What a copy answers: the clipboard is cleared after this many seconds if it still holds
-/// the secret.
-#[derive(serde::Serialize)]
-pub struct CopyReceipt {
-    pub clear_after_secs: u32,
+/// Log a failed command (kind and message, never a secret) on its way to the window.
+pub fn log_failure(e: &Error) {
+    tracing::warn!(kind = ?e.kind(), error = %e, "command failed");
 }

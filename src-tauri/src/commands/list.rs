@@ -12,9 +12,7 @@ commands! {
     platform: validate_token, validate_all, revoke_token, confirm_revoked, open_revoke_page;
     leak: start_leak_scan, cancel_leak_scan, get_leak_report, set_leak_settings, allow_leak_finding,
         import_found_token;
-    team: add_team_vault, remove_team_vault, get_team_view, team_copy_secret, team_reveal_secret, team_add_token,
-        team_update_token, team_replace_secret, team_delete_token, team_validate_token, team_revoke_token,
-        team_confirm_revoked;
+    team: add_team_vault, remove_team_vault, get_team_view;
     settings: update_settings;
     alerts: take_in_app_alerts, dismiss_notices;
     bench: bench_mark;

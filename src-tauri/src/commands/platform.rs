@@ -1,31 +1,21 @@
-//! Commands that ask the platforms: validate one or all tokens, revoke.
-//!
-//! The vault is held only for the short steps before and after a platform call (take the
-//! job out; store the result), never while the network is asked, so the window stays live.
-//! "Validate all" reports each finished token as a `check-progress` event.
+//! Commands that ask the platforms: validate one or all tokens, revoke — for local and team
+//! tokens alike, through core's `Tokens` (the vault is never held across a network call).
+//! "Validate all" reports each finished token as a `validate-progress` event.
 
-use chrono::Utc;
 use latchkey_core::check::CheckSummary;
 use latchkey_core::platforms::RevokeOutcome;
-use latchkey_core::{Error, TokenRecord, Use};
+use latchkey_core::{Error, TokenRow, TokenTarget};
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 use uuid::Uuid;
 
 use super::Reply;
 use crate::services::validation;
-use crate::state::{lock, AppState};
+use crate::state::{lock, log_failure, AppState};
 
 #[tauri::command]
-pub async fn validate_token(state: State<'_, AppState>, id: Uuid) -> Reply<TokenRecord> {
-    let checker = state.platform.checker()?;
-    let job = state.read(move |v| v.check_job(id)).await?;
-    let result = checker.validate(&job).await;
-    let record = job.record.clone();
-    drop(job);
-    let stored = state.write(move |v| v.record_validation(&record, &result?, Utc::now())).await?;
-    tracing::info!(%id, platform = stored.platform.id(), "token checked");
-    Ok(stored)
+pub async fn validate_token(state: State<'_, AppState>, target: TokenTarget) -> Reply<TokenRow> {
+    state.tokens.validate(&target).await.inspect_err(log_failure)
 }
 
 #[tauri::command]
@@ -34,72 +24,32 @@ pub async fn validate_all(app: AppHandle) -> Reply<CheckSummary> {
 }
 
 /// Revoke through the platform's API where it allows, then validate the old secret before
-/// it leaves the keychain: marked revoked with "revocation confirmed by …" (or "not
-/// confirmed: …" when the platform cannot be asked); `Err(StillAccepted)` and nothing changed
-/// when the platform still accepts it. Otherwise the guided steps.
+/// it goes: marked revoked with "revocation confirmed by …" (or "not confirmed: …" when the
+/// platform cannot be asked); `Err(StillAccepted)` and nothing changed when the platform still
+/// accepts it. Otherwise the guided steps, whose settings page the window may then open.
 #[tauri::command]
-pub async fn revoke_token(state: State<'_, AppState>, id: Uuid) -> Reply<RevokeOutcome> {
-    let checker = state.platform.checker()?;
-    let job = state.read(move |v| v.check_job(id)).await?;
-    let platform = job.record.platform;
-    let outcome = checker.revoke(&job).await?;
-    match &outcome {
-        RevokeOutcome::Revoked => {
-            let check = checker.check_revoked(&job).await;
-            drop(job);
-            let reason = check.reason(&format!("Revoked through {}'s API", platform.name())).inspect_err(|_| {
-                tracing::warn!(%id, platform = platform.id(), "the platform still accepts the token after the revoke");
-            })?;
-            mark_revoked(&state, id, reason).await?;
-            tracing::info!(%id, platform = platform.id(), ?check, "token revoked through the platform's API");
-        }
-        RevokeOutcome::Guided { settings_url, .. } => {
-            drop(job);
-            lock(&state.platform.guided).insert(id, settings_url.clone());
-            tracing::info!(%id, platform = platform.id(), "guided revoke shown");
-        }
+pub async fn revoke_token(state: State<'_, AppState>, target: TokenTarget) -> Reply<RevokeOutcome> {
+    let outcome = state.tokens.revoke(&target).await.inspect_err(log_failure)?;
+    if let RevokeOutcome::Guided { settings_url, .. } = &outcome {
+        lock(&state.platform.guided).insert(target.id(), settings_url.clone());
     }
     Ok(outcome)
 }
 
 /// The user says the token is revoked (after the guided steps). Unless `unchecked` ("mark
-/// revoked anyway"), the old secret is validated first, as after an API revoke: a platform
-/// that still accepts it gets `Err(StillAccepted)` and nothing changes.
+/// revoked anyway"), the old secret is validated first: a platform that still accepts it
+/// gets `Err(StillAccepted)` and nothing changes.
 #[tauri::command]
 pub async fn confirm_revoked(
     state: State<'_, AppState>,
-    id: Uuid,
+    target: TokenTarget,
     reason: String,
     unchecked: Option<bool>,
-) -> Reply<TokenRecord> {
-    let reason = if unchecked.unwrap_or(false) {
-        latchkey_core::check::unchecked_reason(&reason)
-    } else {
-        let checker = state.platform.checker()?;
-        let job = state.read(move |v| v.check_job(id)).await?;
-        let check = checker.check_revoked(&job).await;
-        drop(job);
-        tracing::info!(%id, ?check, "guided revoke checked");
-        check.reason(&reason)?
-    };
-    let r = mark_revoked(&state, id, reason).await?;
-    lock(&state.platform.guided).remove(&id);
-    tracing::info!(%id, "token marked revoked");
-    Ok(r)
-}
-
-async fn mark_revoked(state: &AppState, id: Uuid, reason: String) -> Reply<TokenRecord> {
-    let clipboard = state.clipboard.clone();
-    state
-        .write(move |v| {
-            if let Ok(secret) = v.secret(id, Use::Inspect, Utc::now()) {
-                if clipboard.clear_if_holds(&secret) {
-                    tracing::info!(%id, "cleared the revoked secret from the clipboard");
-                }
-            }
-            v.confirm_revoked(id, &reason, Utc::now())
-        })
-        .await
+) -> Reply<TokenRow> {
+    let row =
+        state.tokens.confirm_revoked(&target, &reason, unchecked.unwrap_or(false)).await.inspect_err(log_failure)?;
+    lock(&state.platform.guided).remove(&target.id());
+    Ok(row)
 }
 
 /// Open the settings page of a guided revoke in the user's browser.

@@ -1,18 +1,18 @@
-//! Tokens of this computer's vault: the list, add, edit, replace, delete, copy, reveal,
-//! snooze, and asking the keychain again.
-
-use std::time::Duration;
+//! Tokens, local or in a team vault alike (a `TokenTarget` names which): add, edit, replace,
+//! delete, copy, reveal — each through core's `Tokens`, the one path for both stores. Plus the
+//! local list, snoozing and asking the keychain again.
 
 use chrono::Utc;
 use latchkey_core::platforms::{self, PlatformInfo};
 use latchkey_core::secret::SecretInput;
-use latchkey_core::{Error, MetaUpdate, NewToken, TokenRecord, Use, VaultView};
+use latchkey_core::tokens::CopyReceipt;
+use latchkey_core::{Error, MetaUpdate, NewToken, TokenRecord, TokenRow, TokenTarget, VaultView};
 use secrecy::ExposeSecret;
 use tauri::State;
 use uuid::Uuid;
 
 use super::Reply;
-use crate::state::{blocking, clear_after, AppState, CopyReceipt};
+use crate::state::{blocking, log_failure, AppState};
 
 #[tauri::command]
 pub async fn get_view(state: State<'_, AppState>) -> Reply<VaultView> {
@@ -24,62 +24,47 @@ pub fn list_platforms() -> Vec<PlatformInfo> {
     platforms::catalogue()
 }
 
+/// Add a token to this computer's vault (`store` absent) or to team vault `store`.
 #[tauri::command]
-pub async fn add_token(state: State<'_, AppState>, token: NewToken) -> Reply<TokenRecord> {
-    let r = state.write(move |v| v.add(token, Utc::now())).await?;
-    tracing::info!(id = %r.id, platform = r.platform.id(), "token added");
-    Ok(r)
+pub async fn add_token(state: State<'_, AppState>, store: Option<Uuid>, token: NewToken) -> Reply<TokenRow> {
+    state.tokens.add(store, token).await.inspect_err(log_failure)
+}
+
+/// Edit the details; a team token's edit names the version the user started from.
+#[tauri::command]
+pub async fn update_token(
+    state: State<'_, AppState>,
+    target: TokenTarget,
+    update: MetaUpdate,
+    expected_version: Option<u64>,
+) -> Reply<TokenRow> {
+    state.tokens.update(&target, update, expected_version).await.inspect_err(log_failure)
 }
 
 #[tauri::command]
-pub async fn update_token(state: State<'_, AppState>, id: Uuid, update: MetaUpdate) -> Reply<TokenRecord> {
-    let r = state.write(move |v| v.update(id, update)).await?;
-    tracing::info!(id = %r.id, "token details updated");
-    Ok(r)
+pub async fn replace_secret(
+    state: State<'_, AppState>,
+    target: TokenTarget,
+    secret: SecretInput,
+    expected_version: Option<u64>,
+) -> Reply<TokenRow> {
+    state.tokens.replace_secret(&target, secret, expected_version).await.inspect_err(log_failure)
 }
 
 #[tauri::command]
-pub async fn replace_secret(state: State<'_, AppState>, id: Uuid, secret: SecretInput) -> Reply<TokenRecord> {
-    let r = state.write(move |v| v.replace_secret(id, secret, Utc::now())).await?;
-    tracing::info!(id = %r.id, "secret replaced");
-    Ok(r)
+pub async fn delete_token(state: State<'_, AppState>, target: TokenTarget) -> Reply<()> {
+    state.tokens.delete(&target).await.inspect_err(log_failure)
 }
 
 #[tauri::command]
-pub async fn delete_token(state: State<'_, AppState>, id: Uuid) -> Reply<()> {
-    let clipboard = state.clipboard.clone();
-    state
-        .write(move |v| {
-            // A deleted token must not stay on the clipboard either.
-            if let Ok(secret) = v.secret(id, Use::Inspect, Utc::now()) {
-                clipboard.clear_if_holds(&secret);
-            }
-            v.delete(id, Utc::now())
-        })
-        .await?;
-    tracing::info!(%id, "token deleted");
-    Ok(())
+pub async fn copy_secret(state: State<'_, AppState>, target: TokenTarget) -> Reply<CopyReceipt> {
+    state.tokens.copy(&target).await.inspect_err(log_failure)
 }
 
+/// The secret itself, for an explicit Reveal in the window (the only way one reaches it).
 #[tauri::command]
-pub async fn copy_secret(state: State<'_, AppState>, id: Uuid) -> Reply<CopyReceipt> {
-    let clipboard = state.clipboard.clone();
-    let secs = state
-        .write(move |v| {
-            let secs = clear_after(v.settings().clipboard_clear_secs);
-            let secret = v.secret(id, Use::Copy, Utc::now())?;
-            clipboard.copy(&secret, Duration::from_secs(secs.into()))?;
-            Ok(secs)
-        })
-        .await?;
-    tracing::info!(%id, clear_after_secs = secs, "secret copied to the clipboard");
-    Ok(CopyReceipt { clear_after_secs: secs })
-}
-
-#[tauri::command]
-pub async fn reveal_secret(state: State<'_, AppState>, id: Uuid) -> Reply<String> {
-    let secret = state.read(move |v| v.secret(id, Use::Reveal, Utc::now())).await?;
-    tracing::info!(%id, "secret revealed on request");
+pub async fn reveal_secret(state: State<'_, AppState>, target: TokenTarget) -> Reply<String> {
+    let secret = state.tokens.reveal(&target).await.inspect_err(log_failure)?;
     Ok(secret.expose_secret().to_string())
 }
 

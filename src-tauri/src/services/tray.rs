@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::Utc;
 use latchkey_core::leak::LeakReport;
 use latchkey_core::status::Health;
-use latchkey_core::{TokenRecord, Use, VaultView};
+use latchkey_core::{TokenRecord, TokenTarget, VaultView};
 use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder};
 use tauri::tray::{TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Wry};
@@ -170,24 +170,17 @@ fn on_menu(app: &AppHandle, id: &str) {
     }
 }
 
-/// Copy off the main thread: the keychain may take its time.
+/// Copy off the main thread (the keychain may take its time), as the window's Copy does.
 fn copy_from_tray(app: AppHandle, id: Uuid) {
-    std::thread::spawn(move || {
+    tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
-        let mut v = state.lock_vault();
-        let secs = crate::state::clear_after(v.settings().clipboard_clear_secs);
-        let copied = v
-            .secret(id, Use::Copy, Utc::now())
-            .and_then(|secret| state.clipboard.copy(&secret, Duration::from_secs(secs.into())));
-        drop(v);
-        match copied {
-            Ok(()) => tracing::info!(%id, "secret copied from the tray"),
+        match state.tokens.copy(&TokenTarget::Local { id }).await {
+            Ok(_) => tracing::info!(%id, "secret copied from the tray"),
             Err(e) => {
                 tracing::warn!(%id, error = %e, "copy from the tray failed");
                 window::open_on(&app, Some(id));
             }
         }
-        state.changes.publish();
         events::vault_changed(&app);
     });
 }

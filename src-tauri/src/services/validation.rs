@@ -24,7 +24,7 @@ pub async fn validate_all(app: &AppHandle) -> Result<CheckSummary, Error> {
 }
 
 async fn run(app: &AppHandle, state: &AppState) -> Result<CheckSummary, Error> {
-    let checker = state.platform.checker()?;
+    let checker = state.tokens.checker()?;
     let (jobs, failed) = jobs(state).await?;
     let total = (jobs.len() + failed.len()) as u32;
     let mut summary = CheckSummary { total, ..Default::default() };
