@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use aho_corasick::Input;
 
 use super::needles::{fingerprint_bytes, NeedleForm, NeedleSet};
-use super::patterns::{FileContext, Patterns, MAX_PATTERN_LEN};
+use super::patterns::{FileContext, PatternHit, Patterns, MAX_PATTERN_LEN};
 use super::source::Reader;
 use super::{Finding, FindingKind};
 
@@ -116,18 +116,7 @@ pub(crate) fn find_hits(
             if let Some(p) = patterns {
                 found.clear();
                 p.find(&buf, from, to, ctx, &mut found);
-                for h in &found {
-                    let text = &buf[h.start..h.end];
-                    if h.exact && needles.is_needle(text) {
-                        continue; // a stored token, already reported as such
-                    }
-                    let revoked = if h.exact { needles.revoked_position(&fingerprint_bytes(text)) } else { None };
-                    let what = match revoked {
-                        Some(token) => What::Revoked { token },
-                        None => What::Unknown { platform: h.platform, reason: h.reason, exact: h.exact },
-                    };
-                    hits.push(Hit { start: base + h.start as u64, end: base + h.end as u64, what });
-                }
+                pattern_hits(&found, &buf, base, needles, &mut hits);
             }
             accepted = accept_to;
         }
@@ -146,6 +135,23 @@ pub(crate) fn find_hits(
     }
     drop_overlapping_unknowns(&mut hits);
     Ok(Outcome::Scanned { hits, complete: true, truncated: false })
+}
+
+/// The pattern matches of one window as hits: a stored token is already reported by its
+/// needle, a revoked one is said to be revoked, the rest are unknown tokens.
+fn pattern_hits(found: &[PatternHit], buf: &[u8], base: u64, needles: &NeedleSet, hits: &mut Vec<Hit>) {
+    for h in found {
+        let text = &buf[h.start..h.end];
+        if h.exact && needles.is_needle(text) {
+            continue; // a stored token, already reported as such
+        }
+        let revoked = if h.exact { needles.revoked_position(&fingerprint_bytes(text)) } else { None };
+        let what = match revoked {
+            Some(token) => What::Revoked { token },
+            None => What::Unknown { platform: h.platform, reason: h.reason, exact: h.exact },
+        };
+        hits.push(Hit { start: base + h.start as u64, end: base + h.end as u64, what });
+    }
 }
 
 /// An unknown-token hit overlapping a stored-token hit is the same token seen twice. A hit

@@ -45,89 +45,90 @@ pub struct Found {
 
 /// Everything found, in a stable order: files first, then the environment.
 pub fn discover(home: &Path, env: &HashMap<String, String>) -> Vec<Found> {
-    let mut out = vec![];
     let get = |k: &str| env.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    let secret = |v: String| SecretString::from(v);
-
-    let sly_path = home.join("supervisely.env");
-    if let Ok(text) = std::fs::read_to_string(&sly_path) {
-        let vars = parse_env_file(&text);
-        if let Some(token) = vars.get("API_TOKEN").filter(|t| !t.is_empty()) {
-            out.push(Found {
-                source: "~/supervisely.env".into(),
-                platform: Platform::Supervisely,
-                server: vars.get("SERVER_ADDRESS").filter(|s| !s.is_empty()).cloned(),
-                workspace: None,
-                label: "supervisely.env".into(),
-                raw: Raw::Token(secret(token.clone())),
-            });
-        }
-    }
-
+    let mut out = vec![];
+    out.extend(supervisely_file(home));
     let rf_path =
         get("ROBOFLOW_CONFIG_DIR").map(PathBuf::from).unwrap_or_else(|| home.join(".config/roboflow/config.json"));
-    if let Ok(text) = std::fs::read_to_string(&rf_path) {
-        if let Ok(config) = serde_json::from_str::<serde_json::Value>(&text) {
-            let server = config.get("API_URL").and_then(|v| v.as_str()).map(str::to_string);
-            if let Some(ws) = config.get("workspaces").and_then(|w| w.as_object()) {
-                for w in ws.values() {
-                    let Some(key) = w.get("apiKey").and_then(|k| k.as_str()).filter(|k| !k.is_empty()) else {
-                        continue;
-                    };
-                    let url = w.get("url").and_then(|u| u.as_str()).map(str::to_string);
-                    let name = w.get("name").and_then(|u| u.as_str()).or(url.as_deref()).unwrap_or("workspace");
-                    out.push(Found {
-                        source: "Roboflow's config.json".into(),
-                        platform: Platform::Roboflow,
-                        server: server.clone(),
-                        workspace: url.clone(),
-                        label: format!("workspace {name}"),
-                        raw: Raw::Token(secret(key.to_string())),
-                    });
-                }
-            }
-        }
-    }
+    out.extend(roboflow_file(&rf_path));
+    out.extend(from_environment(env));
+    out
+}
 
-    let from_env = |var: &str| format!("${var}");
-    if let Some(token) = get("API_TOKEN") {
+/// A found secret with no server or workspace of its own.
+fn found(source: impl Into<String>, platform: Platform, label: &str, raw: Raw) -> Found {
+    Found { source: source.into(), platform, server: None, workspace: None, label: label.into(), raw }
+}
+
+/// `~/supervisely.env`: `API_TOKEN` and `SERVER_ADDRESS`.
+fn supervisely_file(home: &Path) -> Option<Found> {
+    let text = std::fs::read_to_string(home.join("supervisely.env")).ok()?;
+    let vars = parse_env_file(&text);
+    let token = vars.get("API_TOKEN").filter(|t| !t.is_empty())?;
+    Some(Found {
+        server: vars.get("SERVER_ADDRESS").filter(|s| !s.is_empty()).cloned(),
+        ..found("~/supervisely.env", Platform::Supervisely, "supervisely.env", Raw::Token(token.clone().into()))
+    })
+}
+
+/// Roboflow's config file: one key per workspace.
+fn roboflow_file(path: &Path) -> Vec<Found> {
+    let Some(config) =
+        std::fs::read_to_string(path).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+    else {
+        return vec![];
+    };
+    let server = config.get("API_URL").and_then(|v| v.as_str()).map(str::to_string);
+    let Some(ws) = config.get("workspaces").and_then(|w| w.as_object()) else { return vec![] };
+    ws.values()
+        .filter_map(|w| {
+            let key = w.get("apiKey").and_then(|k| k.as_str()).filter(|k| !k.is_empty())?;
+            let url = w.get("url").and_then(|u| u.as_str()).map(str::to_string);
+            let name = w.get("name").and_then(|u| u.as_str()).or(url.as_deref()).unwrap_or("workspace");
+            Some(Found {
+                server: server.clone(),
+                workspace: url.clone(),
+                ..found(
+                    "Roboflow's config.json",
+                    Platform::Roboflow,
+                    &format!("workspace {name}"),
+                    Raw::Token(key.to_string().into()),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The platforms' own environment variables.
+fn from_environment(env: &HashMap<String, String>) -> Vec<Found> {
+    let get = |k: &str| env.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let token = |v: String| Raw::Token(v.into());
+    let mut out = vec![];
+    if let Some(t) = get("API_TOKEN") {
         out.push(Found {
-            source: from_env("API_TOKEN"),
-            platform: Platform::Supervisely,
             server: get("SERVER_ADDRESS"),
-            workspace: None,
-            label: "from $API_TOKEN".into(),
-            raw: Raw::Token(secret(token)),
+            ..found("$API_TOKEN", Platform::Supervisely, "from $API_TOKEN", token(t))
         });
     }
-    if let Some(token) = get("CVAT_ACCESS_TOKEN") {
-        out.push(Found {
-            source: from_env("CVAT_ACCESS_TOKEN"),
-            platform: Platform::Cvat,
-            server: None,
-            workspace: None,
-            label: "from $CVAT_ACCESS_TOKEN".into(),
-            raw: Raw::Token(secret(token)),
-        });
+    if let Some(t) = get("CVAT_ACCESS_TOKEN") {
+        out.push(found("$CVAT_ACCESS_TOKEN", Platform::Cvat, "from $CVAT_ACCESS_TOKEN", token(t)));
     }
     if let Some(key) = get("ROBOFLOW_API_KEY") {
         out.push(Found {
-            source: from_env("ROBOFLOW_API_KEY"),
-            platform: Platform::Roboflow,
             server: get("API_URL"),
             workspace: get("RF_WORKSPACE"),
-            label: "from $ROBOFLOW_API_KEY".into(),
-            raw: Raw::Token(secret(key)),
+            ..found("$ROBOFLOW_API_KEY", Platform::Roboflow, "from $ROBOFLOW_API_KEY", token(key))
         });
     }
     if let (Some(id), Some(s)) = (get("ENV0_API_KEY"), get("ENV0_API_SECRET")) {
         out.push(Found {
-            source: "$ENV0_API_KEY + $ENV0_API_SECRET".into(),
-            platform: Platform::Env0,
             server: get("ENV0_API_ENDPOINT"),
-            workspace: None,
-            label: "from $ENV0_API_KEY".into(),
-            raw: Raw::KeyPair(id, secret(s)),
+            ..found(
+                "$ENV0_API_KEY + $ENV0_API_SECRET",
+                Platform::Env0,
+                "from $ENV0_API_KEY",
+                Raw::KeyPair(id, s.into()),
+            )
         });
     }
     let ssh = env
@@ -140,26 +141,13 @@ pub fn discover(home: &Path, env: &HashMap<String, String>) -> Vec<Found> {
             Some((format!("$ENCORD_SSH_KEY_FILE ({path})"), pem))
         });
     if let Some((source, pem)) = ssh {
-        out.push(Found {
-            source,
-            platform: Platform::Encord,
-            server: None,
-            workspace: None,
-            label: "from $ENCORD_SSH_KEY".into(),
-            raw: Raw::SshKey(secret(pem)),
-        });
+        out.push(found(source, Platform::Encord, "from $ENCORD_SSH_KEY", Raw::SshKey(pem.into())));
     }
     if let (Some(key), Some(resource)) =
         (get("ENCORD_API_KEY"), get("ENCORD_PROJECT_ID").or_else(|| get("ENCORD_DATASET_ID")))
     {
-        out.push(Found {
-            source: "$ENCORD_API_KEY".into(),
-            platform: Platform::Encord,
-            server: None,
-            workspace: None,
-            label: "from $ENCORD_API_KEY".into(),
-            raw: Raw::ResourceKey(resource, secret(key)),
-        });
+        let raw = Raw::ResourceKey(resource, key.into());
+        out.push(found("$ENCORD_API_KEY", Platform::Encord, "from $ENCORD_API_KEY", raw));
     }
     out
 }

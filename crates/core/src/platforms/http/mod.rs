@@ -147,21 +147,7 @@ impl HttpClient {
         loop {
             check_allowed(&url)?;
             let host = host_of(&url);
-            let mut req = reqwest::Request::new(method.clone(), url.clone());
-            req.headers_mut().insert(ACCEPT, HeaderValue::from_static("application/json"));
-            for (name, value) in &request.headers {
-                req.headers_mut().insert(name.clone(), value.clone());
-            }
-            if let Some(b) = &body {
-                req.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                *req.body_mut() = Some(b.clone().into());
-            } else if matches!(method, Method::POST | Method::PUT | Method::PATCH) {
-                // An explicit empty body with `Content-Length: 0`, as Python's requests sends
-                // (hyper leaves the length out for an empty body).
-                req.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
-                *req.body_mut() = Some(Vec::new().into());
-            }
-            credential.apply(&mut req)?;
+            let req = build(request, &method, &url, body.as_ref(), credential)?;
             let client = if is_loopback_url(&url) { &self.direct } else { &self.proxied };
             let resp = client.execute(req).await.map_err(|e| map_error(&e, &host, &self.config))?;
             let status = resp.status();
@@ -220,6 +206,32 @@ impl HttpClient {
             return Ok(Response { status, headers, body });
         }
     }
+}
+
+/// One attempt's request: JSON accepted, the request's headers and body, the credential.
+fn build(
+    request: &Request,
+    method: &Method,
+    url: &Url,
+    body: Option<&Vec<u8>>,
+    credential: &dyn Credential,
+) -> Result<reqwest::Request, HttpError> {
+    let mut req = reqwest::Request::new(method.clone(), url.clone());
+    req.headers_mut().insert(ACCEPT, HeaderValue::from_static("application/json"));
+    for (name, value) in &request.headers {
+        req.headers_mut().insert(name.clone(), value.clone());
+    }
+    if let Some(b) = body {
+        req.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        *req.body_mut() = Some(b.clone().into());
+    } else if matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
+        // An explicit empty body with `Content-Length: 0`, as Python's requests sends
+        // (hyper leaves the length out for an empty body).
+        req.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+        *req.body_mut() = Some(Vec::new().into());
+    }
+    credential.apply(&mut req)?;
+    Ok(req)
 }
 
 async fn read_capped(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, reqwest::Error> {
