@@ -17,7 +17,7 @@ pub mod team;
 pub mod vault;
 
 pub use check::{CheckProgress, Checker, RevokeCheck};
-pub use error::{Error, ErrorKind, ErrorPayload, Result};
+pub use error::{Error, ErrorKind, ErrorPayload, Field, Result};
 pub use record::{Platform, TokenKind, TokenRecord};
 pub use vault::{MetaUpdate, NewToken, Use, Vault, VaultView};
 

@@ -15,7 +15,7 @@ use latchkey_core::platforms::RevokeOutcome;
 use latchkey_core::secret::SecretInput;
 use latchkey_core::status::{status, Policy, Status};
 use latchkey_core::team::{NewTeamVault, TeamClient, TeamProblem, TeamToken, TeamVaultConfig};
-use latchkey_core::{Error, ErrorPayload, MetaUpdate, NewToken, TokenRecord};
+use latchkey_core::{Error, ErrorPayload, Field, MetaUpdate, NewToken, TokenRecord};
 use secrecy::ExposeSecret;
 use serde::Serialize;
 use tauri::State;
@@ -109,7 +109,10 @@ pub async fn add_team_vault(state: State<'_, AppState>, vault: NewTeamVault) -> 
     drop(vault);
     let name = config.name.clone();
     if state.read(|v| Ok(v.team_vaults())).await?.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
-        return Err(Error::invalid(format!("A team vault named “{name}” is already connected. Choose another name.")));
+        return Err(Error::invalid_field(
+            Field::TeamName,
+            format!("A team vault named “{name}” is already connected. Choose another name."),
+        ));
     }
     let probe = TeamClient::new(config.clone(), token.clone())?;
     probe.check().await.inspect_err(|e| {
