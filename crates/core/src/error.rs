@@ -25,14 +25,14 @@ pub enum Error {
     )]
     DuplicateLabel { platform: String, label: String },
 
-    #[error("No token with id {0}. It may have been deleted from another Latchkey window or the command line; the list has been refreshed.")]
+    #[error("No token with id {0}. It may have been deleted in another Latchkey window or from the command line; look it up again by its label.")]
     NotFound(Uuid),
 
-    #[error("The system keychain is not available ({detail}). Latchkey keeps secrets only in the keychain, so nothing was stored. Start your Secret Service (GNOME Keyring, KWallet or KeePassXC with Secret Service enabled), then press Retry.")]
+    #[error("The system keychain is not available ({detail}). Latchkey keeps secrets only in the keychain, so nothing was stored. Start your Secret Service (GNOME Keyring, KWallet or KeePassXC with Secret Service enabled), then try again.")]
     KeychainUnavailable { detail: String },
 
     /// The keychain is there but answered a call with an error (a D-Bus error on Linux).
-    #[error("The system keychain answered an error: {detail}. Latchkey keeps secrets only in the keychain, so nothing was stored or changed. Try again; if it keeps failing, check your keychain app (GNOME Keyring, KWallet or KeePassXC), then press Retry.")]
+    #[error("The system keychain answered an error: {detail}. Latchkey keeps secrets only in the keychain, so nothing was stored or changed. Retry in a moment; if it keeps failing, check your keychain app (GNOME Keyring, KWallet or KeePassXC) and try again.")]
     KeychainError { detail: String },
 
     #[error("The system keychain is locked. Unlock it (for example by logging in again, or in Passwords and Keys), then try again. Nothing was changed.")]
@@ -41,10 +41,10 @@ pub enum Error {
     #[error("The system keychain did not answer within {secs} s; it may be waiting for you to unlock it. Unlock it and try again. If it answers later, Latchkey finishes or undoes the change by itself.")]
     KeychainTimeout { secs: u64 },
 
-    #[error("The keychain holds no secret for “{label}”. It may have been removed outside Latchkey. Use Replace secret to store it again, or delete this entry.")]
+    #[error("The keychain holds no secret for “{label}”. It may have been removed outside Latchkey. Store a new secret for it (Replace secret in the app), or delete this entry.")]
     SecretMissing { label: String },
 
-    #[error("The keychain entry for “{label}” could not be read ({detail}). Use Replace secret to store it again.")]
+    #[error("The keychain entry for “{label}” could not be read ({detail}). Store a new secret for it (Replace secret in the app).")]
     SecretUnreadable { label: String, detail: String },
 
     #[error("Another Latchkey process (the app or the command line) has held the vault lock for more than {secs} s. Try again in a moment; if it persists, close other Latchkey windows.")]
