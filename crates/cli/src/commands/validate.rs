@@ -47,7 +47,7 @@ pub fn run(args: Args) -> Outcome {
             if r.revoked.is_some() {
                 return Err(Failure::new(
                     Code::Invalid,
-                    format!("{} is revoked; there is nothing to check.", crate::resolve::qualified(&r)),
+                    format!("{} is revoked; there is nothing to validate.", crate::resolve::qualified(&r)),
                 ));
             }
             vec![r]
@@ -55,7 +55,7 @@ pub fn run(args: Args) -> Outcome {
         None => records.into_iter().filter(|r| r.revoked.is_none()).collect(),
     };
     if targets.is_empty() {
-        eprintln!("No tokens to check.");
+        eprintln!("No tokens to validate.");
         return Ok(Code::Ok);
     }
     let ids: Vec<uuid::Uuid> = targets.iter().map(|r| r.id).collect();
