@@ -87,21 +87,7 @@ impl SecretInput {
     /// Check the secret for `platform` and turn it into what we store.
     pub fn prepare(self, platform: Platform) -> Result<PreparedSecret> {
         let kind = self.kind();
-        if !kinds_for(platform).contains(&kind) {
-            return Err(Error::invalid_field(
-                Field::Secret,
-                format!(
-                    "{} does not use this kind of credential. {}",
-                    platform.name(),
-                    match platform {
-                        Platform::Env0 => "env0 needs an API key id and its secret.",
-                        Platform::Encord =>
-                            "Encord needs an SSH private key, or a project/dataset API key with its resource id.",
-                        _ => "Paste the token as one value.",
-                    }
-                ),
-            ));
-        }
+        refuse_other_kind(platform, kind)?;
         match self {
             SecretInput::Token { token } => {
                 let token = single_line(&token, "token")?;
@@ -168,6 +154,22 @@ impl SecretInput {
             }
         }
     }
+}
+
+/// Refuse a kind of secret `platform` does not use, saying which it does.
+fn refuse_other_kind(platform: Platform, kind: TokenKind) -> Result<()> {
+    if kinds_for(platform).contains(&kind) {
+        return Ok(());
+    }
+    let needs = match platform {
+        Platform::Env0 => "env0 needs an API key id and its secret.",
+        Platform::Encord => "Encord needs an SSH private key, or a project/dataset API key with its resource id.",
+        _ => "Paste the token as one value.",
+    };
+    Err(Error::invalid_field(
+        Field::Secret,
+        format!("{} does not use this kind of credential. {needs}", platform.name()),
+    ))
 }
 
 /// The value a user copies or reveals, taken out of a keychain payload of `kind`.
