@@ -63,7 +63,7 @@ async function refreshLocal(): Promise<void> {
  * that the keychain banner (with Retry) should show. */
 export function reportError(e: unknown): ErrorPayload {
   const err = toErrorPayload(e);
-  toast(err.message, "error");
+  toast(err.kind === "not_found" ? `${err.message} The list has been refreshed.` : err.message, "error");
   if (err.kind === "not_found" || err.kind.startsWith("keychain_")) void refresh();
   return err;
 }

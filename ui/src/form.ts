@@ -288,7 +288,7 @@ function open(mode: Mode): void {
         await showConflict(err.message, mode);
         return;
       }
-      showError(err.message, focusForError(err));
+      showError(err.kind === "not_found" ? `${err.message} The list has been refreshed.` : err.message, focusForError(err));
       // The keychain banner (with Retry) follows what the keychain just answered.
       if (err.kind.startsWith("keychain_")) void refresh();
       if (err.kind === "not_found") void refresh();

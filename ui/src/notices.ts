@@ -41,7 +41,8 @@ export function renderBanners(): void {
         "error",
         "alert",
         { testid: "keychain-banner" },
-        h("span", { class: "banner-text" }, v.keychain.error.message),
+        // Core's message says what to do in general words; the button is this banner's.
+        h("span", { class: "banner-text" }, v.keychain.error.message, v.keychain.error.kind === "keychain_unavailable" ? " Press Retry when it is running." : " Press Retry to ask it again."),
         retry,
       ),
     );

@@ -185,7 +185,7 @@ function showGuided(r: TokenRecord, g: Guided, vaultId?: string): void {
       toast(`Marked “${rec.label}” as revoked (${rec.revoked?.reason ?? ""}). The secret was removed from ${from}.`, "info", vaultId ? undefined : offer(id));
     } catch (e) {
       const err = toErrorPayload(e);
-      showError(err.message);
+      showError(err.kind === "not_found" ? `${err.message} The list has been refreshed.` : err.message);
       if (err.kind === "still_accepted") anyway.hidden = false;
       reason.focus();
       if (err.kind === "not_found") void refresh();

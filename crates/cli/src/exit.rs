@@ -89,8 +89,13 @@ pub fn code_of(kind: ErrorKind) -> Code {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        // Core's messages speak of the app's buttons in places; they still say what happened.
-        Failure { code: code_of(e.kind()), message: e.to_string() }
+        // Core's messages say what happened and what to do in words for any surface; the
+        // command line adds what it has of its own.
+        let advice = match e.kind() {
+            ErrorKind::NotFound => " `latchkey list` shows them all.",
+            _ => "",
+        };
+        Failure { code: code_of(e.kind()), message: format!("{e}{advice}") }
     }
 }
 
@@ -105,4 +110,32 @@ pub fn finish(outcome: Outcome) -> ExitCode {
         }
     };
     ExitCode::from(code as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn down_error() -> Error {
+        Error::KeychainUnavailable { detail: "no Secret Service".into() }
+    }
+
+    #[test]
+    fn core_errors_get_the_command_line_advice() {
+        let id = uuid::Uuid::nil();
+        let gone = Failure::from(Error::NotFound(id));
+        assert_eq!(gone.code, Code::NotFound);
+        assert!(gone.message.starts_with(&Error::NotFound(id).to_string()), "{}", gone.message);
+        assert!(gone.message.ends_with("`latchkey list` shows them all."), "{}", gone.message);
+        let down = Failure::from(down_error());
+        assert_eq!(down.code, Code::Keychain);
+        assert!(down.message.ends_with("then try again."), "{}", down.message);
+        let bad = Failure::from(Error::invalid("The label is empty."));
+        assert_eq!((bad.code, bad.message.as_str()), (Code::Usage, "The label is empty."));
+        // No surface's buttons in what the command line prints.
+        for e in [Error::NotFound(id), down_error(), Error::KeychainError { detail: "x".into() }] {
+            let m = Failure::from(e).message;
+            assert!(!m.contains("press") && !m.contains("refreshed"), "{m}");
+        }
+    }
 }

@@ -16,22 +16,23 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The user gave something we cannot store as it is (empty secret, bad URL, ...).
-    #[error("{0}")]
-    InvalidInput(String),
+    /// `field` names the form input it is about, when there is one.
+    #[error("{message}")]
+    InvalidInput { field: Option<Field>, message: String },
 
     #[error(
         "There is already a {platform} token labelled “{label}”. Choose another label, or edit the existing token."
     )]
     DuplicateLabel { platform: String, label: String },
 
-    #[error("No token with id {0}. It may have been deleted from another Latchkey window or the command line; the list has been refreshed.")]
+    #[error("No token with id {0}. It may have been deleted in another Latchkey window or from the command line; look it up again by its label.")]
     NotFound(Uuid),
 
-    #[error("The system keychain is not available ({detail}). Latchkey keeps secrets only in the keychain, so nothing was stored. Start your Secret Service (GNOME Keyring, KWallet or KeePassXC with Secret Service enabled), then press Retry.")]
+    #[error("The system keychain is not available ({detail}). Latchkey keeps secrets only in the keychain, so nothing was stored. Start your Secret Service (GNOME Keyring, KWallet or KeePassXC with Secret Service enabled), then try again.")]
     KeychainUnavailable { detail: String },
 
     /// The keychain is there but answered a call with an error (a D-Bus error on Linux).
-    #[error("The system keychain answered an error: {detail}. Latchkey keeps secrets only in the keychain, so nothing was stored or changed. Try again; if it keeps failing, check your keychain app (GNOME Keyring, KWallet or KeePassXC), then press Retry.")]
+    #[error("The system keychain answered an error: {detail}. Latchkey keeps secrets only in the keychain, so nothing was stored or changed. Retry in a moment; if it keeps failing, check your keychain app (GNOME Keyring, KWallet or KeePassXC) and try again.")]
     KeychainError { detail: String },
 
     #[error("The system keychain is locked. Unlock it (for example by logging in again, or in Passwords and Keys), then try again. Nothing was changed.")]
@@ -40,10 +41,10 @@ pub enum Error {
     #[error("The system keychain did not answer within {secs} s; it may be waiting for you to unlock it. Unlock it and try again. If it answers later, Latchkey finishes or undoes the change by itself.")]
     KeychainTimeout { secs: u64 },
 
-    #[error("The keychain holds no secret for “{label}”. It may have been removed outside Latchkey. Use Replace secret to store it again, or delete this entry.")]
+    #[error("The keychain holds no secret for “{label}”. It may have been removed outside Latchkey. Store a new secret for it (Replace secret in the app), or delete this entry.")]
     SecretMissing { label: String },
 
-    #[error("The keychain entry for “{label}” could not be read ({detail}). Use Replace secret to store it again.")]
+    #[error("The keychain entry for “{label}” could not be read ({detail}). Store a new secret for it (Replace secret in the app).")]
     SecretUnreadable { label: String, detail: String },
 
     #[error("Another Latchkey process (the app or the command line) has held the vault lock for more than {secs} s. Try again in a moment; if it persists, close other Latchkey windows.")]
@@ -123,17 +124,79 @@ pub enum ErrorKind {
     Internal,
 }
 
-/// The serialisable form of an error: `{kind, message}`.
+/// The form input an `InvalidInput` error is about, so the form can put the cursor there.
+/// Stable, snake_case strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Field {
+    Label,
+    ServerUrl,
+    Tags,
+    Notes,
+    ExpiresAt,
+    /// The secret itself: the token, an env0 key's secret, an SSH private key, an Encord API key.
+    Secret,
+    /// env0's API key id.
+    KeyId,
+    /// The Encord project or dataset id of a legacy API key.
+    ResourceId,
+    /// How to validate a token of the Other platform: the URL to ask, ...
+    CheckUrl,
+    /// ... the header that carries the token, ...
+    CheckHeader,
+    /// ... what is written before the token in it, ...
+    CheckPrefix,
+    /// ... the HTTP method, ...
+    CheckMethod,
+    /// ... and the status that means valid.
+    CheckStatus,
+    /// A team vault's name, address, KV mount, path prefix and Vault token.
+    TeamName,
+    TeamAddress,
+    TeamMount,
+    TeamPrefix,
+    TeamToken,
+}
+
+/// The serialisable form of an error: `{kind, message}`, and `field` when the error is
+/// about one input.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct ErrorPayload {
     pub kind: ErrorKind,
     pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<Field>,
 }
 
 impl Error {
+    /// Input that cannot be used, not tied to one form input.
     pub fn invalid(msg: impl Into<String>) -> Self {
-        Error::InvalidInput(msg.into())
+        Error::InvalidInput { field: None, message: msg.into() }
+    }
+
+    /// Input that cannot be used, about `field`.
+    pub fn invalid_field(field: Field, msg: impl Into<String>) -> Self {
+        Error::InvalidInput { field: Some(field), message: msg.into() }
+    }
+
+    /// The same error, about `field` when it is invalid input (a shared check, such as a
+    /// server address, used for another input). Other errors are returned unchanged.
+    pub fn with_field(self, field: Field) -> Self {
+        match self {
+            Error::InvalidInput { message, .. } => Error::InvalidInput { field: Some(field), message },
+            other => other,
+        }
+    }
+
+    /// The input this error is about, if any.
+    pub fn field(&self) -> Option<Field> {
+        match self {
+            Error::InvalidInput { field, .. } => *field,
+            _ => None,
+        }
     }
 
     pub fn io(context: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
@@ -142,7 +205,7 @@ impl Error {
 
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::InvalidInput(_) => ErrorKind::InvalidInput,
+            Error::InvalidInput { .. } => ErrorKind::InvalidInput,
             Error::DuplicateLabel { .. } => ErrorKind::DuplicateLabel,
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::KeychainUnavailable { .. } => ErrorKind::KeychainUnavailable,
@@ -183,7 +246,7 @@ impl Error {
     }
 
     pub fn payload(&self) -> ErrorPayload {
-        ErrorPayload { kind: self.kind(), message: self.to_string() }
+        ErrorPayload { kind: self.kind(), message: self.to_string(), field: self.field() }
     }
 }
 
@@ -198,3 +261,6 @@ impl Serialize for Error {
         self.payload().serialize(s)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -18,7 +18,7 @@ pub mod tokens;
 pub mod vault;
 
 pub use check::{CheckProgress, Checker, RevokeCheck};
-pub use error::{Error, ErrorKind, ErrorPayload, Result};
+pub use error::{Error, ErrorKind, ErrorPayload, Field, Result};
 pub use record::{Platform, TokenKind, TokenRecord};
 pub use tokens::{TokenRow, TokenTarget, Tokens};
 pub use vault::{MetaUpdate, NewToken, Use, Vault, VaultView};

@@ -6,7 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::record::{Platform, PublicParts, TokenKind};
 
 /// A secret as the user enters it in the form or on the command line.
@@ -87,18 +87,7 @@ impl SecretInput {
     /// Check the secret for `platform` and turn it into what we store.
     pub fn prepare(self, platform: Platform) -> Result<PreparedSecret> {
         let kind = self.kind();
-        if !kinds_for(platform).contains(&kind) {
-            return Err(Error::invalid(format!(
-                "{} does not use this kind of credential. {}",
-                platform.name(),
-                match platform {
-                    Platform::Env0 => "env0 needs an API key id and its secret.",
-                    Platform::Encord =>
-                        "Encord needs an SSH private key, or a project/dataset API key with its resource id.",
-                    _ => "Paste the token as one value.",
-                }
-            )));
-        }
+        refuse_other_kind(platform, kind)?;
         match self {
             SecretInput::Token { token } => {
                 let token = single_line(&token, "token")?;
@@ -112,17 +101,21 @@ impl SecretInput {
             SecretInput::KeyPair { key_id, secret } => {
                 let key_id = key_id.trim().to_string();
                 if key_id.is_empty() {
-                    return Err(Error::invalid(
+                    return Err(Error::invalid_field(
+                        Field::KeyId,
                         "The API key id is empty. env0 shows it next to the secret when the key is created.",
                     ));
                 }
                 if key_id.chars().any(|c| c.is_whitespace() || c == ':') {
-                    return Err(Error::invalid("The API key id must not contain spaces or a colon."));
+                    return Err(Error::invalid_field(
+                        Field::KeyId,
+                        "The API key id must not contain spaces or a colon.",
+                    ));
                 }
                 let secret = single_line(&secret, "API key secret")?;
                 let hint = hint_of(secret.expose_secret());
                 let json = serde_json::to_string(&KeyPairPayload { key_id: &key_id, secret: secret.expose_secret() })
-                    .map_err(|_| Error::invalid("The key could not be encoded."))?;
+                    .map_err(|_| Error::invalid_field(Field::Secret, "The key could not be encoded."))?;
                 Ok(PreparedSecret {
                     kind,
                     public: PublicParts { key_id: Some(key_id), ..Default::default() },
@@ -147,7 +140,7 @@ impl SecretInput {
             SecretInput::ResourceKey { resource_id, api_key } => {
                 let resource_id = resource_id.trim().to_string();
                 if resource_id.is_empty() {
-                    return Err(Error::invalid(
+                    return Err(Error::invalid_field(Field::ResourceId,
                         "The project or dataset id is empty. A legacy Encord API key only works together with the id of the project or dataset it was created for.",
                     ));
                 }
@@ -163,12 +156,28 @@ impl SecretInput {
     }
 }
 
+/// Refuse a kind of secret `platform` does not use, saying which it does.
+fn refuse_other_kind(platform: Platform, kind: TokenKind) -> Result<()> {
+    if kinds_for(platform).contains(&kind) {
+        return Ok(());
+    }
+    let needs = match platform {
+        Platform::Env0 => "env0 needs an API key id and its secret.",
+        Platform::Encord => "Encord needs an SSH private key, or a project/dataset API key with its resource id.",
+        _ => "Paste the token as one value.",
+    };
+    Err(Error::invalid_field(
+        Field::Secret,
+        format!("{} does not use this kind of credential. {needs}", platform.name()),
+    ))
+}
+
 /// The value a user copies or reveals, taken out of a keychain payload of `kind`.
 pub fn usable_secret(kind: TokenKind, payload: SecretString) -> Result<SecretString> {
     match kind {
         TokenKind::KeyPair => {
             let parsed: KeyPairPayload = serde_json::from_str(payload.expose_secret())
-                .map_err(|_| Error::invalid("The stored env0 key is not in the expected form"))?;
+                .map_err(|_| Error::invalid_field(Field::Secret, "The stored env0 key is not in the expected form"))?;
             Ok(SecretString::from(parsed.secret.to_string()))
         }
         _ => Ok(payload),
@@ -185,15 +194,21 @@ pub fn hint_of(secret: &str) -> String {
 fn single_line(secret: &SecretString, what: &str) -> Result<SecretString> {
     let trimmed = secret.expose_secret().trim();
     if trimmed.is_empty() {
-        return Err(Error::invalid(format!("The {what} is empty. Paste the value the platform showed you.")));
+        return Err(Error::invalid_field(
+            Field::Secret,
+            format!("The {what} is empty. Paste the value the platform showed you."),
+        ));
     }
     if trimmed.chars().any(char::is_whitespace) {
-        return Err(Error::invalid(format!(
+        return Err(Error::invalid_field(Field::Secret, format!(
             "The {what} contains spaces or line breaks. Paste only the value itself (one line, no quotes or variable name)."
         )));
     }
     if trimmed.len() > 16 * 1024 {
-        return Err(Error::invalid(format!("The {what} is longer than 16 KiB; that is not a token.")));
+        return Err(Error::invalid_field(
+            Field::Secret,
+            format!("The {what} is longer than 16 KiB; that is not a token."),
+        ));
     }
     Ok(SecretString::from(trimmed.to_string()))
 }
@@ -212,10 +227,13 @@ fn normalise_pem(pem: &str) -> String {
 fn inspect_ssh_key(pem: &str) -> Result<SshKeyFacts> {
     let pem = pem.trim();
     if pem.is_empty() {
-        return Err(Error::invalid("The SSH private key is empty. Choose the key file or paste its contents."));
+        return Err(Error::invalid_field(
+            Field::Secret,
+            "The SSH private key is empty. Choose the key file or paste its contents.",
+        ));
     }
     if pem.starts_with("ssh-") || pem.starts_with("ecdsa-") {
-        return Err(Error::invalid(
+        return Err(Error::invalid_field(Field::Secret,
             "This is a public key. Latchkey needs the private key (the file without .pub, starting with “-----BEGIN OPENSSH PRIVATE KEY-----”).",
         ));
     }
@@ -223,25 +241,29 @@ fn inspect_ssh_key(pem: &str) -> Result<SshKeyFacts> {
         || pem.contains("BEGIN EC PRIVATE KEY")
         || pem.contains("BEGIN PRIVATE KEY")
     {
-        return Err(Error::invalid(
+        return Err(Error::invalid_field(Field::Secret,
             "Encord needs an Ed25519 key in OpenSSH format; this is an RSA/EC/PKCS#8 key. Create one with: ssh-keygen -t ed25519",
         ));
     }
     let key = ssh_key::PrivateKey::from_openssh(pem).map_err(|_| {
-        Error::invalid(
+        Error::invalid_field(
+            Field::Secret,
             "This is not a readable OpenSSH private key. It should start with “-----BEGIN OPENSSH PRIVATE KEY-----”.",
         )
     })?;
     if key.is_encrypted() {
-        return Err(Error::invalid(
+        return Err(Error::invalid_field(Field::Secret,
             "This key is protected by a passphrase. Encord's SDK signs with an unencrypted key; create a dedicated one with: ssh-keygen -t ed25519 -N \"\"",
         ));
     }
     if key.algorithm() != ssh_key::Algorithm::Ed25519 {
-        return Err(Error::invalid(format!(
-            "Encord needs an Ed25519 key; this one is {}. Create one with: ssh-keygen -t ed25519",
-            key.algorithm()
-        )));
+        return Err(Error::invalid_field(
+            Field::Secret,
+            format!(
+                "Encord needs an Ed25519 key; this one is {}. Create one with: ssh-keygen -t ed25519",
+                key.algorithm()
+            ),
+        ));
     }
     let public = key.public_key();
     let fingerprint = public.fingerprint(ssh_key::HashAlg::Sha256).to_string();

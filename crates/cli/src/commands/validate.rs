@@ -53,7 +53,7 @@ fn one(mut vault: Vault, query: &str, json: bool) -> Outcome {
     if r.revoked.is_some() {
         return Err(Failure::new(
             Code::Invalid,
-            format!("{} is revoked; there is nothing to check.", crate::resolve::qualified(&r)),
+            format!("{} is revoked; there is nothing to validate.", crate::resolve::qualified(&r)),
         ));
     }
     let target = found.target();
@@ -75,7 +75,7 @@ fn all(mut vault: Vault, json: bool) -> Outcome {
     let checker = Checker::shared()?;
     let targets: Vec<TokenRecord> = vault.records()?.into_iter().filter(|r| r.revoked.is_none()).collect();
     if targets.is_empty() {
-        eprintln!("No tokens to check.");
+        eprintln!("No tokens to validate.");
         return Ok(Code::Ok);
     }
     let ids: Vec<uuid::Uuid> = targets.iter().map(|r| r.id).collect();

@@ -6,16 +6,16 @@ use url::Url;
 
 use super::http::{host_of, HttpError, Response};
 use super::{info, normalise_server_url, RevokeOutcome, Validation};
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::record::{Platform, TokenRecord};
 
 /// The record's server (or the platform's public default), normalised, without a trailing slash.
 pub fn server(record: &TokenRecord) -> Result<String> {
     let raw = record.server_url.clone().or_else(|| info(record.platform).default_server).ok_or_else(|| {
-        Error::invalid(format!(
-            "“{}” has no server address. Edit it and give the address the token is for.",
-            record.label
-        ))
+        Error::invalid_field(
+            Field::ServerUrl,
+            format!("“{}” has no server address. Edit it and give the address the token is for.", record.label),
+        )
     })?;
     normalise_server_url(&raw)
 }
@@ -24,7 +24,7 @@ pub fn server(record: &TokenRecord) -> Result<String> {
 /// of a self-hosted instance), which is kept.
 pub fn endpoint(server: &str, path: &str) -> Result<Url> {
     Url::parse(&format!("{}{path}", server.trim_end_matches('/')))
-        .map_err(|e| Error::invalid(format!("The server address cannot be used ({e}).")))
+        .map_err(|e| Error::invalid_field(Field::ServerUrl, format!("The server address cannot be used ({e}).")))
 }
 
 /// The host of a server address, for messages.

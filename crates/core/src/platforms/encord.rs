@@ -31,7 +31,7 @@ use super::common::{cannot, endpoint, guided, server, unexpected, web_app};
 use super::encord_sign::EncordSigner;
 use super::http::{HeaderCredential, HttpClient, Request};
 use super::{BoxFuture, PlatformAdapter, RevokeOutcome, Validation};
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::record::{Identity, Platform, TokenKind, TokenRecord};
 
 pub struct Encord {
@@ -75,15 +75,22 @@ impl Encord {
     async fn check_legacy(&self, record: &TokenRecord, secret: &SecretString) -> Result<Validation> {
         let server = server(record)?;
         let resource = record.public.resource_id.clone().ok_or_else(|| {
-            Error::invalid("This Encord API key has no project or dataset id. Replace the secret and give the id.")
+            Error::invalid_field(
+                Field::ResourceId,
+                "This Encord API key has no project or dataset id. Replace the secret and give the id.",
+            )
         })?;
         let mut req = Request::new(Method::POST, endpoint(&server, "/public")?).with_json(&json!({
             "query_type": "apikeymeta",
             "query_method": "GET",
             "values": {"uid": null, "payload": null},
         }));
-        let resource = HeaderValue::from_str(&resource)
-            .map_err(|_| Error::invalid("The project or dataset id contains characters a header cannot carry."))?;
+        let resource = HeaderValue::from_str(&resource).map_err(|_| {
+            Error::invalid_field(
+                Field::ResourceId,
+                "The project or dataset id contains characters a header cannot carry.",
+            )
+        })?;
         req.headers.push((HeaderName::from_static("resourceid"), resource));
         let cred = HeaderCredential { name: AUTHORIZATION, value: secret.clone() };
         let resp = match self.http.send(&req, &cred).await {
@@ -138,7 +145,7 @@ impl PlatformAdapter for Encord {
             match record.kind {
                 TokenKind::SshKey => self.check_ssh(record, secret).await,
                 TokenKind::ResourceKey => self.check_legacy(record, secret).await,
-                _ => Err(Error::invalid("Encord uses an SSH key or a project/dataset API key.")),
+                _ => Err(Error::invalid_field(Field::Secret, "Encord uses an SSH key or a project/dataset API key.")),
             }
         })
     }

@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 use signature::Signer;
 
 use super::http::{Credential, HttpError};
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 
 pub const SIGNATURE_LABEL: &str = "encord-sig";
 /// The SDK dates signatures this far back against clock skew.
@@ -62,14 +62,26 @@ pub struct SignedHeaders {
 
 impl EncordSigner {
     pub fn from_openssh(pem: &SecretString) -> Result<Self> {
-        let key = ssh_key::PrivateKey::from_openssh(pem.expose_secret().trim())
-            .map_err(|_| Error::invalid("The stored Encord key is not a readable OpenSSH private key. Replace it."))?;
+        let key = ssh_key::PrivateKey::from_openssh(pem.expose_secret().trim()).map_err(|_| {
+            Error::invalid_field(
+                Field::Secret,
+                "The stored Encord key is not a readable OpenSSH private key. Replace it.",
+            )
+        })?;
         if key.is_encrypted() {
-            return Err(Error::invalid("The stored Encord key is protected by a passphrase. Replace it."));
+            return Err(Error::invalid_field(
+                Field::Secret,
+                "The stored Encord key is protected by a passphrase. Replace it.",
+            ));
         }
         let keypair = match key.key_data() {
             ssh_key::private::KeypairData::Ed25519(k) => k.clone(),
-            _ => return Err(Error::invalid("Encord needs an Ed25519 key; the stored key is of another type.")),
+            _ => {
+                return Err(Error::invalid_field(
+                    Field::Secret,
+                    "Encord needs an Ed25519 key; the stored key is of another type.",
+                ))
+            }
         };
         let key_id = hex(&keypair.public.0);
         Ok(EncordSigner { keypair, key_id, now: || chrono::Utc::now().timestamp() })

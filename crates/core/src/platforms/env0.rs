@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::common::{cannot, endpoint, guided, parse_time, server, unexpected, unreachable, web_app};
 use super::http::{BasicCredential, HttpClient, Request};
 use super::{BoxFuture, PlatformAdapter, RevokeOutcome, Validation};
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::record::{Identity, Platform, TokenRecord};
 
 pub struct Env0 {
@@ -49,8 +49,9 @@ struct ApiKey {
 }
 
 fn credential(secret: &SecretString) -> Result<BasicCredential> {
-    let pair: Pair = serde_json::from_str(secret.expose_secret())
-        .map_err(|_| Error::invalid("The stored env0 key is not in the expected form. Replace the secret."))?;
+    let pair: Pair = serde_json::from_str(secret.expose_secret()).map_err(|_| {
+        Error::invalid_field(Field::Secret, "The stored env0 key is not in the expected form. Replace the secret.")
+    })?;
     Ok(BasicCredential { user: pair.key_id, password: SecretString::from(pair.secret) })
 }
 

@@ -17,7 +17,7 @@ use serde::Serialize;
 use ts_rs::TS;
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::record::{Identity, Platform, TokenKind, TokenRecord, Validity};
 use crate::secret::kinds_for;
 
@@ -109,28 +109,38 @@ pub fn normalise_server_url(raw: &str) -> Result<String> {
     let raw = raw.trim();
     let with_scheme = if raw.contains("://") { raw.to_string() } else { format!("https://{raw}") };
     let url = Url::parse(&with_scheme).map_err(|e| {
-        Error::invalid(format!("“{raw}” is not a valid server address ({e}). Use the form https://host.example.com"))
+        Error::invalid_field(
+            Field::ServerUrl,
+            format!("“{raw}” is not a valid server address ({e}). Use the form https://host.example.com"),
+        )
     })?;
-    let host = url
-        .host_str()
-        .ok_or_else(|| Error::invalid(format!("“{raw}” has no host name. Use the form https://host.example.com")))?;
+    let host = url.host_str().ok_or_else(|| {
+        Error::invalid_field(
+            Field::ServerUrl,
+            format!("“{raw}” has no host name. Use the form https://host.example.com"),
+        )
+    })?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(host) => {}
         "http" => {
-            return Err(Error::invalid(format!(
+            return Err(Error::invalid_field(Field::ServerUrl, format!(
                 "“{raw}” uses plain http. Tokens would cross the network unencrypted; use https:// (plain http is only allowed for this machine)."
             )))
         }
-        other => return Err(Error::invalid(format!("“{other}” addresses are not supported; use https://"))),
+        other => return Err(Error::invalid_field(Field::ServerUrl, format!("“{other}” addresses are not supported; use https://"))),
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid(
+        return Err(Error::invalid_field(
+            Field::ServerUrl,
             "Put no user name or password in the server address; the token is stored separately.",
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::invalid("The server address must not contain ? or #. Give only the base address."));
+        return Err(Error::invalid_field(
+            Field::ServerUrl,
+            "The server address must not contain ? or #. Give only the base address.",
+        ));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
@@ -317,7 +327,7 @@ mod tests {
             "https://x.org/?a=1",
         ] {
             let e = normalise_server_url(bad).unwrap_err();
-            assert!(matches!(e, Error::InvalidInput(_)), "{bad}: {e}");
+            assert!(matches!(e, Error::InvalidInput { .. }), "{bad}: {e}");
         }
     }
 

@@ -14,7 +14,7 @@ use url::Url;
 use super::common::{cannot, guided, host};
 use super::http::{check_allowed, HeaderCredential, HttpClient, Request};
 use super::{normalise_server_url, BoxFuture, PlatformAdapter, RevokeOutcome, Validation};
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::record::{Platform, TokenRecord};
 
 /// How to check a token of the Other platform.
@@ -53,23 +53,28 @@ impl CheckSettings {
         self.header = self.header.trim().to_string();
         self.method = self.method.trim().to_uppercase();
         if self.url.is_empty() {
-            return Err(Error::invalid(
+            return Err(Error::invalid_field(
+                Field::CheckUrl,
                 "Give the check URL: an address that answers differently for a good and a bad token.",
             ));
         }
         if self.header.is_empty() {
             self.header = "Authorization".into();
         }
-        HeaderName::from_bytes(self.header.as_bytes())
-            .map_err(|_| Error::invalid(format!("“{}” is not a valid header name.", self.header)))?;
+        HeaderName::from_bytes(self.header.as_bytes()).map_err(|_| {
+            Error::invalid_field(Field::CheckHeader, format!("“{}” is not a valid header name.", self.header))
+        })?;
         if self.prefix.chars().any(|c| c.is_control()) {
-            return Err(Error::invalid("The header prefix must not contain control characters."));
+            return Err(Error::invalid_field(
+                Field::CheckPrefix,
+                "The header prefix must not contain control characters.",
+            ));
         }
         if !matches!(self.method.as_str(), "GET" | "HEAD" | "POST") {
-            return Err(Error::invalid("The check method must be GET, HEAD or POST."));
+            return Err(Error::invalid_field(Field::CheckMethod, "The check method must be GET, HEAD or POST."));
         }
         if !(200..=399).contains(&self.expect_status) {
-            return Err(Error::invalid("The expected status must be a success (200–399)."));
+            return Err(Error::invalid_field(Field::CheckStatus, "The expected status must be a success (200–399)."));
         }
         self.resolve(server)?;
         Ok(self)
@@ -79,17 +84,22 @@ impl CheckSettings {
     pub fn resolve(&self, server: Option<&str>) -> Result<Url> {
         let absolute = self.url.starts_with("https://") || self.url.starts_with("http://");
         let url = if absolute {
-            let base = normalise_server_url(self.url.split(['?', '#']).next().unwrap_or(""))?;
+            let base = normalise_server_url(self.url.split(['?', '#']).next().unwrap_or(""))
+                .map_err(|e| e.with_field(Field::CheckUrl))?;
             let rest = &self.url[self.url.find(['?', '#']).unwrap_or(self.url.len())..];
             format!("{base}{rest}")
         } else {
             let server = server.ok_or_else(|| {
-                Error::invalid("The check URL is a path, so the token needs a server address (or give a full URL).")
+                Error::invalid_field(
+                    Field::CheckUrl,
+                    "The check URL is a path, so the token needs a server address (or give a full URL).",
+                )
             })?;
             format!("{}/{}", server.trim_end_matches('/'), self.url.trim_start_matches('/'))
         };
-        let url = Url::parse(&url).map_err(|e| Error::invalid(format!("The check URL cannot be used ({e}).")))?;
-        check_allowed(&url).map_err(|e| Error::invalid(e.to_string()))?;
+        let url = Url::parse(&url)
+            .map_err(|e| Error::invalid_field(Field::CheckUrl, format!("The check URL cannot be used ({e}).")))?;
+        check_allowed(&url).map_err(|e| Error::invalid_field(Field::CheckUrl, e.to_string()))?;
         Ok(url)
     }
 }
@@ -112,8 +122,9 @@ impl Other {
         if method == Method::POST {
             req = req.with_json(&serde_json::json!({}));
         }
-        let name = HeaderName::from_bytes(settings.header.as_bytes())
-            .map_err(|_| Error::invalid(format!("“{}” is not a valid header name.", settings.header)))?;
+        let name = HeaderName::from_bytes(settings.header.as_bytes()).map_err(|_| {
+            Error::invalid_field(Field::CheckHeader, format!("“{}” is not a valid header name.", settings.header))
+        })?;
         let value = SecretString::from(format!("{}{}", settings.prefix, secret.expose_secret()));
         let resp = match self.http.send(&req, &HeaderCredential { name, value }).await {
             Ok(r) => r,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::client::{meta_rel, secret_rel, to_meta};
 use super::kv::Written;
 use super::{TeamClient, TeamToken};
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::platforms::Validation;
 use crate::record::{Revocation, TokenRecord};
 use crate::secret::{usable_secret, SecretInput};
@@ -87,7 +87,8 @@ impl TeamClient {
         let current = self.current(id, expected_version).await?;
         let mut r = current.record;
         if input.kind() != r.kind {
-            return Err(Error::invalid(
+            return Err(Error::invalid_field(
+                Field::Secret,
                 "The new secret must be of the same kind as the old one (for example, a key id and secret for env0).",
             ));
         }

@@ -19,7 +19,7 @@ use ts_rs::TS;
 use url::Url;
 use uuid::Uuid;
 
-use crate::error::{Error, ErrorPayload, Result};
+use crate::error::{Error, ErrorPayload, Field, Result};
 use crate::record::TokenRecord;
 
 mod blocking;
@@ -107,22 +107,29 @@ impl TeamVaultConfig {
     pub fn from_new(new: &NewTeamVault) -> Result<(TeamVaultConfig, SecretString)> {
         let name = new.name.trim();
         if name.is_empty() {
-            return Err(Error::invalid("Give the team vault a name, such as “Platform team”."));
+            return Err(Error::invalid_field(Field::TeamName, "Give the team vault a name, such as “Platform team”."));
         }
         if name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
-            return Err(Error::invalid(format!(
-                "Keep the team vault's name under {NAME_MAX} characters, on one line."
-            )));
+            return Err(Error::invalid_field(
+                Field::TeamName,
+                format!("Keep the team vault's name under {NAME_MAX} characters, on one line."),
+            ));
         }
         let address = normalise_address(&new.address)?;
-        let mount = clean_path("mount", new.mount.as_deref().unwrap_or(""), DEFAULT_MOUNT)?;
-        let prefix = clean_path("path prefix", new.prefix.as_deref().unwrap_or(""), DEFAULT_PREFIX)?;
+        let mount = clean_path(Field::TeamMount, "mount", new.mount.as_deref().unwrap_or(""), DEFAULT_MOUNT)?;
+        let prefix = clean_path(Field::TeamPrefix, "path prefix", new.prefix.as_deref().unwrap_or(""), DEFAULT_PREFIX)?;
         let token = new.token.expose_secret().trim();
         if token.is_empty() {
-            return Err(Error::invalid("Paste the Vault token Latchkey should use for this team vault."));
+            return Err(Error::invalid_field(
+                Field::TeamToken,
+                "Paste the Vault token Latchkey should use for this team vault.",
+            ));
         }
         if token.len() > TOKEN_MAX || token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Error::invalid("That does not look like a Vault token: it must be one line without spaces."));
+            return Err(Error::invalid_field(
+                Field::TeamToken,
+                "That does not look like a Vault token: it must be one line without spaces.",
+            ));
         }
         let config = TeamVaultConfig { id: Uuid::new_v4(), name: name.to_string(), address, mount, prefix };
         Ok((config, SecretString::from(token.to_string())))
@@ -139,31 +146,48 @@ impl TeamVaultConfig {
 pub fn normalise_address(raw: &str) -> Result<String> {
     let raw = raw.trim();
     if raw.is_empty() {
-        return Err(Error::invalid("Enter the team vault's address, such as https://vault.example.com:8200."));
+        return Err(Error::invalid_field(
+            Field::TeamAddress,
+            "Enter the team vault's address, such as https://vault.example.com:8200.",
+        ));
     }
     let with_scheme = if raw.contains("://") { raw.to_string() } else { format!("https://{raw}") };
-    let url = Url::parse(&with_scheme)
-        .map_err(|_| Error::invalid("That is not a valid address; use one like https://vault.example.com:8200."))?;
+    let url = Url::parse(&with_scheme).map_err(|_| {
+        Error::invalid_field(
+            Field::TeamAddress,
+            "That is not a valid address; use one like https://vault.example.com:8200.",
+        )
+    })?;
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid("The address needs a host name, such as https://vault.example.com:8200."));
+        return Err(Error::invalid_field(
+            Field::TeamAddress,
+            "The address needs a host name, such as https://vault.example.com:8200.",
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid(
+        return Err(Error::invalid_field(
+            Field::TeamAddress,
             "Leave user names and passwords out of the address; the Vault token goes in its own field.",
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::invalid("The address must not contain ? or # parts."));
+        return Err(Error::invalid_field(Field::TeamAddress, "The address must not contain ? or # parts."));
     }
     match url.scheme() {
         "https" => {}
         "http" if crate::platforms::http::is_loopback_url(&url) => {}
         "http" => {
-            return Err(Error::invalid(
+            return Err(Error::invalid_field(
+                Field::TeamAddress,
                 "Use https:// for the team vault; plain http is allowed only for this machine (127.0.0.1, localhost).",
             ))
         }
-        other => return Err(Error::invalid(format!("“{other}” addresses are not supported; use https://."))),
+        other => {
+            return Err(Error::invalid_field(
+                Field::TeamAddress,
+                format!("“{other}” addresses are not supported; use https://."),
+            ))
+        }
     }
     let mut out = url.to_string();
     while out.ends_with('/') {
@@ -174,7 +198,7 @@ pub fn normalise_address(raw: &str) -> Result<String> {
 
 /// A mount or prefix: segments of letters, digits, `-`, `_` and `.`, joined by `/`; slashes
 /// at either end dropped; empty means `default`.
-fn clean_path(what: &str, raw: &str, default: &str) -> Result<String> {
+fn clean_path(field: Field, what: &str, raw: &str, default: &str) -> Result<String> {
     let trimmed = raw.trim().trim_matches('/');
     if trimmed.is_empty() {
         return Ok(default.to_string());
@@ -186,10 +210,13 @@ fn clean_path(what: &str, raw: &str, default: &str) -> Result<String> {
             && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     };
     if trimmed.len() > PATH_MAX || !trimmed.split('/').all(ok_segment) {
-        return Err(Error::invalid(format!(
-            "The {what} “{}” is not usable: use letters, digits, - _ . and / between parts (such as team/ml).",
-            trimmed.chars().take(PATH_MAX).collect::<String>()
-        )));
+        return Err(Error::invalid_field(
+            field,
+            format!(
+                "The {what} “{}” is not usable: use letters, digits, - _ . and / between parts (such as team/ml).",
+                trimmed.chars().take(PATH_MAX).collect::<String>()
+            ),
+        ));
     }
     Ok(trimmed.to_string())
 }

@@ -5,7 +5,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::{team_row, TeamVaultState, TeamVaultView, TeamView, Tokens};
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::team::{NewTeamVault, TeamClient, TeamVaultConfig};
 
 impl Tokens {
@@ -98,9 +98,10 @@ impl Tokens {
         drop(vault);
         let name = config.name.clone();
         if self.with_vault(|v| Ok(v.team_vaults())).await?.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
-            return Err(Error::invalid(format!(
-                "A team vault named “{name}” is already connected. Choose another name."
-            )));
+            return Err(Error::invalid_field(
+                Field::TeamName,
+                format!("A team vault named “{name}” is already connected. Choose another name."),
+            ));
         }
         let probe = TeamClient::new(config.clone(), token.clone())?;
         probe.check().await.inspect_err(|e| {

@@ -20,12 +20,12 @@ use crate::record::{ExpirySource, Identity, Revocation, TokenRecord, ValidationO
 use crate::secret::usable_secret;
 
 impl Vault {
-    /// What checking `id` needs: the record and its keychain payload. Not counted as a use.
+    /// What validating `id` needs: the record and its keychain payload. Not counted as a use.
     pub fn check_job(&mut self, id: Uuid) -> Result<CheckJob> {
         let record = self.get(id)?;
         if record.revoked.is_some() {
             return Err(Error::invalid(format!(
-                "“{}” is marked revoked and its secret was removed; there is nothing to check.",
+                "“{}” is marked revoked and its secret was removed; there is nothing to validate.",
                 record.label
             )));
         }

@@ -3,6 +3,7 @@
 
 use super::journal::{clear_mark, set_mark};
 use super::*;
+use crate::error::Field;
 
 const LABEL_MAX: usize = 80;
 const TAG_MAX: usize = 32;
@@ -155,7 +156,8 @@ impl Vault {
     pub fn replace_secret(&mut self, id: Uuid, input: SecretInput, now: DateTime<Utc>) -> Result<TokenRecord> {
         let current = self.get(id)?;
         if input.kind() != current.kind {
-            return Err(Error::invalid(
+            return Err(Error::invalid_field(
+                Field::Secret,
                 "The new secret must be of the same kind as the old one (for example, a key id and secret for env0).",
             ));
         }
@@ -294,13 +296,16 @@ fn ensure_unique_label(idx: &IndexFile, platform: Platform, label: &str, except:
 pub(crate) fn clean_label(label: &str) -> Result<String> {
     let label = label.trim();
     if label.is_empty() {
-        return Err(Error::invalid("Give the token a label, such as “CI runner” or “my laptop”."));
+        return Err(Error::invalid_field(Field::Label, "Give the token a label, such as “CI runner” or “my laptop”."));
     }
     if label.chars().count() > LABEL_MAX {
-        return Err(Error::invalid(format!("Keep the label under {LABEL_MAX} characters.")));
+        return Err(Error::invalid_field(Field::Label, format!("Keep the label under {LABEL_MAX} characters.")));
     }
     if label.chars().any(char::is_control) {
-        return Err(Error::invalid("The label must not contain line breaks or control characters."));
+        return Err(Error::invalid_field(
+            Field::Label,
+            "The label must not contain line breaks or control characters.",
+        ));
     }
     Ok(label.to_string())
 }
@@ -319,10 +324,10 @@ pub(crate) fn clean_check(
 ) -> Result<Option<CheckSettings>> {
     match check {
         Some(c) if platform == Platform::Other => c.clean(server).map(Some),
-        Some(_) => Err(Error::invalid(format!(
-            "{} tokens are checked the platform's own way; no check URL is needed.",
-            platform.name()
-        ))),
+        Some(_) => Err(Error::invalid_field(
+            Field::CheckUrl,
+            format!("{} tokens are checked the platform's own way; no check URL is needed.", platform.name()),
+        )),
         None => Ok(None),
     }
 }
@@ -331,7 +336,10 @@ pub(crate) fn clean_tags(tags: &[String]) -> Result<Vec<String>> {
     let mut out: Vec<String> = vec![];
     for t in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
         if t.chars().count() > TAG_MAX || t.chars().any(|c| c.is_control() || c == ',') {
-            return Err(Error::invalid(format!("Tags are short words (up to {TAG_MAX} characters, no commas).")));
+            return Err(Error::invalid_field(
+                Field::Tags,
+                format!("Tags are short words (up to {TAG_MAX} characters, no commas)."),
+            ));
         }
         if !out.iter().any(|o| o.eq_ignore_ascii_case(t)) {
             out.push(t.to_string());
@@ -343,7 +351,7 @@ pub(crate) fn clean_tags(tags: &[String]) -> Result<Vec<String>> {
 pub(crate) fn clean_notes(notes: &str) -> Result<String> {
     let notes = notes.trim();
     if notes.chars().count() > NOTES_MAX {
-        return Err(Error::invalid(format!("Keep notes under {NOTES_MAX} characters.")));
+        return Err(Error::invalid_field(Field::Notes, format!("Keep notes under {NOTES_MAX} characters.")));
     }
     Ok(notes.to_string())
 }
@@ -366,7 +374,8 @@ pub(crate) fn refuse_secret_in_text<'a>(
     };
     for text in texts {
         if needles.iter().any(|n| n.len() >= 8 && text.contains(n)) {
-            return Err(Error::invalid(
+            return Err(Error::invalid_field(
+                Field::Label,
                 "The label, tags or notes contain the secret itself. Those are stored unencrypted; remove it from them.",
             ));
         }

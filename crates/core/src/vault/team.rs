@@ -6,7 +6,7 @@ use secrecy::SecretString;
 use uuid::Uuid;
 
 use super::Vault;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::team::TeamVaultConfig;
 
 /// The keychain account holding a team vault's Vault token.
@@ -77,16 +77,16 @@ fn check_unique(existing: &[TeamVaultConfig], config: &TeamVaultConfig) -> Resul
             return Err(Error::invalid("This team vault is already connected."));
         }
         if c.address == config.address && c.mount == config.mount && c.prefix == config.prefix {
-            return Err(Error::invalid(format!(
-                "“{}” already connects to {}/{} at {}.",
-                c.name, c.mount, c.prefix, c.address
-            )));
+            return Err(Error::invalid_field(
+                Field::TeamAddress,
+                format!("“{}” already connects to {}/{} at {}.", c.name, c.mount, c.prefix, c.address),
+            ));
         }
         if c.name.trim().to_lowercase() == config.name.trim().to_lowercase() {
-            return Err(Error::invalid(format!(
-                "There is already a team vault named “{}”; choose another name.",
-                c.name
-            )));
+            return Err(Error::invalid_field(
+                Field::TeamName,
+                format!("There is already a team vault named “{}”; choose another name.", c.name),
+            ));
         }
     }
     Ok(())

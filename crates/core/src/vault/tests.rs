@@ -45,8 +45,8 @@ fn bad_input_is_refused_with_nothing_written() {
     assert!(matches!(e, Error::DuplicateLabel { .. }), "{e}");
     // Same label on another platform is fine.
     v.add(new_token(Platform::Cvat, "main", "FAKEcvat0002"), now()).unwrap();
-    assert!(matches!(v.add(new_token(Platform::Cvat, "x", "  "), now()), Err(Error::InvalidInput(_))));
-    assert!(matches!(v.add(new_token(Platform::Cvat, " ", "FAKEtok"), now()), Err(Error::InvalidInput(_))));
+    assert!(matches!(v.add(new_token(Platform::Cvat, "x", "  "), now()), Err(Error::InvalidInput { .. })));
+    assert!(matches!(v.add(new_token(Platform::Cvat, " ", "FAKEtok"), now()), Err(Error::InvalidInput { .. })));
     let mut bad_url = new_token(Platform::Supervisely, "self-hosted", "FAKEsly");
     bad_url.server_url = Some("http://sly.example.org".into());
     assert!(v.add(bad_url, now()).unwrap_err().to_string().contains("https"));
