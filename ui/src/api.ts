@@ -20,12 +20,15 @@ import type { CheckSummary } from "./bindings/CheckSummary";
 import type { LeakReport } from "./bindings/LeakReport";
 import type { LeakSettings } from "./bindings/LeakSettings";
 import type { ScanProgress } from "./bindings/ScanProgress";
-import type { InAppAlert } from "./alertmodel";
+import type { CopyReceipt } from "./bindings/CopyReceipt";
+import type { InAppAlert } from "./bindings/InAppAlert";
 import type { NewTeamVault } from "./bindings/NewTeamVault";
 import type { TeamVaultConfig } from "./bindings/TeamVaultConfig";
-import type { TeamTokenView, TeamView } from "./teammodel";
+import type { TeamView } from "./bindings/TeamView";
+import type { TokenRow } from "./bindings/TokenRow";
+import type { TokenTarget } from "./bindings/TokenTarget";
 
-export type { CheckSummary, ErrorPayload };
+export type { CheckSummary, ErrorPayload, TokenRow, TokenTarget };
 
 export function isErrorPayload(e: unknown): e is ErrorPayload {
   return typeof e === "object" && e !== null && typeof (e as ErrorPayload).message === "string" && "kind" in e;
@@ -49,28 +52,38 @@ async function call<T>(cmd: Command, args?: Record<string, unknown>): Promise<T>
   }
 }
 
+/** The target of a row: a local token, or a team vault's (its row carries `team`). */
+export function targetOf(row: { record: { id: string }; team?: { vault_id: string } | null }): TokenTarget {
+  return row.team ? { store: "team", vault_id: row.team.vault_id, id: row.record.id } : { store: "local", id: row.record.id };
+}
+
 export const api = {
   getView: () => call<VaultView>("get_view"),
   listPlatforms: () => call<PlatformInfo[]>("list_platforms"),
-  addToken: (token: NewToken) => call<TokenRecord>("add_token", { token }),
-  updateToken: (id: string, update: MetaUpdate) => call<TokenRecord>("update_token", { id, update }),
-  replaceSecret: (id: string, secret: SecretInput) => call<TokenRecord>("replace_secret", { id, secret }),
-  deleteToken: (id: string) => call<null>("delete_token", { id }),
-  copySecret: (id: string) => call<{ clear_after_secs: number }>("copy_secret", { id }),
-  revealSecret: (id: string) => call<string>("reveal_secret", { id }),
+  /** Local tokens and team vaults' tokens take the same commands; a `TokenTarget` says which. */
+  addToken: (token: NewToken, teamVaultId: string | null = null) => call<TokenRow>("add_token", { token, store: teamVaultId }),
+  /** `expectedVersion`: a team token's version the user edited; a newer one answers kind "team_conflict". */
+  updateToken: (target: TokenTarget, update: MetaUpdate, expectedVersion: number | null = null) =>
+    call<TokenRow>("update_token", { target, update, expectedVersion }),
+  replaceSecret: (target: TokenTarget, secret: SecretInput, expectedVersion: number | null = null) =>
+    call<TokenRow>("replace_secret", { target, secret, expectedVersion }),
+  deleteToken: (target: TokenTarget) => call<null>("delete_token", { target }),
+  copySecret: (target: TokenTarget) => call<CopyReceipt>("copy_secret", { target }),
+  revealSecret: (target: TokenTarget) => call<string>("reveal_secret", { target }),
   retryKeychain: () => call<VaultView>("retry_keychain"),
   dismissNotices: () => call<null>("dismiss_notices"),
   updateSettings: (settings: Settings) => call<Settings>("update_settings", { settings }),
   /** Ask the platform; a network failure comes back as last_validation "cannot_check". */
-  validateToken: (id: string) => call<TokenRecord>("validate_token", { id }),
-  /** Progress arrives as `check-progress` events (onCheckProgress). */
+  validateToken: (target: TokenTarget) => call<TokenRow>("validate_token", { target }),
+  /** Progress arrives as `validate-progress` events (onValidateProgress). */
   validateAll: () => call<CheckSummary>("validate_all"),
-  revokeToken: (id: string) => call<RevokeOutcome>("revoke_token", { id }),
+  revokeToken: (target: TokenTarget) => call<RevokeOutcome>("revoke_token", { target }),
   /** `unchecked`: "mark revoked anyway", without asking the platform first. */
-  confirmRevoked: (id: string, reason: string, unchecked = false) => call<TokenRecord>("confirm_revoked", { id, reason, unchecked }),
+  confirmRevoked: (target: TokenTarget, reason: string, unchecked = false) =>
+    call<TokenRow>("confirm_revoked", { target, reason, unchecked }),
   openRevokePage: (id: string) => call<null>("open_revoke_page", { id }),
   /** One event per finished token while "validate all" runs (also the one at start-up). */
-  onCheckProgress: (fn: (p: CheckProgress) => void) => listen<CheckProgress>("check-progress", (ev) => fn(ev.payload)),
+  onValidateProgress: (fn: (p: CheckProgress) => void) => listen<CheckProgress>("validate-progress", (ev) => fn(ev.payload)),
   /** Silence a token's alerts for `hours` (1..8784); `null` turns them back on. */
   snoozeToken: (id: string, hours: number | null) => call<TokenRecord>("snooze_token", { id, hours }),
   /** Alerts the desktop could not show since the window last asked (Rust forgets them). */
@@ -101,17 +114,4 @@ export const api = {
   removeTeamVault: (vaultId: string) => call<null>("remove_team_vault", { vaultId }),
   /** Every team vault listed; one failing is reported in its entry, never as a throw. */
   getTeamView: () => call<TeamView>("get_team_view"),
-  teamCopySecret: (vaultId: string, id: string) => call<{ clear_after_secs: number }>("team_copy_secret", { vaultId, id }),
-  teamRevealSecret: (vaultId: string, id: string) => call<string>("team_reveal_secret", { vaultId, id }),
-  teamAddToken: (vaultId: string, token: NewToken) => call<TeamTokenView>("team_add_token", { vaultId, token }),
-  /** `expectedVersion`: the version the user edited; a newer one answers kind "team_conflict". */
-  teamUpdateToken: (vaultId: string, id: string, update: MetaUpdate, expectedVersion: number) =>
-    call<TeamTokenView>("team_update_token", { vaultId, id, update, expectedVersion }),
-  teamReplaceSecret: (vaultId: string, id: string, secret: SecretInput, expectedVersion: number) =>
-    call<TeamTokenView>("team_replace_secret", { vaultId, id, secret, expectedVersion }),
-  teamDeleteToken: (vaultId: string, id: string) => call<null>("team_delete_token", { vaultId, id }),
-  teamValidateToken: (vaultId: string, id: string) => call<TeamTokenView>("team_validate_token", { vaultId, id }),
-  teamRevokeToken: (vaultId: string, id: string) => call<RevokeOutcome>("team_revoke_token", { vaultId, id }),
-  teamConfirmRevoked: (vaultId: string, id: string, reason: string, unchecked = false) =>
-    call<TeamTokenView>("team_confirm_revoked", { vaultId, id, reason, unchecked }),
 };
