@@ -1,0 +1,92 @@
+// "How to check this token": the Other platform's check settings in the add and edit form.
+// Optional as a whole: with no URL, no check is sent (and editing clears it).
+
+import type { CheckSettings } from "../bindings/CheckSettings";
+import { h } from "../shell/dom";
+import { icon } from "../shell/icons";
+
+export const CHECK_DEFAULTS: CheckSettings = { url: "", header: "Authorization", prefix: "Bearer ", method: "GET", expect_status: 200 };
+const METHODS = ["GET", "HEAD", "POST"];
+
+export class CheckInputError extends Error {
+  constructor(
+    message: string,
+    readonly field: HTMLElement,
+  ) {
+    super(message);
+  }
+}
+
+export interface CheckFields {
+  root: HTMLElement;
+  /** The settings to send, or undefined when no check URL was given. Throws CheckInputError. */
+  read(): CheckSettings | undefined;
+  /** The field an error from Rust most likely refers to, if it is about the check. */
+  focusTarget(message: string): HTMLElement | null;
+}
+
+export function checkFields(initial?: CheckSettings): CheckFields {
+  const c = { ...CHECK_DEFAULTS, ...initial };
+  const attrs = { class: "input", type: "text", autocomplete: "off", spellcheck: "false" };
+  const url = h("input", { ...attrs, class: "input mono", id: "f-check-url", testid: "form-check-url", placeholder: "/api/me  or  https://api.example.com/v1/whoami", value: c.url });
+  const header = h("input", { ...attrs, class: "input mono", id: "f-check-header", testid: "form-check-header", placeholder: "Authorization", value: c.header });
+  // A prefix may end in a space ("Bearer "): shown as typed, sent as typed.
+  const prefix = h("input", { ...attrs, class: "input mono", id: "f-check-prefix", testid: "form-check-prefix", placeholder: "(none)", value: c.prefix });
+  const method = h(
+    "select",
+    { class: "input", id: "f-check-method", testid: "form-check-method" },
+    METHODS.map((m) => h("option", { value: m, selected: m === c.method.toUpperCase() }, m)),
+  );
+  const status = h("input", { class: "input", type: "number", id: "f-check-status", testid: "form-check-status", min: 200, max: 399, step: 1, value: String(c.expect_status) });
+
+  const label = (el: HTMLElement, text: string) => h("label", { class: "field-label", for: el.id }, text);
+  const root = h(
+    "fieldset",
+    { class: "check-set", testid: "form-check" },
+    h("legend", null, icon("shieldCheck", 13), "How to check this token", h("span", { class: "optional" }, " optional")),
+    h(
+      "p",
+      { class: "form-help" },
+      icon("info", 13),
+      h("span", null, "To check the token, Latchkey sends it to this address. The expected status means valid; 401 or 403 means rejected."),
+    ),
+    h(
+      "div",
+      { class: "field" },
+      label(url, "Check URL"),
+      url,
+      h("div", { class: "field-note" }, "A full https:// address, or a path relative to the server URL. Leave empty for no check."),
+    ),
+    h(
+      "div",
+      { class: "check-grid" },
+      h("div", { class: "field" }, label(header, "Header"), header),
+      h("div", { class: "field" }, label(prefix, "Prefix"), prefix),
+      h("div", { class: "field" }, label(method, "Method"), method),
+      h("div", { class: "field" }, label(status, "Expected status"), status),
+    ),
+  );
+
+  return {
+    root,
+    read() {
+      if (!url.value.trim()) return undefined;
+      const code = Number(status.value.trim() || "200");
+      if (!Number.isInteger(code) || code < 100 || code > 599) {
+        throw new CheckInputError("Enter the expected status as a number, such as 200.", status);
+      }
+      return { url: url.value.trim(), header: header.value.trim() || "Authorization", prefix: prefix.value, method: method.value, expect_status: code };
+    },
+    focusTarget(message) {
+      const m = message.toLowerCase();
+      const typed = url.value.trim().toLowerCase();
+      if (m.includes("check url") || (typed && m.includes(typed))) return url;
+      if (m.includes("header name")) return header;
+      if (m.includes("prefix")) return prefix;
+      if (m.includes("check method")) return method;
+      if (m.includes("expected status")) return status;
+      if (m.includes("no check url is needed")) return url;
+      return null;
+    },
+  };
+}

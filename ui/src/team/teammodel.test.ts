@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import type { TokenRecord } from "../bindings/TokenRecord";
+import type { TokenView } from "../bindings/TokenView";
+import { matchesSearch } from "../tokens/query";
+import { checkTeamVaultInput, mergeTokens, problemWord, theirChanges, type TeamTokenView } from "./teammodel";
+
+function rec(label: string, extra: Partial<TokenRecord> = {}): TokenRecord {
+  return {
+    id: label,
+    platform: "cvat",
+    kind: "token",
+    label,
+    public: {},
+    hint: "abcd",
+    created_at: "2026-01-01T00:00:00Z",
+    identity: { scopes: [] },
+    ...extra,
+  };
+}
+
+const status: TokenView["status"] = { health: { state: "no_expiry_set", age_secs: 0 }, rotation_due: false, checked: "unknown" };
+
+function teamRow(label: string): TeamTokenView {
+  return { record: rec(label), status, team: { vault_id: "v1", vault_name: "Vision", version: 3, updated_at: "2026-11-01T00:00:00Z" } };
+}
+
+describe("mergeTokens", () => {
+  it("lists local rows, then team rows", () => {
+    const all = mergeTokens([{ record: rec("a"), status }], [teamRow("b")]);
+    expect(all.map((t) => [t.record.id, t.team?.vault_name])).toEqual([
+      ["a", undefined],
+      ["b", "Vision"],
+    ]);
+  });
+  it("never lets a team row hide a local row with the same id", () => {
+    const all = mergeTokens([{ record: rec("a"), status }], [teamRow("a")]);
+    expect(all).toHaveLength(1);
+    expect(all[0].team).toBeUndefined();
+  });
+  it("is the local list when no team vault answered", () => {
+    const local = [{ record: rec("a"), status }];
+    expect(mergeTokens(local, undefined)).toBe(local);
+  });
+  it("team rows are found by the word team and by the vault's name", () => {
+    const t = teamRow("deploy key");
+    expect(matchesSearch(t, "team", "CVAT")).toBe(true);
+    expect(matchesSearch(t, "vision deploy", "CVAT")).toBe(true);
+    expect(matchesSearch({ record: rec("deploy key"), status }, "team", "CVAT")).toBe(false);
+  });
+});
+
+describe("problemWord", () => {
+  it("names each way a vault can fail", () => {
+    expect(problemWord("team_unreachable")).toBe("Unreachable");
+    expect(problemWord("team_sealed")).toBe("Sealed");
+    expect(problemWord("team_denied")).toBe("Access denied");
+    expect(problemWord("team_auth")).toBe("Token rejected");
+    expect(problemWord("internal")).toBe("Not available");
+  });
+});
+
+describe("checkTeamVaultInput", () => {
+  const ok = { name: "Vision", address: "https://vault.example.com:8200", mount: "secret", prefix: "latchkey", token: "s.FAKE" };
+  it("accepts a complete form", () => {
+    expect(checkTeamVaultInput(ok, [])).toBeNull();
+    expect(checkTeamVaultInput({ ...ok, address: "http://127.0.0.1:8200", mount: "", prefix: "" }, [])).toBeNull();
+  });
+  it("points at the field that is wrong", () => {
+    expect(checkTeamVaultInput({ ...ok, name: " " }, [])?.field).toBe("name");
+    expect(checkTeamVaultInput(ok, ["vision"])?.field).toBe("name");
+    expect(checkTeamVaultInput({ ...ok, address: "vault.example.com" }, [])?.field).toBe("address");
+    expect(checkTeamVaultInput({ ...ok, address: "ftp://vault.example.com" }, [])?.field).toBe("address");
+    expect(checkTeamVaultInput({ ...ok, mount: "/secret" }, [])?.field).toBe("mount");
+    expect(checkTeamVaultInput({ ...ok, prefix: "a b" }, [])?.field).toBe("prefix");
+    expect(checkTeamVaultInput({ ...ok, token: "" }, [])?.field).toBe("token");
+  });
+  it("allows plain http only to this computer", () => {
+    const bad = checkTeamVaultInput({ ...ok, address: "http://vault.example.com:8200" }, []);
+    expect(bad?.field).toBe("address");
+    expect(bad?.message).toContain("https://");
+  });
+});
+
+describe("theirChanges", () => {
+  it("lists each field they changed, with the value before and now", () => {
+    const base = rec("CI", { notes: "old", tags: ["a"] });
+    const theirs = rec("CI", { notes: "theirs", tags: ["a", "b"], identity: { scopes: [], owner: "bob" } });
+    expect(theirChanges(base, theirs)).toEqual([
+      { field: "Owner", before: "—", theirs: "bob" },
+      { field: "Tags", before: "a", theirs: "a, b" },
+      { field: "Notes", before: "old", theirs: "theirs" },
+    ]);
+  });
+  it("says when they replaced the secret or revoked the token", () => {
+    const base = rec("CI");
+    const theirs = rec("CI", { hint: "wxyz", revoked: { at: "2026-11-01T00:00:00Z", reason: "leaked" } });
+    expect(theirChanges(base, theirs).map((c) => c.field)).toEqual(["Secret", "Revoked"]);
+  });
+  it("is empty when nothing they changed is shown", () => {
+    expect(theirChanges(rec("CI"), rec("CI"))).toEqual([]);
+  });
+});
