@@ -19,7 +19,7 @@ let moreRow: HTMLElement;
 const nodes = new Map<number, HTMLElement>();
 let seq = 0;
 
-export function mountInAppAlerts(el: HTMLElement): void {
+export function mountAlertStack(el: HTMLElement): void {
   root = el;
   moreRow = h("div", { class: "in-app-more", testid: "in-app-alert-more" });
   root.hidden = true;
@@ -27,7 +27,7 @@ export function mountInAppAlerts(el: HTMLElement): void {
 
 function add(alerts: InAppAlert[]): void {
   if (alerts.length === 0) return;
-  state.inAppAlerts = addAlerts(state.inAppAlerts, alerts, () => ++seq, Date.now());
+  state.alertStack = addAlerts(state.alertStack, alerts, () => ++seq, Date.now());
   changed();
 }
 
@@ -86,10 +86,10 @@ export async function showToken(id: string): Promise<void> {
 }
 
 function dismiss(key: number): void {
-  const i = state.inAppAlerts.findIndex((a) => a.key === key);
+  const i = state.alertStack.findIndex((a) => a.key === key);
   const hadFocus = root.contains(document.activeElement);
-  state.inAppAlerts = state.inAppAlerts.filter((a) => a.key !== key);
-  if (state.inAppAlerts.length <= 1) state.alertsExpanded = false;
+  state.alertStack = state.alertStack.filter((a) => a.key !== key);
+  if (state.alertStack.length <= 1) state.alertsExpanded = false;
   changed();
   if (hadFocus) {
     // Keep keyboard users in the stack: the next alert's close button, else the list.
@@ -103,7 +103,7 @@ function dismiss(key: number): void {
 }
 
 function dismissAll(): void {
-  state.inAppAlerts = [];
+  state.alertStack = [];
   state.alertsExpanded = false;
   changed();
   afterRender(focusSelectedRow);
@@ -165,8 +165,8 @@ function card(a: ShownAlert): HTMLElement {
   );
 }
 
-export function renderInAppAlerts(): void {
-  const { shown, more } = visibleAlerts(state.inAppAlerts, state.alertsExpanded);
+export function renderAlertStack(): void {
+  const { shown, more } = visibleAlerts(state.alertStack, state.alertsExpanded);
   const keep = new Set(shown.map((a) => a.key));
   for (const [key, el] of nodes) {
     if (!keep.has(key)) {
@@ -180,7 +180,7 @@ export function renderInAppAlerts(): void {
     if (!el) nodes.set(a.key, (el = card(a)));
     if (root.children[i] !== el) root.insertBefore(el, root.children[i] ?? null);
   });
-  const total = state.inAppAlerts.length;
+  const total = state.alertStack.length;
   if (total > 1 && (more > 0 || state.alertsExpanded)) {
     replace(
       moreRow,

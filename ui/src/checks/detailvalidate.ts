@@ -6,7 +6,7 @@ import type { ValidationOutcome } from "../bindings/ValidationOutcome";
 import { localString } from "../shell/dates";
 import { h, type Child } from "../shell/dom";
 import { icon, type IconName } from "../shell/icons";
-import { CHECK_INFO, expiryOrigin, identityRows, lastAnswer, sentence } from "./validation";
+import { VALIDATION_INFO, expiryOrigin, identityRows, lastAnswer, sentence } from "./validation";
 
 /** A live "2 h ago" text: the pane's timer keeps it current. */
 export type AgoText = (iso: string) => HTMLElement;
@@ -31,7 +31,7 @@ function reasonOf(v: ValidationOutcome): string | null {
   return v.result === "valid" ? null : sentence(v.reason);
 }
 
-export function checkSection(t: TokenView, platformName: string, ago: AgoText, busy: boolean): HTMLElement {
+export function validateSection(t: TokenView, platformName: string, ago: AgoText, busy: boolean): HTMLElement {
   const r = t.record;
   const v = r.last_validation;
   const result = r.revoked ? "revoked" : (v?.result ?? "unknown");
@@ -41,7 +41,7 @@ export function checkSection(t: TokenView, platformName: string, ago: AgoText, b
     body.push(resultLine("unknown", "Not checked any more"));
   } else if (!v) {
     body.push(
-      resultLine("unknown", CHECK_INFO.unknown.word),
+      resultLine("unknown", VALIDATION_INFO.unknown.word),
       h(
         "p",
         { class: "check-text muted" },
@@ -51,7 +51,7 @@ export function checkSection(t: TokenView, platformName: string, ago: AgoText, b
       ),
     );
   } else {
-    const info = CHECK_INFO[v.result];
+    const info = VALIDATION_INFO[v.result];
     const reason = reasonOf(v);
     body.push(
       resultLine(v.result, info.word),

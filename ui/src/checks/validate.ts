@@ -10,7 +10,7 @@ import { h } from "../shell/dom";
 import { icon } from "../shell/icons";
 import { toast } from "../alerts/banners";
 import { sortTokens } from "../tokens/query";
-import { changed, findToken, platformName, putTeamToken, state, type CheckRun } from "../shell/state";
+import { changed, findToken, platformName, putTeamToken, state, type ValidateRun } from "../shell/state";
 import { formatSummary, resultToast } from "./validation";
 
 /** Put a record Rust just stored into the view, so its row and detail show it at once. */
@@ -76,10 +76,10 @@ function liveIds(): string[] {
     .map((t) => t.record.id);
 }
 
-function startRun(ours: boolean, total: number): CheckRun {
+function startRun(ours: boolean, total: number): ValidateRun {
   const ids = liveIds();
-  const run: CheckRun = { done: 0, total, ours, pending: new Set(ids), finished: false };
-  state.checkRun = run;
+  const run: ValidateRun = { done: 0, total, ours, pending: new Set(ids), finished: false };
+  state.validateRun = run;
   // Keep the rows where they are (all of them, whatever the search) until the run ends.
   state.frozenOrder = sortTokens(state.view?.tokens ?? [], state.sort, platformName).map((t) => t.record.id);
   counts = { total, valid: 0, invalid: 0, cannot_check: 0, failed: 0 };
@@ -87,7 +87,7 @@ function startRun(ours: boolean, total: number): CheckRun {
   return run;
 }
 
-function finishRun(run: CheckRun, summary: CheckSummary): void {
+function finishRun(run: ValidateRun, summary: CheckSummary): void {
   run.finished = true;
   run.done = run.total = summary.total;
   run.pending.clear();
@@ -98,8 +98,8 @@ function finishRun(run: CheckRun, summary: CheckSummary): void {
   void refresh().then(() => {
     // Leave "Checked 12 of 12" up for a moment, then re-sort and hide the bar.
     setTimeout(() => {
-      if (state.checkRun !== run) return;
-      state.checkRun = null;
+      if (state.validateRun !== run) return;
+      state.validateRun = null;
       state.frozenOrder = null;
       changed();
     }, 1500);
@@ -107,7 +107,7 @@ function finishRun(run: CheckRun, summary: CheckSummary): void {
 }
 
 export async function validateAll(): Promise<void> {
-  if (state.checkRun && !state.checkRun.finished) return;
+  if (state.validateRun && !state.validateRun.finished) return;
   if (liveIds().length === 0) {
     toast(state.view?.tokens.length ? "Every token is revoked; there is nothing to check." : "There are no tokens to check yet.");
     return;
@@ -118,7 +118,7 @@ export async function validateAll(): Promise<void> {
     finishRun(run, summary);
   } catch (e) {
     run.finished = true;
-    state.checkRun = null;
+    state.validateRun = null;
     state.frozenOrder = null;
     reportError(e);
     changed();
@@ -127,7 +127,7 @@ export async function validateAll(): Promise<void> {
 }
 
 function onProgress(p: CheckProgress): void {
-  let run = state.checkRun;
+  let run = state.validateRun;
   if (!run || run.finished) {
     // A late event of a run that just ended, or a run Rust started itself.
     if (Date.now() - ended.at < 3000 && p.total === ended.total) return;
@@ -160,7 +160,7 @@ let barFill: HTMLElement;
 let button: HTMLButtonElement;
 
 /** The progress indicator and the Validate all button, for the header. */
-export function headerCheckControls(): HTMLElement[] {
+export function headerValidateControls(): HTMLElement[] {
   barText = h("span", { class: "check-progress-text" });
   barFill = h("span", { class: "check-progress-fill" });
   bar = h(
@@ -186,9 +186,9 @@ export function headerCheckControls(): HTMLElement[] {
   return [bar, button];
 }
 
-export function renderCheckControls(): void {
+export function renderValidateControls(): void {
   if (!bar) return;
-  const run = state.checkRun;
+  const run = state.validateRun;
   const running = !!run && !run.finished;
   button.disabled = running || !state.view || !state.view.tokens.some((t) => !t.record.revoked);
   button.setAttribute("aria-busy", String(running));

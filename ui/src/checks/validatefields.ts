@@ -5,10 +5,10 @@ import type { CheckSettings } from "../bindings/CheckSettings";
 import { h } from "../shell/dom";
 import { icon } from "../shell/icons";
 
-export const CHECK_DEFAULTS: CheckSettings = { url: "", header: "Authorization", prefix: "Bearer ", method: "GET", expect_status: 200 };
+export const VALIDATE_DEFAULTS: CheckSettings = { url: "", header: "Authorization", prefix: "Bearer ", method: "GET", expect_status: 200 };
 const METHODS = ["GET", "HEAD", "POST"];
 
-export class CheckInputError extends Error {
+export class ValidateInputError extends Error {
   constructor(
     message: string,
     readonly field: HTMLElement,
@@ -17,7 +17,7 @@ export class CheckInputError extends Error {
   }
 }
 
-export interface CheckFields {
+export interface ValidateFields {
   root: HTMLElement;
   /** The settings to send, or undefined when no check URL was given. Throws CheckInputError. */
   read(): CheckSettings | undefined;
@@ -25,8 +25,8 @@ export interface CheckFields {
   focusTarget(message: string): HTMLElement | null;
 }
 
-export function checkFields(initial?: CheckSettings): CheckFields {
-  const c = { ...CHECK_DEFAULTS, ...initial };
+export function validateFields(initial?: CheckSettings): ValidateFields {
+  const c = { ...VALIDATE_DEFAULTS, ...initial };
   const attrs = { class: "input", type: "text", autocomplete: "off", spellcheck: "false" };
   const url = h("input", { ...attrs, class: "input mono", id: "f-check-url", testid: "form-check-url", placeholder: "/api/me  or  https://api.example.com/v1/whoami", value: c.url });
   const header = h("input", { ...attrs, class: "input mono", id: "f-check-header", testid: "form-check-header", placeholder: "Authorization", value: c.header });
@@ -73,7 +73,7 @@ export function checkFields(initial?: CheckSettings): CheckFields {
       if (!url.value.trim()) return undefined;
       const code = Number(status.value.trim() || "200");
       if (!Number.isInteger(code) || code < 100 || code > 599) {
-        throw new CheckInputError("Enter the expected status as a number, such as 200.", status);
+        throw new ValidateInputError("Enter the expected status as a number, such as 200.", status);
       }
       return { url: url.value.trim(), header: header.value.trim() || "Authorization", prefix: prefix.value, method: method.value, expect_status: code };
     },

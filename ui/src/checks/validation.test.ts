@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { TokenRecord } from "../bindings/TokenRecord";
 import type { ValidationOutcome } from "../bindings/ValidationOutcome";
 import {
-  checkSentence,
+  validationSentence,
   clause,
   expiryOrigin,
   formatSummary,
@@ -36,19 +36,19 @@ const cannot = (at: number, reason: string): ValidationOutcome => ({ at: iso(at)
 
 describe("checkSentence", () => {
   it("says when nothing was checked yet", () => {
-    expect(checkSentence(rec(), NOW)).toBe("Not checked with the platform yet.");
+    expect(validationSentence(rec(), NOW)).toBe("Not checked with the platform yet.");
   });
   it("gives the result and how long ago", () => {
-    expect(checkSentence(rec({ last_validation: valid(NOW - 2 * H) }), NOW)).toBe("Valid · checked 2 h ago");
-    expect(checkSentence(rec({ last_validation: invalid(NOW - 30_000, "CVAT refused the token (HTTP 401).") }), NOW)).toBe(
+    expect(validationSentence(rec({ last_validation: valid(NOW - 2 * H) }), NOW)).toBe("Valid · checked 2 h ago");
+    expect(validationSentence(rec({ last_validation: invalid(NOW - 30_000, "CVAT refused the token (HTTP 401).") }), NOW)).toBe(
       "Rejected: CVAT refused the token (HTTP 401) · checked just now",
     );
   });
   it("keeps the last conclusive answer next to a failed attempt", () => {
     const r = rec({ last_validation: cannot(NOW - 10_000, "timed out after 10 s"), last_verdict: valid(NOW - 50 * H) });
-    expect(checkSentence(r, NOW)).toBe("Could not check just now: timed out after 10 s. Last answer (2 d ago): valid");
+    expect(validationSentence(r, NOW)).toBe("Could not check just now: timed out after 10 s. Last answer (2 d ago): valid");
     const bad = rec({ last_validation: cannot(NOW - 5 * 60_000, "DNS failed."), last_verdict: invalid(NOW - 3 * H, "HTTP 401") });
-    expect(checkSentence(bad, NOW)).toBe("Could not check 5 m ago: DNS failed. Last answer (3 h ago): rejected (HTTP 401)");
+    expect(validationSentence(bad, NOW)).toBe("Could not check 5 m ago: DNS failed. Last answer (3 h ago): rejected (HTTP 401)");
   });
   it("has no last answer when there is none, or the last attempt was conclusive", () => {
     expect(lastAnswer(rec({ last_validation: cannot(NOW, "x") }), NOW)).toBeNull();
@@ -56,7 +56,7 @@ describe("checkSentence", () => {
     expect(lastAnswer(rec({ last_validation: v, last_verdict: v }), NOW)).toBeNull();
   });
   it("says a revoked token is not checked", () => {
-    expect(checkSentence(rec({ revoked: { at: iso(NOW), reason: "x" }, last_validation: valid(NOW) }), NOW)).toMatch(/^Revoked/);
+    expect(validationSentence(rec({ revoked: { at: iso(NOW), reason: "x" }, last_validation: valid(NOW) }), NOW)).toMatch(/^Revoked/);
   });
   it("never writes a double full stop", () => {
     expect(clause("  refused (HTTP 401)...  ")).toBe("refused (HTTP 401)");

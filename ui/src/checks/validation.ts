@@ -10,10 +10,10 @@ import type { TokenRecord } from "../bindings/TokenRecord";
 import type { ValidationOutcome } from "../bindings/ValidationOutcome";
 import { relative } from "../tokens/countdown";
 
-export type CheckTone = "ok" | "bad" | "warn" | "none";
+export type ValidationTone = "ok" | "bad" | "warn" | "none";
 
 /** How each check result is shown: a word, a tone, and a symbol (never colour alone). */
-export const CHECK_INFO: Record<Checked, { word: string; tone: CheckTone; symbol: string }> = {
+export const VALIDATION_INFO: Record<Checked, { word: string; tone: ValidationTone; symbol: string }> = {
   unknown: { word: "Not checked yet", tone: "none", symbol: "·" },
   valid: { word: "Valid", tone: "ok", symbol: "✓" },
   invalid: { word: "Rejected", tone: "bad", symbol: "✗" },
@@ -56,7 +56,7 @@ export function lastAnswer(r: Pick<TokenRecord, "last_validation" | "last_verdic
 }
 
 /** One sentence about the last check, for tooltips and screen readers. */
-export function checkSentence(r: Pick<TokenRecord, "last_validation" | "last_verdict" | "revoked">, nowMs: number): string {
+export function validationSentence(r: Pick<TokenRecord, "last_validation" | "last_verdict" | "revoked">, nowMs: number): string {
   if (r.revoked) return "Revoked: it is not checked any more.";
   const v = r.last_validation;
   if (!v) return "Not checked with the platform yet.";

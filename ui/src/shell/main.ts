@@ -2,13 +2,13 @@
 
 import { refresh } from "../tokens/actions";
 import { api, toErrorPayload } from "../api";
-import { headerCheckControls, listenForProgress, renderCheckControls } from "../checks/validate";
+import { headerValidateControls, listenForProgress, renderValidateControls } from "../checks/validate";
 import { renderDetail, mountDetail } from "../tokens/detail";
 import { showHelp } from "./dialogs";
 import { h, replace } from "./dom";
 import { openAddForm } from "../tokens/form";
 import { icon } from "./icons";
-import { listenForAlerts, mountInAppAlerts, renderInAppAlerts } from "../alerts/alertstack";
+import { listenForAlerts, mountAlertStack, renderAlertStack } from "../alerts/alertstack";
 import { installKeyboard } from "./keyboard";
 import { focusSelectedRow, mountList, renderList } from "../tokens/list";
 import { mountBanners, renderBanners } from "../alerts/banners";
@@ -53,7 +53,7 @@ function header(): HTMLElement {
     h("div", { class: "brand" }, h("span", { class: "brand-mark" }, icon("lock", 16)), h("span", { class: "brand-name" }, "Latchkey")),
     h("div", { class: "search-wrap" }, icon("search", 15), search, h("kbd", { class: "search-kbd", "aria-hidden": "true" }, "/")),
     h("label", { class: "sort-wrap" }, h("span", { class: "sort-caption" }, "Sort"), sort),
-    ...headerCheckControls(),
+    ...headerValidateControls(),
     h(
       "button",
       { class: "icon-btn", type: "button", testid: "help-button", "aria-label": "Keyboard shortcuts", title: "Keyboard shortcuts (?)", onclick: showHelp },
@@ -128,14 +128,14 @@ async function start(): Promise<void> {
   const app = document.getElementById("app")!;
   replace(app, header(), alerts, banners, h("main", { class: "split" }, listPane, detailPane), statusbar);
 
-  mountInAppAlerts(alerts);
+  mountAlertStack(alerts);
   mountBanners(banners);
   mountList(listPane);
   mountDetail(detailPane);
   addTickSource(statusSource);
   watchSnoozes();
   // One part failing to render must not freeze the others on stale content.
-  const parts = [renderInAppAlerts, renderBanners, renderList, renderDetail, () => renderStatusbar(statusbar), renderCheckControls, tick];
+  const parts = [renderAlertStack, renderBanners, renderList, renderDetail, () => renderStatusbar(statusbar), renderValidateControls, tick];
   onChange(() => {
     for (const render of parts) {
       try {

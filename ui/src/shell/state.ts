@@ -16,7 +16,7 @@ export interface Revealed {
 }
 
 /** A "validate all" run, from the first progress event (or the click) to its end. */
-export interface CheckRun {
+export interface ValidateRun {
   done: number;
   total: number;
   /** Ours (the button or Shift+V) or Rust's at start-up (validate_on_start). */
@@ -45,13 +45,13 @@ export const state = {
   validating: new Set<string>(),
   /** Tokens whose revoke is in progress (the Revoke button's busy state). */
   revoking: new Set<string>(),
-  checkRun: null as CheckRun | null,
+  validateRun: null as ValidateRun | null,
   /** The list order kept while "validate all" updates rows, so rows do not jump. */
   frozenOrder: null as string[] | null,
   /** Tokens whose snooze (or resume) is being saved. */
   snoozing: new Set<string>(),
   /** Alerts the desktop could not show, newest first, until dismissed. */
-  inAppAlerts: [] as ShownAlert[],
+  alertStack: [] as ShownAlert[],
   /** "and N more" was opened: every in-app alert shows in full. */
   alertsExpanded: false,
 };

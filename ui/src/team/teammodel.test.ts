@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { TokenRecord } from "../bindings/TokenRecord";
 import type { TokenView } from "../bindings/TokenView";
 import { matchesSearch } from "../tokens/query";
-import { checkTeamVaultInput, mergeTokens, problemWord, theirChanges, type TeamTokenView } from "./teammodel";
+import { teamVaultInputError, mergeTokens, problemWord, theirChanges, type TeamTokenView } from "./teammodel";
 
 function rec(label: string, extra: Partial<TokenRecord> = {}): TokenRecord {
   return {
@@ -62,20 +62,20 @@ describe("problemWord", () => {
 describe("checkTeamVaultInput", () => {
   const ok = { name: "Vision", address: "https://vault.example.com:8200", mount: "secret", prefix: "latchkey", token: "s.FAKE" };
   it("accepts a complete form", () => {
-    expect(checkTeamVaultInput(ok, [])).toBeNull();
-    expect(checkTeamVaultInput({ ...ok, address: "http://127.0.0.1:8200", mount: "", prefix: "" }, [])).toBeNull();
+    expect(teamVaultInputError(ok, [])).toBeNull();
+    expect(teamVaultInputError({ ...ok, address: "http://127.0.0.1:8200", mount: "", prefix: "" }, [])).toBeNull();
   });
   it("points at the field that is wrong", () => {
-    expect(checkTeamVaultInput({ ...ok, name: " " }, [])?.field).toBe("name");
-    expect(checkTeamVaultInput(ok, ["vision"])?.field).toBe("name");
-    expect(checkTeamVaultInput({ ...ok, address: "vault.example.com" }, [])?.field).toBe("address");
-    expect(checkTeamVaultInput({ ...ok, address: "ftp://vault.example.com" }, [])?.field).toBe("address");
-    expect(checkTeamVaultInput({ ...ok, mount: "/secret" }, [])?.field).toBe("mount");
-    expect(checkTeamVaultInput({ ...ok, prefix: "a b" }, [])?.field).toBe("prefix");
-    expect(checkTeamVaultInput({ ...ok, token: "" }, [])?.field).toBe("token");
+    expect(teamVaultInputError({ ...ok, name: " " }, [])?.field).toBe("name");
+    expect(teamVaultInputError(ok, ["vision"])?.field).toBe("name");
+    expect(teamVaultInputError({ ...ok, address: "vault.example.com" }, [])?.field).toBe("address");
+    expect(teamVaultInputError({ ...ok, address: "ftp://vault.example.com" }, [])?.field).toBe("address");
+    expect(teamVaultInputError({ ...ok, mount: "/secret" }, [])?.field).toBe("mount");
+    expect(teamVaultInputError({ ...ok, prefix: "a b" }, [])?.field).toBe("prefix");
+    expect(teamVaultInputError({ ...ok, token: "" }, [])?.field).toBe("token");
   });
   it("allows plain http only to this computer", () => {
-    const bad = checkTeamVaultInput({ ...ok, address: "http://vault.example.com:8200" }, []);
+    const bad = teamVaultInputError({ ...ok, address: "http://vault.example.com:8200" }, []);
     expect(bad?.field).toBe("address");
     expect(bad?.message).toContain("https://");
   });

@@ -87,7 +87,7 @@ export interface TeamVaultInput {
 export type TeamField = keyof TeamVaultInput;
 
 /** Checks the form can make before asking Rust (which checks again, and asks the vault). */
-export function checkTeamVaultInput(v: TeamVaultInput, existingNames: string[]): { field: TeamField; message: string } | null {
+export function teamVaultInputError(v: TeamVaultInput, existingNames: string[]): { field: TeamField; message: string } | null {
   const name = v.name.trim();
   if (!name) return { field: "name", message: "Give the team vault a name, e.g. “Vision team”." };
   if (name.length > 60) return { field: "name", message: "Keep the name to 60 characters or fewer." };

@@ -10,7 +10,7 @@ import { h, replace } from "../shell/dom";
 import { icon } from "../shell/icons";
 import { toast } from "../alerts/banners";
 import { state } from "../shell/state";
-import { checkTeamVaultInput, problemWord, type TeamField, type TeamVaultView } from "./teammodel";
+import { teamVaultInputError, problemWord, type TeamField, type TeamVaultView } from "./teammodel";
 
 const inputAttrs = { class: "input", type: "text", autocomplete: "off", spellcheck: "false" };
 
@@ -143,7 +143,7 @@ export function teamSection(): HTMLElement[] {
       for (const el of Object.values(fields)) el.classList.remove("invalid");
       const input = { name: name.value, address: address.value, mount: mount.value, prefix: prefix.value, token: token.value };
       const names = (state.team?.vaults ?? []).map((v) => v.config.name);
-      const bad = checkTeamVaultInput(input, names);
+      const bad = teamVaultInputError(input, names);
       if (bad) return showError(bad.message, fields[bad.field]);
       busy = true;
       connect.disabled = true;

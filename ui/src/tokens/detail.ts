@@ -4,7 +4,7 @@ import { copySecret, deleteToken, toggleReveal } from "./actions";
 import { validateToken } from "../checks/validate";
 import { formatAgo, formatClipboard, formatCountdown, formatUnused, relative, secondsLeft } from "./countdown";
 import { localString } from "../shell/dates";
-import { checkSection, expiresValue, showsIdentity } from "../checks/detailvalidate";
+import { validateSection, expiresValue, showsIdentity } from "../checks/detailvalidate";
 import { h, keepFocus, replace, type Child } from "../shell/dom";
 import { openEditForm, openReplaceForm } from "./form";
 import { icon, platformBadge } from "../shell/icons";
@@ -84,7 +84,7 @@ function content(t: ListToken): Child[] {
   const revoked = !!r.revoked;
   const team = t.team;
   const gone = team ? "The secret was removed from the team vault when the token was revoked" : "The secret was removed from the keychain when the token was revoked";
-  const validating = state.validating.has(r.id) || !!state.checkRun?.pending.has(r.id);
+  const validating = state.validating.has(r.id) || !!state.validateRun?.pending.has(r.id);
   const revoking = state.revoking.has(r.id);
 
   const warnings: Child[] = [];
@@ -218,7 +218,7 @@ function content(t: ListToken): Child[] {
     secretBox,
     snoozedLine(r, now),
     ...warnings,
-    checkSection(t, name, agoText, validating),
+    validateSection(t, name, agoText, validating),
     h("dl", { class: "meta" }, rows.map(([k, val]) => [h("dt", null, k), h("dd", null, val)])),
     r.notes
       ? h("section", { class: "notes" }, h("h3", null, "Notes"), h("p", { class: "notes-text", testid: "detail-notes" }, r.notes))

@@ -6,7 +6,7 @@ import { refresh, refreshTeam } from "./actions";
 import { api, toErrorPayload, type ErrorPayload } from "../api";
 import type { MetaUpdate } from "../bindings/MetaUpdate";
 import type { Platform } from "../bindings/Platform";
-import { checkFields, CheckInputError, type CheckFields } from "../checks/validatefields";
+import { validateFields, ValidateInputError, type ValidateFields } from "../checks/validatefields";
 import { relative } from "./countdown";
 import { DateInputError, localExpiryToUtc, localString, utcToLocalInputs } from "../shell/dates";
 import { h, replace } from "../shell/dom";
@@ -110,7 +110,7 @@ function open(mode: Mode): void {
   const serverNote = h("span");
   const serverField = field("Server URL", server, { note: serverNote });
   // Other tokens only: how to check them. The edit form sends the record's back (edited).
-  const checks: CheckFields | null = mode.kind === "replace" ? null : checkFields(record?.check ?? pre?.check);
+  const checks: ValidateFields | null = mode.kind === "replace" ? null : validateFields(record?.check ?? pre?.check);
 
   // --- behaviour ------------------------------------------------------------------------
   let serverTouched = mode.kind !== "add" || !!pre?.server_url;
@@ -225,7 +225,7 @@ function open(mode: Mode): void {
     try {
       check = checks && platformSel.value === "other" ? checks.read() : undefined;
     } catch (e) {
-      if (e instanceof CheckInputError) return showError(e.message, e.field);
+      if (e instanceof ValidateInputError) return showError(e.message, e.field);
       throw e;
     }
     const meta: MetaUpdate = {

@@ -13,7 +13,7 @@ import { afterRender, allTokens, changed, platformName, select, state, visibleTo
 import { teamBadge } from "../team/teamsection";
 import type { ListToken } from "../team/teammodel";
 import { addTickSource } from "../shell/ticker";
-import { ago, CHECK_INFO, checkSentence } from "../checks/validation";
+import { ago, VALIDATION_INFO, validationSentence } from "../checks/validation";
 
 interface Live {
   countdowns: { el: HTMLElement; expMs: number }[];
@@ -157,7 +157,7 @@ function row(t: ListToken): HTMLElement {
       "data-team": t.team?.vault_id ?? false,
       "aria-current": selected ? "true" : false,
       "data-checked": t.status.checked,
-      "aria-label": `${r.label}, ${name}${t.team ? `, team vault ${t.team.vault_name}` : ""}, ${statusInfo(t.status.health).label}${revoked ? "" : `, ${CHECK_INFO[t.status.checked].word.toLowerCase()}`}${snoozed ? ", alerts snoozed" : ""}`,
+      "aria-label": `${r.label}, ${name}${t.team ? `, team vault ${t.team.vault_name}` : ""}, ${statusInfo(t.status.health).label}${revoked ? "" : `, ${VALIDATION_INFO[t.status.checked].word.toLowerCase()}`}${snoozed ? ", alerts snoozed" : ""}`,
       tabindex: selected ? 0 : -1,
       onclick: () => select(r.id),
     },
@@ -234,8 +234,8 @@ const CHECK_ICONS = { valid: "check", invalid: "x", cannot_check: "alert" } as c
 function rowCheck(t: ListToken): HTMLElement {
   const r = t.record;
   const c = t.status.checked;
-  const pending = state.validating.has(r.id) || !!state.checkRun?.pending.has(r.id);
-  const sentence = pending ? "Checking with the platform…" : checkSentence(r, Date.now());
+  const pending = state.validating.has(r.id) || !!state.validateRun?.pending.has(r.id);
+  const sentence = pending ? "Checking with the platform…" : validationSentence(r, Date.now());
   const mark = pending
     ? h("span", { class: "spinner" })
     : r.revoked
