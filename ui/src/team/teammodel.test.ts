@@ -1,24 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { TokenRecord } from "../bindings/TokenRecord";
-import type { TokenView } from "../bindings/TokenView";
 import { matchesSearch } from "../tokens/query";
+import { TEST_STATUS, testRecord } from "../tokens/testtokens";
 import { teamVaultInputError, mergeTokens, problemWord, theirChanges, type TeamTokenView } from "./teammodel";
 
-function rec(label: string, extra: Partial<TokenRecord> = {}): TokenRecord {
-  return {
-    id: label,
-    platform: "cvat",
-    kind: "token",
-    label,
-    public: {},
-    hint: "abcd",
-    created_at: "2026-01-01T00:00:00Z",
-    identity: { scopes: [] },
-    ...extra,
-  };
-}
-
-const status: TokenView["status"] = { health: { state: "no_expiry_set", age_secs: 0 }, rotation_due: false, checked: "unknown" };
+const rec = testRecord;
+const status = TEST_STATUS;
 
 function teamRow(label: string): TeamTokenView {
   return { record: rec(label), status, team: { vault_id: "v1", vault_name: "Vision", version: 3, updated_at: "2026-11-01T00:00:00Z" } };

@@ -7,13 +7,15 @@ import { localString } from "../shell/dates";
 import { validateSection, expiresValue, showsIdentity } from "../checks/detailvalidate";
 import { h, keepFocus, replace, type Child } from "../shell/dom";
 import { openEditForm, openReplaceForm } from "./form";
-import { icon, platformBadge } from "../shell/icons";
+import { icon, platformBadge, type IconName } from "../shell/icons";
 import { KIND_NAMES, maskedHint, publicPart, statusPill } from "./labels";
 import { addReplacement, revokeToken } from "../checks/revoke";
 import { alertsRow, snoozedLine } from "./snooze";
 import { changed, platformName, selectedToken, state } from "../shell/state";
 import { addTickSource } from "../shell/ticker";
+import type { TokenKind } from "../bindings/TokenKind";
 import type { ListToken } from "../team/teammodel";
+import { actionWords, detailWarnings, metaRows, type DetailWarning, type MetaRow } from "./detailmodel";
 import { teamBadge } from "../team/teamsection";
 
 let pane: HTMLElement;
@@ -67,163 +69,195 @@ function content(t: ListToken): Child[] {
   const now = Date.now();
   const name = platformName(r.platform);
   const revealed = state.revealed?.id === r.id ? state.revealed : null;
-  const pub = publicPart(r);
-
-  const headCountdown = h("span", { class: "countdown", testid: "detail-countdown" });
-  const expiresCountdown = h("span", { class: "countdown muted" });
-  if (r.expires_at) {
-    const expMs = Date.parse(r.expires_at);
-    live.countdowns.push({ el: headCountdown, expMs }, { el: expiresCountdown, expMs });
-  }
-
+  const validating = state.validating.has(r.id) || !!state.validateRun?.pending.has(r.id);
   const feedback = h("span", { class: "chip chip-ok feedback", testid: "detail-feedback", role: "status" });
   if (state.copied.has(r.id)) live.feedback = { id: r.id, el: feedback };
+  const warnings = detailWarnings(t, state.view?.settings.policy.rotate_after_days, !!state.view);
+  return [
+    detailHead(t),
+    detailActions(t, name, !!revealed, validating),
+    state.copied.has(r.id) ? h("div", { class: "detail-feedback" }, feedback) : null,
+    revealed ? secretBox(r.kind, revealed.secret) : null,
+    snoozedLine(r, now),
+    ...warnings.map((w) => warningView(t, w)),
+    validateSection(t, name, agoText, validating),
+    metaList(t, name, now),
+    r.notes ? h("section", { class: "notes" }, h("h3", null, "Notes"), h("p", { class: "notes-text", testid: "detail-notes" }, r.notes)) : null,
+  ];
+}
 
-  const btn = (testid: string, label: string, iconName: Parameters<typeof icon>[0], title: string, onclick: () => void, extra = "", disabled = false) =>
-    h("button", { class: `btn ${extra}`, type: "button", testid, title, "aria-label": label, onclick, disabled }, icon(iconName, 14), label);
+function detailHead(t: ListToken): HTMLElement {
+  const r = t.record;
+  const headCountdown = h("span", { class: "countdown", testid: "detail-countdown" });
+  if (r.expires_at) live.countdowns.push({ el: headCountdown, expMs: Date.parse(r.expires_at) });
+  return h(
+    "div",
+    { class: "detail-head" },
+    platformBadge(r.platform, 40),
+    h(
+      "div",
+      { class: "detail-title" },
+      h("h2", { testid: "detail-label", title: r.label }, r.label),
+      h("div", { class: "detail-sub" }, statusPill(t.status.health, "detail-status"), t.team ? teamBadge(t.team.vault_name, "detail-team-badge") : null, headCountdown),
+    ),
+  );
+}
+
+function button(testid: string, label: string, iconName: IconName, title: string, onclick: () => void, extra = "", disabled = false): HTMLElement {
+  return h("button", { class: `btn ${extra}`, type: "button", testid, title, "aria-label": label, onclick, disabled }, icon(iconName, 14), label);
+}
+
+function detailActions(t: ListToken, name: string, revealed: boolean, validating: boolean): HTMLElement {
+  const r = t.record;
   const revoked = !!r.revoked;
-  const team = t.team;
-  const gone = team ? "The secret was removed from the team vault when the token was revoked" : "The secret was removed from the keychain when the token was revoked";
-  const validating = state.validating.has(r.id) || !!state.validateRun?.pending.has(r.id);
-  const revoking = state.revoking.has(r.id);
+  const w = actionWords(t, revealed);
+  return h(
+    "div",
+    { class: "detail-actions", role: "toolbar", "aria-label": "Token actions" },
+    button("detail-copy", "Copy", "copy", w.copyTitle, () => void copySecret(r.id), "btn-primary", revoked),
+    button("detail-reveal", w.revealLabel, revealed ? "eyeOff" : "eye", w.revealTitle, () => void toggleReveal(r.id), "", revoked),
+    validateButton(r.id, name, validating, revoked),
+    button("detail-edit", "Edit", "edit", "Edit label, server, expiry, tags and notes (E)", () => openEditForm(r.id)),
+    revoked
+      ? button("detail-add-replacement", "Add replacement", "plus", "Store the new token in this same record (label, tags and server kept)", () => addReplacement(r.id))
+      : button("detail-replace", "Replace secret", "rotate", "Store a new secret for this token (rotation)", () => openReplaceForm(r.id)),
+    h("span", { class: "toolbar-gap" }),
+    revoked ? null : revokeButton(r.id, name, state.revoking.has(r.id)),
+    button("detail-delete", "Delete", "trash", w.deleteTitle, () => void deleteToken(r.id), "btn-danger-quiet"),
+  );
+}
 
-  const warnings: Child[] = [];
-  if (t.status.stale_for_secs != null && state.view && !revoked) {
-    const el = h("span");
-    live.stale = { el, sinceMs: Date.parse(state.view.now) - t.status.stale_for_secs * 1000 };
-    warnings.push(
-      h("div", { class: "callout callout-warn", testid: "detail-stale" }, icon("clock", 14), h("span", null, el, ". Platforms may remove tokens that go unused; check it still works or delete it.")),
-    );
-  }
-  if (t.status.rotation_due && !revoked) {
-    const days = state.view?.settings.policy.rotate_after_days;
-    warnings.push(
-      h(
-        "div",
-        { class: "callout callout-info", testid: "detail-rotation" },
-        icon("rotate", 14),
-        h("span", null, `Rotation due: this secret has no expiry and is older than ${days ?? "the rotation period in"} days. Create a new one on the platform, then use Replace secret.`),
-      ),
-    );
-  }
-  if (t.status.health.state === "expired") {
-    warnings.push(h("div", { class: "callout callout-bad" }, icon("alert", 14), h("span", null, "This token has expired. Create a new one on the platform and use Replace secret to store it here.")));
-  } else if (r.revoked) {
-    const why = r.revoked.reason.trim();
-    warnings.push(
-      h(
+function revokeButton(id: string, name: string, revoking: boolean): HTMLElement {
+  return h(
+    "button",
+    {
+      class: revoking ? "btn btn-danger-quiet is-busy" : "btn btn-danger-quiet",
+      type: "button",
+      testid: "detail-revoke",
+      title: `Revoke this token on ${name}: it stops working everywhere`,
+      "aria-label": "Revoke",
+      "aria-disabled": revoking ? "true" : false,
+      "aria-busy": String(revoking),
+      onclick: () => void revokeToken(id),
+    },
+    revoking ? h("span", { class: "spinner", "aria-hidden": "true" }) : icon("ban", 14),
+    revoking ? "Revoking…" : "Revoke",
+  );
+}
+
+function secretBox(kind: TokenKind, secret: string): HTMLElement {
+  live.hides = h("span", { class: "muted" });
+  return h(
+    "div",
+    { class: "secret-box" },
+    h("div", { class: "secret-head" }, h("span", { class: "secret-caption" }, icon("eye", 13), "Secret"), live.hides),
+    h(kind === "ssh_key" ? "pre" : "div", { class: "secret mono", testid: "detail-secret", tabindex: 0, "aria-label": "Revealed secret" }, secret),
+  );
+}
+
+function warningView(t: ListToken, w: DetailWarning): HTMLElement {
+  switch (w.kind) {
+    case "stale": {
+      const el = h("span");
+      live.stale = { el, sinceMs: Date.parse(state.view!.now) - t.status.stale_for_secs! * 1000 };
+      const text = h("span", null, el, ". Platforms may remove tokens that go unused; check it still works or delete it.");
+      return h("div", { class: "callout callout-warn", testid: "detail-stale" }, icon("clock", 14), text);
+    }
+    case "rotation":
+      return h("div", { class: "callout callout-info", testid: "detail-rotation" }, icon("rotate", 14), h("span", null, w.text));
+    case "expired":
+      return h("div", { class: "callout callout-bad" }, icon("alert", 14), h("span", null, w.text));
+    case "revoked": {
+      const at = t.record.revoked!.at;
+      return h(
         "div",
         { class: "callout callout-bad", testid: "detail-revoked" },
         icon("ban", 14),
         h(
           "span",
           { class: "stack" },
-          h("span", null, h("strong", null, "Revoked ", agoText(r.revoked.at)), why && why !== "Revoked" ? `: ${why}` : "."),
-          h("span", { class: "small" }, `${localString(r.revoked.at)}. Its secret is no longer in ${team ? "the team vault" : "the keychain"}.`),
+          h("span", null, h("strong", null, "Revoked ", agoText(at)), w.why),
+          h("span", { class: "small" }, `${localString(at)}. Its secret is no longer in ${w.where}.`),
         ),
-      ),
-    );
+      );
+    }
   }
+}
 
-  let secretBox: HTMLElement | null = null;
-  if (revealed) {
-    live.hides = h("span", { class: "muted" });
-    secretBox = h(
-      "div",
-      { class: "secret-box" },
-      h("div", { class: "secret-head" }, h("span", { class: "secret-caption" }, icon("eye", 13), "Secret"), live.hides),
-      h(r.kind === "ssh_key" ? "pre" : "div", { class: "secret mono", testid: "detail-secret", tabindex: 0, "aria-label": "Revealed secret" }, revealed.secret),
-    );
+function metaList(t: ListToken, name: string, now: number): HTMLElement {
+  const pub = publicPart(t.record);
+  const rows = metaRows(t, showsIdentity(t), !!pub);
+  return h("dl", { class: "meta" }, rows.map((k) => [h("dt", null, metaCaption(k, pub?.caption)), h("dd", null, metaValue(k, t, name, now))]));
+}
+
+const CAPTIONS: Record<MetaRow, string> = {
+  team: "Team vault",
+  platform: "Platform",
+  credential: "Credential",
+  server: "Server",
+  owner: "Owner",
+  workspace: "Workspace",
+  hint: "Secret ends in",
+  public: "",
+  publicKey: "Public key",
+  expires: "Expires",
+  alerts: "Alerts",
+  created: "Created",
+  lastUsed: "Last used",
+  rotated: "Rotated",
+  tags: "Tags",
+};
+
+function metaCaption(k: MetaRow, publicCaption = ""): string {
+  return k === "public" ? publicCaption : CAPTIONS[k];
+}
+
+const muted = (text: string) => h("span", { class: "muted" }, text);
+const when = (iso: string, now: number) => h("span", { class: "stack" }, h("span", null, localString(iso)), muted(relative(Date.parse(iso), now)));
+
+function metaValue(k: MetaRow, t: ListToken, name: string, now: number): Child {
+  const r = t.record;
+  switch (k) {
+    case "team": {
+      const team = t.team!;
+      const saved = `Version ${team.version} · saved ${relative(Date.parse(team.updated_at), now)}`;
+      return h("span", { class: "stack", testid: "detail-team" }, h("span", null, team.vault_name), muted(saved));
+    }
+    case "platform":
+      return h("span", { class: "inline-badge" }, platformBadge(r.platform, 16), name);
+    case "credential":
+      return KIND_NAMES[r.kind];
+    case "server":
+      return r.server_url ? h("span", { class: "mono wrap" }, r.server_url) : muted("—");
+    case "owner":
+      return r.identity.owner;
+    case "workspace":
+      return r.identity.workspace;
+    case "hint":
+      return h("span", { class: "mono" }, maskedHint(r.hint));
+    case "public":
+      return h("span", { class: "mono wrap" }, publicPart(r)!.value);
+    case "publicKey":
+      return h("span", { class: "mono wrap small" }, r.public.key_id);
+    case "expires":
+      return expiresValue(t, name, expiresCountdown(r.expires_at));
+    case "alerts":
+      return t.team ? muted("From the shared expiry, on each member's computer") : alertsRow(r, now)[1];
+    case "created":
+      return when(r.created_at, now);
+    case "lastUsed":
+      return r.last_used_at ? when(r.last_used_at, now) : muted("Not used through Latchkey yet");
+    case "rotated":
+      return r.rotated_at?.length ? h("ul", { class: "plain-list" }, [...r.rotated_at].reverse().map((at) => h("li", null, localString(at)))) : muted("Never");
+    case "tags":
+      return h("span", { class: "tags" }, (r.tags ?? []).map((tag) => h("span", { class: "tag" }, tag)));
   }
+}
 
-  const rotated = r.rotated_at ?? [];
-  const identityInSection = showsIdentity(t);
-  const rowList: ([string, Child] | null)[] = [
-    team
-      ? [
-          "Team vault",
-          h(
-            "span",
-            { class: "stack", testid: "detail-team" },
-            h("span", null, team.vault_name),
-            h("span", { class: "muted" }, `Version ${team.version} · saved ${relative(Date.parse(team.updated_at), now)}`),
-          ),
-        ]
-      : null,
-    ["Platform", h("span", { class: "inline-badge" }, platformBadge(r.platform, 16), name)],
-    ["Credential", KIND_NAMES[r.kind]],
-    ["Server", r.server_url ? h("span", { class: "mono wrap" }, r.server_url) : h("span", { class: "muted" }, "—")],
-    r.identity.owner && !identityInSection ? ["Owner", r.identity.owner] : null,
-    r.identity.workspace && !identityInSection ? ["Workspace", r.identity.workspace] : null,
-    ["Secret ends in", h("span", { class: "mono" }, maskedHint(r.hint))],
-    pub ? [pub.caption, h("span", { class: "mono wrap" }, pub.value)] : null,
-    r.public.key_id && r.kind === "ssh_key" ? ["Public key", h("span", { class: "mono wrap small" }, r.public.key_id)] : null,
-    ["Expires", expiresValue(t, name, expiresCountdown)],
-    team ? ["Alerts", h("span", { class: "muted" }, "From the shared expiry, on each member's computer")] : alertsRow(r, now),
-    ["Created", h("span", { class: "stack" }, h("span", null, localString(r.created_at)), h("span", { class: "muted" }, relative(Date.parse(r.created_at), now)))],
-    [
-      "Last used",
-      r.last_used_at
-        ? h("span", { class: "stack" }, h("span", null, localString(r.last_used_at)), h("span", { class: "muted" }, relative(Date.parse(r.last_used_at), now)))
-        : h("span", { class: "muted" }, "Not used through Latchkey yet"),
-    ],
-    ["Rotated", rotated.length ? h("ul", { class: "plain-list" }, [...rotated].reverse().map((at) => h("li", null, localString(at)))) : h("span", { class: "muted" }, "Never")],
-    r.tags?.length ? ["Tags", h("span", { class: "tags" }, r.tags.map((tag) => h("span", { class: "tag" }, tag)))] : null,
-  ];
-  const rows = rowList.filter((x): x is [string, Child] => x !== null);
-
-  return [
-    h(
-      "div",
-      { class: "detail-head" },
-      platformBadge(r.platform, 40),
-      h(
-        "div",
-        { class: "detail-title" },
-        h("h2", { testid: "detail-label", title: r.label }, r.label),
-        h("div", { class: "detail-sub" }, statusPill(t.status.health, "detail-status"), team ? teamBadge(team.vault_name, "detail-team-badge") : null, headCountdown),
-      ),
-    ),
-    h(
-      "div",
-      { class: "detail-actions", role: "toolbar", "aria-label": "Token actions" },
-      btn("detail-copy", "Copy", "copy", revoked ? gone : "Copy the secret to the clipboard (C)", () => void copySecret(r.id), "btn-primary", revoked),
-      btn("detail-reveal", revealed ? "Hide" : "Reveal", revealed ? "eyeOff" : "eye", revoked ? gone : revealed ? "Hide the secret (R)" : "Show the secret for 30 s (R)", () => void toggleReveal(r.id), "", revoked),
-      validateButton(r.id, name, validating, revoked),
-      btn("detail-edit", "Edit", "edit", "Edit label, server, expiry, tags and notes (E)", () => openEditForm(r.id)),
-      revoked
-        ? btn("detail-add-replacement", "Add replacement", "plus", "Store the new token in this same record (label, tags and server kept)", () => addReplacement(r.id))
-        : btn("detail-replace", "Replace secret", "rotate", "Store a new secret for this token (rotation)", () => openReplaceForm(r.id)),
-      h("span", { class: "toolbar-gap" }),
-      revoked
-        ? null
-        : h(
-            "button",
-            {
-              class: revoking ? "btn btn-danger-quiet is-busy" : "btn btn-danger-quiet",
-              type: "button",
-              testid: "detail-revoke",
-              title: `Revoke this token on ${name}: it stops working everywhere`,
-              "aria-label": "Revoke",
-              "aria-disabled": revoking ? "true" : false,
-              "aria-busy": String(revoking),
-              onclick: () => void revokeToken(r.id),
-            },
-            revoking ? h("span", { class: "spinner", "aria-hidden": "true" }) : icon("ban", 14),
-            revoking ? "Revoking…" : "Revoke",
-          ),
-      btn("detail-delete", "Delete", "trash", team ? "Delete this token from the team vault, for every member (Delete)" : "Delete this token and its keychain entry (Delete)", () => void deleteToken(r.id), "btn-danger-quiet"),
-    ),
-    state.copied.has(r.id) ? h("div", { class: "detail-feedback" }, feedback) : null,
-    secretBox,
-    snoozedLine(r, now),
-    ...warnings,
-    validateSection(t, name, agoText, validating),
-    h("dl", { class: "meta" }, rows.map(([k, val]) => [h("dt", null, k), h("dd", null, val)])),
-    r.notes
-      ? h("section", { class: "notes" }, h("h3", null, "Notes"), h("p", { class: "notes-text", testid: "detail-notes" }, r.notes))
-      : null,
-  ];
+function expiresCountdown(expiresAt: string | undefined): HTMLElement {
+  const el = h("span", { class: "countdown muted" });
+  if (expiresAt) live.countdowns.push({ el, expMs: Date.parse(expiresAt) });
+  return el;
 }
 
 function validateButton(id: string, name: string, busy: boolean, revoked: boolean): HTMLElement {

@@ -1,23 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { TokenView } from "../bindings/TokenView";
+import { testToken } from "./testtokens";
 import { applyOrder, matchesSearch, sortTokens } from "./query";
 
-function tv(label: string, extra: Partial<TokenView["record"]> = {}): TokenView {
-  return {
-    record: {
-      id: label,
-      platform: "cvat",
-      kind: "token",
-      label,
-      public: {},
-      hint: "abcd",
-      created_at: "2026-01-01T00:00:00Z",
-      identity: { scopes: [] },
-      ...extra,
-    },
-    status: { health: { state: "no_expiry_set", age_secs: 0 }, rotation_due: false, checked: "unknown" },
-  };
-}
+const tv = (label: string, extra: Partial<TokenView["record"]> = {}): TokenView => testToken(label, extra);
 const names: Record<string, string> = { cvat: "CVAT", env0: "env0", roboflow: "Roboflow" };
 const name = (id: string) => names[id] ?? id;
 const labels = (ts: TokenView[]) => ts.map((t) => t.record.label);
