@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { matchesSearch } from "../tokens/query";
 import { TEST_STATUS, testRecord } from "../tokens/testtokens";
-import { teamVaultInputError, mergeTokens, problemWord, theirChanges, type TeamTokenView } from "./teammodel";
+import { mergeTokens, problemWord, teamErrorField, teamVaultInputError, theirChanges, vaultStateText, type TeamTokenView, type TeamVaultView } from "./teammodel";
 
 const rec = testRecord;
 const status = TEST_STATUS;
@@ -45,7 +45,7 @@ describe("problemWord", () => {
   });
 });
 
-describe("checkTeamVaultInput", () => {
+describe("teamVaultInputError", () => {
   const ok = { name: "Vision", address: "https://vault.example.com:8200", mount: "secret", prefix: "latchkey", token: "s.FAKE" };
   it("accepts a complete form", () => {
     expect(teamVaultInputError(ok, [])).toBeNull();
@@ -84,5 +84,22 @@ describe("theirChanges", () => {
   });
   it("is empty when nothing they changed is shown", () => {
     expect(theirChanges(rec("CI"), rec("CI"))).toEqual([]);
+  });
+});
+
+describe("team form errors and vault states", () => {
+  it("points an error at its field", () => {
+    expect(teamErrorField({ kind: "team_auth", message: "permission denied" })).toBe("token");
+    expect(teamErrorField({ kind: "invalid_input", message: "The mount is not a path" })).toBe("mount");
+    expect(teamErrorField({ kind: "invalid_input", message: "Use https:// for a vault" })).toBe("address");
+    expect(teamErrorField({ kind: "invalid_input", message: "Something else" })).toBe(null);
+    expect(teamErrorField({ kind: "team_unreachable", message: "name" })).toBe(null);
+  });
+  it("says how many tokens, or what is wrong", () => {
+    const config = { id: "v", name: "Vision", address: "https://x", mount: "secret", prefix: "latchkey" } as TeamVaultView["config"];
+    expect(vaultStateText({ config, problems: [], token_count: 1, state: "ok" })).toBe("1 token");
+    expect(vaultStateText({ config, problems: [], token_count: 3, state: "ok" })).toBe("3 tokens");
+    const down: TeamVaultView = { config, problems: [], token_count: 0, state: "error", error: { kind: "team_sealed", message: "sealed" } };
+    expect(vaultStateText(down)).toBe(problemWord("team_sealed"));
   });
 });

@@ -116,6 +116,26 @@ export function teamVaultInputError(v: TeamVaultInput, existingNames: string[]):
   return null;
 }
 
+/** The field an error from Rust is about: invalid_input names it in its message, team_auth is
+ *  the token's; the kinds that name the vault's answer say nothing about a field. */
+export function teamErrorField(err: { kind: string; message: string }): TeamField | null {
+  if (err.kind === "team_auth") return "token";
+  if (err.kind !== "invalid_input") return null;
+  const m = err.message.toLowerCase();
+  if (m.includes("name")) return "name";
+  if (m.includes("mount")) return "mount";
+  if (m.includes("prefix")) return "prefix";
+  if (m.includes("token")) return "token";
+  if (m.includes("address") || m.includes("http")) return "address";
+  return null;
+}
+
+/** "3 tokens", or the word for what went wrong with the vault. */
+export function vaultStateText(v: TeamVaultView): string {
+  if (v.state !== "ok") return problemWord(v.error.kind);
+  return `${v.token_count} token${v.token_count === 1 ? "" : "s"}`;
+}
+
 export interface Change {
   field: string;
   before: string;
