@@ -9,9 +9,10 @@ import type { Settings } from "../bindings/Settings";
 import { h, replace } from "../shell/dom";
 import { icon } from "../shell/icons";
 import { toast } from "../alerts/banners";
-import { alertSections } from "../alerts/settingsalerts";
+import { alertSections, type AlertSections } from "../alerts/settingsalerts";
 import { changed, state } from "../shell/state";
 import { teamSection } from "../team/teamsettings";
+import { ownPeriods, savedMessage, settingsErrorField, wholeNumber, type SettingsField } from "./settingsmodel";
 
 let dlg: HTMLDialogElement | null = null;
 let busy = false;
@@ -25,14 +26,6 @@ function dialog(): HTMLDialogElement {
   d.addEventListener("close", () => d.replaceChildren());
   document.body.appendChild(d);
   return (dlg = d);
-}
-
-/** "CVAT uses its own 1-year period" from the platforms that document one. */
-function ownPeriods(): string | null {
-  const own = state.platforms.filter((p) => p.stale_after_days);
-  if (own.length === 0) return null;
-  const period = (days: number) => (days % 365 === 0 ? `${days / 365}-year` : `${days}-day`);
-  return own.map((p) => `${p.name} uses its own ${period(p.stale_after_days!)} period`).join("; ");
 }
 
 function numberInput(testid: string, value: number, min: number, max: number): HTMLInputElement {
@@ -49,17 +42,15 @@ function numberRow(label: string, input: HTMLInputElement, unit: string, note?: 
   );
 }
 
-/** "Settings saved.", plus what changed that the user cannot see in the window. */
-function savedMessage(before: Settings, after: Settings): string {
-  if (after.start_at_login !== before.start_at_login) {
-    return after.start_at_login ? "Settings saved. Latchkey will start in the background when you log in." : "Settings saved. Latchkey no longer starts when you log in.";
-  }
-  if (after.keep_running_in_background !== before.keep_running_in_background) {
-    return after.keep_running_in_background
-      ? "Settings saved. Closing the window keeps Latchkey running in the tray."
-      : "Settings saved. Closing the window now quits Latchkey.";
-  }
-  return "Settings saved.";
+/** The open dialog: the settings it started from and its inputs. */
+interface SettingsForm {
+  d: HTMLDialogElement;
+  s: Settings;
+  fields: Record<"clipboard" | "soon" | "stale" | "rotate", HTMLInputElement>;
+  onStart: HTMLInputElement;
+  alerts: AlertSections;
+  error: HTMLElement;
+  save: HTMLButtonElement;
 }
 
 export function openSettings(): void {
@@ -69,137 +60,145 @@ export function openSettings(): void {
   if (d.open) return;
   document.querySelector<HTMLDialogElement>("dialog[open]")?.close();
   const s = v.settings;
-
-  const clipboard = numberInput("settings-clipboard", s.clipboard_clear_secs, 1, 3600);
-  const soon = numberInput("settings-soon", s.policy.expiring_soon_days, 1, 365);
-  const stale = numberInput("settings-stale", s.policy.stale_days, 1, 3650);
-  const rotate = numberInput("settings-rotate", s.policy.rotate_after_days, 1, 3650);
-  const onStart = h("input", { type: "checkbox", id: "s-validate-on-start", testid: "settings-validate-on-start", checked: s.validate_on_start });
-  const alerts = alertSections(s);
-  const error = h("div", { class: "form-error", testid: "settings-error", role: "alert", hidden: true });
-  const save = h("button", { class: "btn btn-primary", type: "submit", testid: "settings-save" }, "Save");
-  const cancel = h("button", { class: "btn", type: "button", testid: "settings-cancel", onclick: () => d.close() }, "Cancel");
-
-  function showError(message: string, focus: HTMLInputElement | null) {
-    error.hidden = false;
-    replace(error, icon("alert", 14), h("span", null, message));
-    if (focus) {
-      focus.classList.add("invalid");
-      focus.focus();
-      focus.select();
-    }
-  }
-
-  /** The whole number in `el`, or an error shown at it. */
-  function whole(el: HTMLInputElement, what: string): number | null {
-    const n = Number(el.value.trim());
-    if (el.value.trim() === "" || !Number.isInteger(n) || n < 0) {
-      showError(`Enter ${what} as a whole number.`, el);
-      return null;
-    }
-    return n;
-  }
-
-  function focusFor(message: string): HTMLInputElement | null {
-    const m = message.toLowerCase();
-    if (m.includes("clipboard")) return clipboard;
-    if (m.includes("expiring soon")) return soon;
-    if (m.includes("lead time")) return alerts.custom;
-    if (m.includes("start at login")) return alerts.startAtLogin;
-    if (m.includes("stale")) return Number(stale.value) < 1 || Number(stale.value) > 3650 ? stale : rotate;
-    return null;
-  }
-
-  async function submit(ev: Event) {
-    ev.preventDefault();
-    if (busy) return;
-    error.hidden = true;
-    for (const el of d.querySelectorAll(".invalid")) el.classList.remove("invalid");
-    const secs = whole(clipboard, "the seconds before the clipboard is cleared");
-    const soonDays = secs === null ? null : whole(soon, "the “expiring soon” days");
-    const staleDays = soonDays === null ? null : whole(stale, "the stale period in days");
-    const rotateDays = staleDays === null ? null : whole(rotate, "the rotation period in days");
-    if (secs === null || soonDays === null || staleDays === null || rotateDays === null) return;
-    const more = alerts.read();
-    if (!more.ok) return showError(more.error, more.focus);
-    // Everything this dialog does not show goes back as it was.
-    const next: Settings = {
-      ...s,
-      ...more.value,
-      clipboard_clear_secs: secs,
-      policy: { ...s.policy, expiring_soon_days: soonDays, stale_days: staleDays, rotate_after_days: rotateDays },
-      validate_on_start: onStart.checked,
-    };
-    busy = true;
-    save.disabled = true;
-    d.classList.add("busy");
-    try {
-      const saved = await api.updateSettings(next);
-      if (state.view) state.view.settings = saved;
-      busy = false;
-      d.close();
-      changed();
-      toast(savedMessage(s, saved));
-      // Warning periods change the statuses Rust computes.
-      await refresh();
-    } catch (e) {
-      const err = toErrorPayload(e);
-      showError(err.message, focusFor(err.message));
-    } finally {
-      busy = false;
-      save.disabled = false;
-      d.classList.remove("busy");
-    }
-  }
-
-  const periods = ownPeriods();
-  replace(
+  const f: SettingsForm = {
     d,
-    h(
-      "form",
-      { class: "dialog-inner settings-form", novalidate: true, onsubmit: (ev: Event) => void submit(ev) },
-      h(
-        "header",
-        { class: "dialog-header" },
-        h("h2", { class: "dialog-title" }, h("span", { class: "title-icon" }, icon("gear", 18)), "Settings"),
-        h("button", { class: "icon-btn", type: "button", "aria-label": "Close", title: "Close (Esc)", onclick: () => d.close() }, icon("x", 16)),
-      ),
-      h(
-        "div",
-        { class: "dialog-body" },
-        h("h3", { class: "settings-heading" }, "Clipboard"),
-        numberRow("Clear the clipboard after", clipboard, "seconds", "Only if it still holds the secret Latchkey copied."),
-        h("h3", { class: "settings-heading" }, "Warnings"),
-        numberRow("Expiring soon", soon, "days", "Warn this long before a token expires."),
-        numberRow("Stale after", stale, "days unused", periods ? `For platforms without a period of their own. ${periods}.` : "For platforms without a period of their own."),
-        numberRow("Rotation reminder after", rotate, "days", "For tokens without an expiry, counted from when they were stored or last replaced."),
-        h("h3", { class: "settings-heading" }, "Platform checks"),
-        h(
-          "div",
-          { class: "setting-check" },
-          onStart,
-          h(
-            "div",
-            null,
-            h("label", { class: "field-label", for: onStart.id }, "Check all tokens with their platforms when Latchkey starts"),
-            h("div", { class: "field-note" }, "Off by default: each start then contacts every platform your tokens belong to."),
-          ),
-        ),
-        ...alerts.nodes,
-        ...teamSection(),
-      ),
-      h("footer", { class: "dialog-footer" }, error, h("div", { class: "dialog-actions" }, cancel, save)),
-    ),
-  );
+    s,
+    fields: {
+      clipboard: numberInput("settings-clipboard", s.clipboard_clear_secs, 1, 3600),
+      soon: numberInput("settings-soon", s.policy.expiring_soon_days, 1, 365),
+      stale: numberInput("settings-stale", s.policy.stale_days, 1, 3650),
+      rotate: numberInput("settings-rotate", s.policy.rotate_after_days, 1, 3650),
+    },
+    onStart: h("input", { type: "checkbox", id: "s-validate-on-start", testid: "settings-validate-on-start", checked: s.validate_on_start }),
+    alerts: alertSections(s),
+    error: h("div", { class: "form-error", testid: "settings-error", role: "alert", hidden: true }),
+    save: h("button", { class: "btn btn-primary", type: "submit", testid: "settings-save" }, "Save"),
+  };
+  const form = settingsLayout(f);
+  replace(d, form);
   // Editing the field an error pointed at takes the error away.
-  d.querySelector("form")!.addEventListener("input", (ev) => {
+  form.addEventListener("input", (ev) => {
     const el = ev.target as HTMLElement;
     if (!el.classList.contains("invalid")) return;
     el.classList.remove("invalid");
-    if (!d.querySelector(".invalid")) error.hidden = true;
+    if (!d.querySelector(".invalid")) f.error.hidden = true;
   });
   busy = false;
   d.showModal();
-  clipboard.focus();
-  clipboard.select();
+  f.fields.clipboard.focus();
+  f.fields.clipboard.select();
+}
+
+function settingsLayout(f: SettingsForm): HTMLFormElement {
+  const close = () => f.d.close();
+  const cancel = h("button", { class: "btn", type: "button", testid: "settings-cancel", onclick: close }, "Cancel");
+  return h(
+    "form",
+    { class: "dialog-inner settings-form", novalidate: true, onsubmit: (ev: Event) => void submit(f, ev) },
+    h(
+      "header",
+      { class: "dialog-header" },
+      h("h2", { class: "dialog-title" }, h("span", { class: "title-icon" }, icon("gear", 18)), "Settings"),
+      h("button", { class: "icon-btn", type: "button", "aria-label": "Close", title: "Close (Esc)", onclick: close }, icon("x", 16)),
+    ),
+    h("div", { class: "dialog-body" }, ...numberSections(f), validateOnStart(f.onStart), ...f.alerts.nodes, ...teamSection()),
+    h("footer", { class: "dialog-footer" }, f.error, h("div", { class: "dialog-actions" }, cancel, f.save)),
+  );
+}
+
+function numberSections(f: SettingsForm): HTMLElement[] {
+  const { clipboard, soon, stale, rotate } = f.fields;
+  const periods = ownPeriods(state.platforms);
+  return [
+    h("h3", { class: "settings-heading" }, "Clipboard"),
+    numberRow("Clear the clipboard after", clipboard, "seconds", "Only if it still holds the secret Latchkey copied."),
+    h("h3", { class: "settings-heading" }, "Warnings"),
+    numberRow("Expiring soon", soon, "days", "Warn this long before a token expires."),
+    numberRow("Stale after", stale, "days unused", periods ? `For platforms without a period of their own. ${periods}.` : "For platforms without a period of their own."),
+    numberRow("Rotation reminder after", rotate, "days", "For tokens without an expiry, counted from when they were stored or last replaced."),
+  ];
+}
+
+function validateOnStart(onStart: HTMLInputElement): HTMLElement[] {
+  return [
+    h("h3", { class: "settings-heading" }, "Platform checks"),
+    h(
+      "div",
+      { class: "setting-check" },
+      onStart,
+      h(
+        "div",
+        null,
+        h("label", { class: "field-label", for: onStart.id }, "Check all tokens with their platforms when Latchkey starts"),
+        h("div", { class: "field-note" }, "Off by default: each start then contacts every platform your tokens belong to."),
+      ),
+    ),
+  ];
+}
+
+function showError(f: SettingsForm, message: string, focus: HTMLInputElement | null): void {
+  f.error.hidden = false;
+  replace(f.error, icon("alert", 14), h("span", null, message));
+  if (focus) {
+    focus.classList.add("invalid");
+    focus.focus();
+    focus.select();
+  }
+}
+
+function fieldInput(f: SettingsForm, field: SettingsField): HTMLInputElement {
+  if (field === "leadTimes") return f.alerts.custom;
+  if (field === "startAtLogin") return f.alerts.startAtLogin;
+  return f.fields[field];
+}
+
+/** The Settings to save, or null after showing what is wrong. */
+function readSettings(f: SettingsForm): Settings | null {
+  const asked: [keyof SettingsForm["fields"], string][] = [
+    ["clipboard", "the seconds before the clipboard is cleared"],
+    ["soon", "the “expiring soon” days"],
+    ["stale", "the stale period in days"],
+    ["rotate", "the rotation period in days"],
+  ];
+  const n: Partial<Record<keyof SettingsForm["fields"], number>> = {};
+  for (const [k, what] of asked) {
+    const value = wholeNumber(f.fields[k].value);
+    if (value === null) return showError(f, `Enter ${what} as a whole number.`, f.fields[k]), null;
+    n[k] = value;
+  }
+  const more = f.alerts.read();
+  if (!more.ok) return showError(f, more.error, more.focus), null;
+  // Everything this dialog does not show goes back as it was.
+  const policy = { ...f.s.policy, expiring_soon_days: n.soon!, stale_days: n.stale!, rotate_after_days: n.rotate! };
+  return { ...f.s, ...more.value, clipboard_clear_secs: n.clipboard!, policy, validate_on_start: f.onStart.checked };
+}
+
+async function submit(f: SettingsForm, ev: Event): Promise<void> {
+  ev.preventDefault();
+  if (busy) return;
+  f.error.hidden = true;
+  for (const el of f.d.querySelectorAll(".invalid")) el.classList.remove("invalid");
+  const next = readSettings(f);
+  if (!next) return;
+  busy = true;
+  f.save.disabled = true;
+  f.d.classList.add("busy");
+  try {
+    const saved = await api.updateSettings(next);
+    if (state.view) state.view.settings = saved;
+    busy = false;
+    f.d.close();
+    changed();
+    toast(savedMessage(f.s, saved));
+    // Warning periods change the statuses Rust computes.
+    await refresh();
+  } catch (e) {
+    const err = toErrorPayload(e);
+    const field = settingsErrorField(err.message, Number(f.fields.stale.value));
+    showError(f, err.message, field ? fieldInput(f, field) : null);
+  } finally {
+    busy = false;
+    f.save.disabled = false;
+    f.d.classList.remove("busy");
+  }
 }
