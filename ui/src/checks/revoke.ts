@@ -12,7 +12,7 @@ import { openReplaceForm } from "../tokens/form";
 import { icon } from "../shell/icons";
 import { toast, type ToastAction } from "../alerts/banners";
 import { changed, findToken, platformName, state } from "../shell/state";
-import { revokeQuestion } from "./validation";
+import { revokedMessage, revokeQuestion } from "./validation";
 
 type Guided = Extract<RevokeOutcome, { how: "guided" }>;
 
@@ -117,123 +117,130 @@ function dialog(): HTMLDialogElement {
   return (dlg = d);
 }
 
+/** The open guided dialog: the token, the platform's steps, and the inputs. */
+interface GuidedDialog {
+  d: HTMLDialogElement;
+  r: TokenRecord;
+  g: Guided;
+  vaultId: string | undefined;
+  name: string;
+  error: HTMLElement;
+  reason: HTMLInputElement;
+  done: HTMLButtonElement;
+  /** Shown once the platform still accepts the token after "I have revoked it". */
+  anyway: HTMLButtonElement;
+}
+
 function showGuided(r: TokenRecord, g: Guided, vaultId?: string): void {
   const d = dialog();
   if (d.open) d.close();
-  const id = r.id;
-  const name = platformName(r.platform);
-  const error = h("div", { class: "form-error", testid: "revoke-error", role: "alert", hidden: true });
-  const showError = (message: string) => {
-    error.hidden = false;
-    replace(error, icon("alert", 14), h("span", null, message));
+  const c: GuidedDialog = {
+    d,
+    r,
+    g,
+    vaultId,
+    name: platformName(r.platform),
+    error: h("div", { class: "form-error", testid: "revoke-error", role: "alert", hidden: true }),
+    reason: h("input", { class: "input", type: "text", id: "revoke-reason", testid: "revoke-reason", placeholder: "e.g. leaked in a CI log", maxlength: 500, autocomplete: "off" }),
+    done: h("button", { class: "btn btn-danger", type: "submit", testid: "revoke-done" }, icon("check", 14), "I have revoked it"),
+    anyway: h("button", { class: "btn", type: "button", testid: "revoke-anyway", hidden: true, onclick: () => void confirmRevoked(c, null, true) }, "Mark revoked anyway"),
   };
-  const reason = h("input", {
-    class: "input",
-    type: "text",
-    id: "revoke-reason",
-    testid: "revoke-reason",
-    placeholder: "e.g. leaked in a CI log",
-    maxlength: 500,
-    autocomplete: "off",
-  });
-  const openPage = h(
-    "button",
-    {
-      class: "btn",
-      type: "button",
-      testid: "revoke-open",
-      title: g.settings_url ? `Open ${g.settings_url} in your browser` : "No settings page is known for this token: open the service yourself",
-      disabled: !g.settings_url,
-      onclick: async () => {
-        error.hidden = true;
-        try {
-          await api.openRevokePage(id);
-        } catch (e) {
-          showError(toErrorPayload(e).message);
-        }
-      },
-    },
-    icon("external", 14),
-    "Open settings page",
-  );
-  const done = h("button", { class: "btn btn-danger", type: "submit", testid: "revoke-done" }, icon("check", 14), "I have revoked it");
-  // Shown once the platform still accepts the token after "I have revoked it".
-  const anyway = h(
-    "button",
-    { class: "btn", type: "button", testid: "revoke-anyway", hidden: true, onclick: () => void confirm(null, true) },
-    "Mark revoked anyway",
-  );
+  const openPage = openPageButton(c);
+  const title = `Revoke “${r.label}” on ${c.name}`;
   const cancel = h("button", { class: "btn", type: "button", testid: "revoke-cancel", onclick: () => d.close() }, "Cancel");
-
-  async function confirm(ev: Event | null, unchecked = false) {
-    ev?.preventDefault();
-    if (busy) return;
-    busy = true;
-    done.disabled = true;
-    d.classList.add("busy");
-    error.hidden = true;
-    try {
-      done.lastChild!.textContent = "Checking with " + name + "…";
-      const rec = vaultId
-        ? (await api.teamConfirmRevoked(vaultId, id, reason.value, unchecked)).record
-        : await api.confirmRevoked(id, reason.value, unchecked);
-      forgetSecret(id);
-      busy = false;
-      d.close();
-      await refresh();
-      const from = vaultId ? "the team vault" : "your keychain";
-      toast(`Marked “${rec.label}” as revoked (${rec.revoked?.reason ?? ""}). The secret was removed from ${from}.`, "info", vaultId ? undefined : offer(id));
-    } catch (e) {
-      const err = toErrorPayload(e);
-      showError(err.message);
-      if (err.kind === "still_accepted") anyway.hidden = false;
-      reason.focus();
-      if (err.kind === "not_found") void refresh();
-    } finally {
-      busy = false;
-      done.disabled = false;
-      done.lastChild!.textContent = "I have revoked it";
-      d.classList.remove("busy");
-    }
-  }
-
-  const title = `Revoke “${r.label}” on ${name}`;
   replace(
     d,
     h(
       "form",
-      { class: "dialog-inner revoke-form", novalidate: true, onsubmit: (ev: Event) => void confirm(ev) },
+      { class: "dialog-inner revoke-form", novalidate: true, onsubmit: (ev: Event) => void confirmRevoked(c, ev) },
       h(
         "header",
         { class: "dialog-header" },
         h("h2", { class: "dialog-title" }, h("span", { class: "title-icon danger" }, icon("ban", 18)), title),
         h("button", { class: "icon-btn", type: "button", "aria-label": "Close", title: "Close (Esc)", onclick: () => d.close() }, icon("x", 16)),
       ),
-      h(
-        "div",
-        { class: "dialog-body" },
-        h("p", { class: "dialog-text" }, `Latchkey cannot revoke this token for you. Revoke it on ${name}, then come back and confirm:`),
-        g.note ? h("div", { class: "callout callout-warn", testid: "revoke-note" }, icon("info", 14), h("span", null, g.note)) : null,
-        h("ol", { class: "revoke-steps", testid: "revoke-steps" }, g.steps.map((s) => h("li", null, s))),
-        h(
-          "div",
-          { class: "revoke-open-row" },
-          openPage,
-          g.settings_url ? h("span", { class: "mono small muted wrap revoke-url", title: "The page that opens" }, g.settings_url) : null,
-        ),
-        h(
-          "div",
-          { class: "field" },
-          h("label", { class: "field-label", for: reason.id }, "Reason", h("span", { class: "optional" }, " optional")),
-          reason,
-          h("div", { class: "field-note" }, `Kept with the record, unencrypted. “I have revoked it” asks ${name} whether it still accepts the token, then removes the secret from your keychain.`),
-        ),
-      ),
-      h("footer", { class: "dialog-footer" }, error, h("div", { class: "dialog-actions" }, cancel, anyway, done)),
+      guidedBody(c, openPage),
+      h("footer", { class: "dialog-footer" }, c.error, h("div", { class: "dialog-actions" }, cancel, c.anyway, c.done)),
     ),
   );
   d.setAttribute("aria-label", title);
   busy = false;
   d.showModal();
   openPage.focus();
+}
+
+function showGuidedError(c: GuidedDialog, message: string): void {
+  c.error.hidden = false;
+  replace(c.error, icon("alert", 14), h("span", null, message));
+}
+
+function openPageButton(c: GuidedDialog): HTMLButtonElement {
+  const url = c.g.settings_url;
+  const open = async () => {
+    c.error.hidden = true;
+    try {
+      await api.openRevokePage(c.r.id);
+    } catch (e) {
+      showGuidedError(c, toErrorPayload(e).message);
+    }
+  };
+  const title = url ? `Open ${url} in your browser` : "No settings page is known for this token: open the service yourself";
+  return h("button", { class: "btn", type: "button", testid: "revoke-open", title, disabled: !url, onclick: open }, icon("external", 14), "Open settings page");
+}
+
+function guidedBody(c: GuidedDialog, openPage: HTMLElement): HTMLElement {
+  const { g, name, reason } = c;
+  const note = `Kept with the record, unencrypted. “I have revoked it” asks ${name} whether it still accepts the token, then removes the secret from your keychain.`;
+  return h(
+    "div",
+    { class: "dialog-body" },
+    h("p", { class: "dialog-text" }, `Latchkey cannot revoke this token for you. Revoke it on ${name}, then come back and confirm:`),
+    g.note ? h("div", { class: "callout callout-warn", testid: "revoke-note" }, icon("info", 14), h("span", null, g.note)) : null,
+    h("ol", { class: "revoke-steps", testid: "revoke-steps" }, g.steps.map((s) => h("li", null, s))),
+    h(
+      "div",
+      { class: "revoke-open-row" },
+      openPage,
+      g.settings_url ? h("span", { class: "mono small muted wrap revoke-url", title: "The page that opens" }, g.settings_url) : null,
+    ),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { class: "field-label", for: reason.id }, "Reason", h("span", { class: "optional" }, " optional")),
+      reason,
+      h("div", { class: "field-note" }, note),
+    ),
+  );
+}
+
+/** "I have revoked it" (or "Mark revoked anyway": `unchecked`): Rust validates, then forgets the secret. */
+async function confirmRevoked(c: GuidedDialog, ev: Event | null, unchecked = false): Promise<void> {
+  ev?.preventDefault();
+  if (busy) return;
+  const { d, done, vaultId } = c;
+  const id = c.r.id;
+  busy = true;
+  done.disabled = true;
+  d.classList.add("busy");
+  c.error.hidden = true;
+  try {
+    done.lastChild!.textContent = "Checking with " + c.name + "…";
+    const rec = vaultId ? (await api.teamConfirmRevoked(vaultId, id, c.reason.value, unchecked)).record : await api.confirmRevoked(id, c.reason.value, unchecked);
+    forgetSecret(id);
+    busy = false;
+    d.close();
+    await refresh();
+    toast(revokedMessage(rec, !!vaultId), "info", vaultId ? undefined : offer(id));
+  } catch (e) {
+    const err = toErrorPayload(e);
+    showGuidedError(c, err.message);
+    if (err.kind === "still_accepted") c.anyway.hidden = false;
+    c.reason.focus();
+    if (err.kind === "not_found") void refresh();
+  } finally {
+    busy = false;
+    done.disabled = false;
+    done.lastChild!.textContent = "I have revoked it";
+    d.classList.remove("busy");
+  }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { TokenRecord } from "../bindings/TokenRecord";
 import type { ValidationOutcome } from "../bindings/ValidationOutcome";
 import {
+  revokedMessage,
   validationSentence,
   clause,
   expiryOrigin,
@@ -124,5 +125,13 @@ describe("expiryOrigin", () => {
 describe("replacement", () => {
   it("asks the revoke question", () => {
     expect(revokeQuestion("CI", "CVAT")).toBe("Revoke “CI” on CVAT? The token stops working everywhere it is used.");
+  });
+});
+
+describe("revokedMessage", () => {
+  it("names where the secret was", () => {
+    const r = { label: "CI", revoked: { at: "2026-02-01T00:00:00Z", reason: "leaked" } };
+    expect(revokedMessage(r, false)).toBe("Marked “CI” as revoked (leaked). The secret was removed from your keychain.");
+    expect(revokedMessage(r, true)).toBe("Marked “CI” as revoked (leaked). The secret was removed from the team vault.");
   });
 });

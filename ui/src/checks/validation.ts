@@ -148,3 +148,9 @@ export interface Prefill {
 export function revokeQuestion(label: string, platformName: string): string {
   return `Revoke “${label}” on ${platformName}? The token stops working everywhere it is used.`;
 }
+
+/** The toast after a guided revoke was confirmed; `team`: the secret was in a team vault. */
+export function revokedMessage(r: Pick<TokenRecord, "label" | "revoked">, team: boolean): string {
+  const from = team ? "the team vault" : "your keychain";
+  return `Marked “${r.label}” as revoked (${r.revoked?.reason ?? ""}). The secret was removed from ${from}.`;
+}
