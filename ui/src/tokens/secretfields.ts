@@ -51,18 +51,10 @@ function field(label: string, control: HTMLElement, input: HTMLElement, note?: s
   return h("div", { class: "field" }, h("label", { class: "field-label", for: input.id }, label), control, note ? h("div", { class: "field-note" }, note) : null);
 }
 
-/**
- * Build the secret inputs for `platform`. `fixedKind` (replace mode) locks the kind;
- * otherwise the platform's first kind is preselected.
- */
-export function secretFields(platform: PlatformInfo, fixedKind?: TokenKind): SecretFields {
-  const root = h("div", { class: "secret-fields" });
-  const help = h("p", { class: "form-help" }, icon("info", 13), h("span", null, platform.where_to_find));
+type Inputs = ReturnType<typeof secretInputs>;
 
-  // Every input is created once so that switching the Encord kind keeps what was typed.
-  const token = passwordInput("form-secret", "Paste the token");
-  const keyId = h("input", { type: "text", class: "input mono", testid: "form-key-id", id: fieldId(), placeholder: "e.g. 1a2b3c4d", ...NO_AUTOFILL });
-  const keySecret = passwordInput("form-key-secret", "Paste the API key secret");
+/** Every input is created once so that switching the Encord kind keeps what was typed. */
+function secretInputs() {
   const ssh = h("textarea", {
     class: "input mono ssh-key masked",
     testid: "form-ssh-key",
@@ -71,81 +63,120 @@ export function secretFields(platform: PlatformInfo, fixedKind?: TokenKind): Sec
     placeholder: "-----BEGIN OPENSSH PRIVATE KEY-----\n…\n-----END OPENSSH PRIVATE KEY-----",
     ...NO_AUTOFILL,
   });
-  const sshToggle = h("button", { class: "btn btn-small", type: "button", testid: "form-ssh-key-toggle", "aria-pressed": "false" }, icon("eye", 14), "Show");
-  sshToggle.addEventListener("click", () => {
-    const show = ssh.classList.toggle("masked") === false;
-    sshToggle.setAttribute("aria-pressed", String(show));
-    replace(sshToggle, icon(show ? "eyeOff" : "eye", 14), show ? "Hide" : "Show");
-  });
   const file = h("input", { type: "file", class: "file-input", testid: "form-ssh-file", id: fieldId(), "aria-label": "Choose a private key file" });
   const fileNote = h("span", { class: "file-note muted", "aria-live": "polite" });
-  file.addEventListener("change", () => {
-    const f = file.files?.[0];
-    if (!f) return;
-    if (f.size > 64 * 1024) {
-      fileNote.textContent = `${f.name} is too large to be a private key.`;
-      file.value = "";
-      return;
-    }
-    const reader = new FileReader();
-    reader.onload = () => {
-      ssh.value = String(reader.result ?? "");
-      ssh.dispatchEvent(new Event("input", { bubbles: true }));
-      fileNote.textContent = `Loaded ${f.name}`;
-      // Do not keep a handle on the file once its text is in the field.
-      file.value = "";
-    };
-    reader.onerror = () => {
-      fileNote.textContent = `${f.name} could not be read.`;
-    };
-    reader.readAsText(f);
-  });
-  const resourceId = h("input", { type: "text", class: "input mono", testid: "form-resource-id", id: fieldId(), placeholder: "Project or dataset hash", ...NO_AUTOFILL });
-  const apiKey = passwordInput("form-api-key", "Paste the API key");
+  file.addEventListener("change", () => loadKeyFile(file, ssh, fileNote));
+  return {
+    token: passwordInput("form-secret", "Paste the token"),
+    keyId: h("input", { type: "text", class: "input mono", testid: "form-key-id", id: fieldId(), placeholder: "e.g. 1a2b3c4d", ...NO_AUTOFILL }),
+    keySecret: passwordInput("form-key-secret", "Paste the API key secret"),
+    ssh,
+    sshToggle: maskToggle(ssh),
+    file,
+    fileNote,
+    resourceId: h("input", { type: "text", class: "input mono", testid: "form-resource-id", id: fieldId(), placeholder: "Project or dataset hash", ...NO_AUTOFILL }),
+    apiKey: passwordInput("form-api-key", "Paste the API key"),
+  };
+}
 
+/** "Show"/"Hide" for the SSH key's text area (masked by CSS). */
+function maskToggle(ssh: HTMLTextAreaElement): HTMLButtonElement {
+  const toggle = h("button", { class: "btn btn-small", type: "button", testid: "form-ssh-key-toggle", "aria-pressed": "false" }, icon("eye", 14), "Show");
+  toggle.addEventListener("click", () => {
+    const show = ssh.classList.toggle("masked") === false;
+    toggle.setAttribute("aria-pressed", String(show));
+    replace(toggle, icon(show ? "eyeOff" : "eye", 14), show ? "Hide" : "Show");
+  });
+  return toggle;
+}
+
+/** Put the chosen key file's text into the field; no handle on the file is kept. */
+function loadKeyFile(file: HTMLInputElement, ssh: HTMLTextAreaElement, note: HTMLElement): void {
+  const f = file.files?.[0];
+  if (!f) return;
+  if (f.size > 64 * 1024) {
+    note.textContent = `${f.name} is too large to be a private key.`;
+    file.value = "";
+    return;
+  }
+  const reader = new FileReader();
+  reader.onload = () => {
+    ssh.value = String(reader.result ?? "");
+    ssh.dispatchEvent(new Event("input", { bubbles: true }));
+    note.textContent = `Loaded ${f.name}`;
+    file.value = "";
+  };
+  reader.onerror = () => {
+    note.textContent = `${f.name} could not be read.`;
+  };
+  reader.readAsText(f);
+}
+
+function kindBody(kind: TokenKind, platform: PlatformInfo, i: Inputs): HTMLElement {
+  const pair = (a: HTMLElement, b: HTMLElement) => h("div", { class: "grid-2" }, a, b);
+  switch (kind) {
+    case "token":
+      return field(TOKEN_LABELS[platform.id] ?? "API token", i.token.wrap, i.token.input);
+    case "key_pair":
+      return pair(field("API key ID", i.keyId, i.keyId), field("API key secret", i.keySecret.wrap, i.keySecret.input));
+    case "resource_key":
+      return pair(field("Project/dataset ID", i.resourceId, i.resourceId), field("API key", i.apiKey.wrap, i.apiKey.input));
+    case "ssh_key":
+      return h(
+        "div",
+        { class: "field" },
+        h("div", { class: "field-label-row" }, h("label", { class: "field-label", for: i.ssh.id }, "SSH private key (Ed25519)"), i.sshToggle),
+        i.ssh,
+        h("div", { class: "file-row" }, h("label", { class: "muted", for: i.file.id }, "or load it from a file:"), i.file, i.fileNote),
+      );
+  }
+}
+
+function readSecret(kind: TokenKind, i: Inputs): SecretInput {
+  switch (kind) {
+    case "token":
+      return { type: "token", token: i.token.input.value };
+    case "key_pair":
+      return { type: "key_pair", key_id: i.keyId.value, secret: i.keySecret.input.value };
+    case "ssh_key":
+      return { type: "ssh_key", private_key: i.ssh.value };
+    case "resource_key":
+      return { type: "resource_key", resource_id: i.resourceId.value, api_key: i.apiKey.input.value };
+  }
+}
+
+function secretFocus(kind: TokenKind, i: Inputs, message: string): HTMLElement {
+  const m = message.toLowerCase();
+  switch (kind) {
+    case "token":
+      return i.token.input;
+    case "key_pair":
+      return m.includes("key id") ? i.keyId : i.keySecret.input;
+    case "ssh_key":
+      return i.ssh;
+    case "resource_key":
+      return m.includes("project or dataset id") || m.includes("resource") ? i.resourceId : i.apiKey.input;
+  }
+}
+
+/**
+ * Build the secret inputs for `platform`. `fixedKind` (replace mode) locks the kind;
+ * otherwise the platform's first kind is preselected.
+ */
+export function secretFields(platform: PlatformInfo, fixedKind?: TokenKind): SecretFields {
+  const root = h("div", { class: "secret-fields" });
+  const help = h("p", { class: "form-help" }, icon("info", 13), h("span", null, platform.where_to_find));
+  const i = secretInputs();
   const kinds = fixedKind ? [fixedKind] : platform.kinds;
   let kind: TokenKind = fixedKind ?? platform.kinds[0] ?? "token";
   const body = h("div", { class: "secret-body" });
-
-  function renderKind() {
-    switch (kind) {
-      case "token":
-        replace(body, field(TOKEN_LABELS[platform.id] ?? "API token", token.wrap, token.input));
-        break;
-      case "key_pair":
-        replace(
-          body,
-          h("div", { class: "grid-2" }, field("API key ID", keyId, keyId), field("API key secret", keySecret.wrap, keySecret.input)),
-        );
-        break;
-      case "ssh_key":
-        replace(
-          body,
-          h(
-            "div",
-            { class: "field" },
-            h("div", { class: "field-label-row" }, h("label", { class: "field-label", for: ssh.id }, "SSH private key (Ed25519)"), sshToggle),
-            ssh,
-            h("div", { class: "file-row" }, h("label", { class: "muted", for: file.id }, "or load it from a file:"), file, fileNote),
-          ),
-        );
-        break;
-      case "resource_key":
-        replace(
-          body,
-          h("div", { class: "grid-2" }, field("Project/dataset ID", resourceId, resourceId), field("API key", apiKey.wrap, apiKey.input)),
-        );
-        break;
-    }
-  }
+  const renderKind = () => replace(body, kindBody(kind, platform, i));
 
   if (platform.id === "encord" || kinds.length > 1) {
     const select = h(
       "select",
       { class: "input", testid: "form-encord-kind", id: fieldId(), disabled: kinds.length < 2 },
-      (["ssh_key", "resource_key"] as TokenKind[]).map((k) =>
-        h("option", { value: k, selected: k === kind }, k === "ssh_key" ? "SSH private key" : "Project/dataset API key"),
-      ),
+      (["ssh_key", "resource_key"] as TokenKind[]).map((k) => h("option", { value: k, selected: k === kind }, k === "ssh_key" ? "SSH private key" : "Project/dataset API key")),
     );
     select.addEventListener("change", () => {
       kind = select.value as TokenKind;
@@ -155,37 +186,13 @@ export function secretFields(platform: PlatformInfo, fixedKind?: TokenKind): Sec
   }
   renderKind();
   root.append(body, help);
-
   return {
     root,
-    read(): SecretInput {
-      switch (kind) {
-        case "token":
-          return { type: "token", token: token.input.value };
-        case "key_pair":
-          return { type: "key_pair", key_id: keyId.value, secret: keySecret.input.value };
-        case "ssh_key":
-          return { type: "ssh_key", private_key: ssh.value };
-        case "resource_key":
-          return { type: "resource_key", resource_id: resourceId.value, api_key: apiKey.input.value };
-      }
-    },
+    read: () => readSecret(kind, i),
     clear() {
-      for (const el of [token.input, keyId, keySecret.input, ssh, resourceId, apiKey.input, file]) el.value = "";
-      fileNote.textContent = "";
+      for (const el of [i.token.input, i.keyId, i.keySecret.input, i.ssh, i.resourceId, i.apiKey.input, i.file]) el.value = "";
+      i.fileNote.textContent = "";
     },
-    focusTarget(message: string): HTMLElement {
-      const m = message.toLowerCase();
-      switch (kind) {
-        case "token":
-          return token.input;
-        case "key_pair":
-          return m.includes("key id") ? keyId : keySecret.input;
-        case "ssh_key":
-          return ssh;
-        case "resource_key":
-          return m.includes("project or dataset id") || m.includes("resource") ? resourceId : apiKey.input;
-      }
-    },
+    focusTarget: (message: string) => secretFocus(kind, i, message),
   };
 }
