@@ -3,6 +3,7 @@
 
 import type { Notification } from "../bindings/Notification";
 import type { TokenRecord } from "../bindings/TokenRecord";
+import { localString } from "../shell/dates";
 
 /** The snooze lengths the detail pane offers, in hours (Rust accepts 1..8784). */
 export const SNOOZE_CHOICES: readonly { hours: number; label: string }[] = [
@@ -15,6 +16,11 @@ export function snoozedUntilMs(r: Pick<TokenRecord, "snoozed_until">, nowMs: num
   if (!r.snoozed_until) return null;
   const at = Date.parse(r.snoozed_until);
   return Number.isNaN(at) || at <= nowMs ? null : at;
+}
+
+/** "Alerts snoozed until …" (the snooze's end in local time). */
+export function snoozeTitle(r: Pick<TokenRecord, "snoozed_until">): string {
+  return `Alerts snoozed until ${localString(r.snoozed_until)}`;
 }
 
 /** The soonest snooze that ends after `nowMs` (for the timer), or Infinity. */

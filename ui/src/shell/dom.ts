@@ -38,6 +38,20 @@ export function setAttrs(el: Element, attrs: Attrs): void {
   }
 }
 
+/** Set `attrs` on an element that already exists: false/null/undefined remove an attribute,
+ *  and only values that differ are written. */
+export function patchAttrs(el: Element, attrs: Record<string, AttrValue>): void {
+  for (const [k, v] of Object.entries(attrs)) {
+    const name = k === "testid" ? "data-testid" : k;
+    if (v === false || v === null || v === undefined) {
+      if (el.hasAttribute(name)) el.removeAttribute(name);
+      continue;
+    }
+    const text = v === true ? "" : String(v);
+    if (el.getAttribute(name) !== text) el.setAttribute(name, text);
+  }
+}
+
 export function append(parent: Node, children: Child[]): void {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;

@@ -29,8 +29,11 @@ export function statusInfo(health: Health): { label: string; tone: Tone } {
 /** A status pill: coloured dot plus words, never colour alone. */
 export function statusPill(health: Health, testid?: string): HTMLElement {
   const s = statusInfo(health);
-  const title = health.state === "invalid" ? `Invalid: ${health.reason}` : s.label;
-  return h("span", { class: `pill tone-${s.tone}`, testid, title }, h("span", { class: "dot", "aria-hidden": "true" }), s.label);
+  return pill({ ...s, title: health.state === "invalid" ? `Invalid: ${health.reason}` : s.label }, testid);
+}
+
+export function pill(p: { label: string; tone: Tone; title: string }, testid?: string): HTMLElement {
+  return h("span", { class: `pill tone-${p.tone}`, testid, title: p.title }, h("span", { class: "dot", "aria-hidden": "true" }), p.label);
 }
 
 /** "••••abcd" (just dots when the secret was too short to show any of it). */

@@ -1,31 +1,39 @@
 // The token list: one row per token, a header, and the empty / no-match states.
-// Live texts (countdowns, stale age, "Copied · clears in N s") are updated in place by
-// the window's single timer; the rows themselves are rebuilt only when the state changes.
+// Rows are keyed by token id: a render keeps each row's element, patches only the parts
+// whose data changed (see rowmodel.ts) and moves rows into the new order, so focus and
+// selection stay where they are. Live texts (countdowns, stale age, "Copied · clears in N s")
+// are updated in place by the window's single timer.
 
 import { copySecret, refresh } from "./actions";
 import { formatClipboard, formatCountdown, formatUnused } from "./countdown";
-import { h, replace } from "../shell/dom";
+import { h, patchAttrs, replace } from "../shell/dom";
 import { openAddForm } from "./form";
 import { icon, platformBadge } from "../shell/icons";
-import { maskedHint, ownerText, publicPart, statusInfo, statusPill } from "./labels";
-import { rowSnoozed } from "./snooze";
+import { pill } from "./labels";
+import { snoozedMark } from "./snooze";
 import { afterRender, allTokens, changed, platformName, select, state, visibleTokens } from "../shell/state";
 import { teamBadge } from "../team/teamsection";
-import type { ListToken } from "../team/teammodel";
 import { addTickSource } from "../shell/ticker";
-import { ago, VALIDATION_INFO, validationSentence } from "../checks/validation";
+import { partKey, rowModel, type RowModel } from "./rowmodel";
 
+/** The elements of one row that the timer updates. */
 interface Live {
-  countdowns: { el: HTMLElement; expMs: number }[];
-  stale: { el: HTMLElement; sinceMs: number }[];
-  feedback: Map<string, HTMLElement>;
+  countdown: { el: HTMLElement; expMs: number } | null;
+  stale: { el: HTMLElement; sinceMs: number } | null;
+  feedback: HTMLElement | null;
+}
+
+/** One row: its element, its parts with the key each was built from, and its live texts. */
+interface KeyedRow {
+  el: HTMLElement;
+  parts: { key: string; el: HTMLElement }[];
+  live: Live;
 }
 
 let pane: HTMLElement;
 let listEl: HTMLElement;
 let countEl: HTMLElement;
-let live: Live = { countdowns: [], stale: [], feedback: new Map() };
-const MAX_TAGS = 3;
+const rows = new Map<string, KeyedRow>();
 
 export function mountList(root: HTMLElement): void {
   countEl = h("span", { class: "list-count", testid: "list-count", "aria-live": "polite" });
@@ -47,33 +55,35 @@ export function mountList(root: HTMLElement): void {
 }
 
 export function renderList(): void {
-  const focus = focusedInList();
-  const rows = visibleTokens();
+  const shown = visibleTokens();
   const total = state.view ? allTokens().length : 0;
-  live = { countdowns: [], stale: [], feedback: new Map() };
+  const now = Date.now();
+  const viewNowMs = state.view ? Date.parse(state.view.now) : null;
+  const models = shown.map((t) => {
+    const id = t.record.id;
+    const pending = state.validating.has(id) || !!state.validateRun?.pending.has(id);
+    return rowModel(t, { selectedId: state.selectedId, platformName: platformName(t.record.platform), copied: state.copied.has(id), pending, viewNowMs, nowMs: now });
+  });
+  placeRows(models.map(patchRow));
   pane.querySelector(".list-placeholder")?.remove();
-  replace(listEl, rows.map(row));
-  countEl.textContent = state.search.trim() && total ? `${rows.length} of ${total}` : total ? String(total) : "";
-  pane.classList.toggle("is-empty", rows.length === 0);
+  countEl.textContent = state.search.trim() && total ? `${shown.length} of ${total}` : total ? String(total) : "";
+  pane.classList.toggle("is-empty", shown.length === 0);
+  const empty = emptyContent(total, shown.length);
+  if (empty) pane.append(placeholder(empty));
+  tickList(now);
+}
 
-  if (!state.view) {
-    pane.append(placeholder(state.loadError ? loadFailed(state.loadError) : h("div", { class: "loading" }, h("span", { class: "spinner" }), "Opening the vault…")));
-  } else if (total === 0) {
-    pane.append(placeholder(emptyState()));
-  } else if (rows.length === 0) {
-    pane.append(
-      placeholder(
-        h(
-          "div",
-          { class: "no-results", testid: "no-results" },
-          h("p", null, "No tokens match “", h("strong", null, state.search.trim()), "”."),
-          h("button", { class: "btn", type: "button", onclick: clearSearch }, "Clear search"),
-        ),
-      ),
-    );
-  }
-  if (focus) restoreFocus(focus);
-  tickList(Date.now());
+/** What the list shows instead of rows, if anything. */
+function emptyContent(total: number, shown: number): HTMLElement | null {
+  if (!state.view) return state.loadError ? loadFailed(state.loadError) : h("div", { class: "loading" }, h("span", { class: "spinner" }), "Opening the vault…");
+  if (total === 0) return emptyState();
+  if (shown > 0) return null;
+  return h(
+    "div",
+    { class: "no-results", testid: "no-results" },
+    h("p", null, "No tokens match “", h("strong", null, state.search.trim()), "”."),
+    h("button", { class: "btn", type: "button", onclick: clearSearch }, "Clear search"),
+  );
 }
 
 function placeholder(content: Node): HTMLElement {
@@ -120,133 +130,146 @@ function clearSearch(): void {
   changed();
 }
 
-function row(t: ListToken): HTMLElement {
-  const r = t.record;
-  const selected = r.id === state.selectedId;
-  const pub = publicPart(r);
-  const owner = ownerText(r);
-  const tags = r.tags ?? [];
-  const name = platformName(r.platform);
+/** A row's parts in order, each rebuilt only when its key (the data it shows) changed. */
+const PARTS: { key: (m: RowModel) => string; build: (m: RowModel, live: Live) => HTMLElement }[] = [
+  { key: (m) => partKey(m, "platform"), build: (m) => h("div", { class: "c-badge" }, platformBadge(m.platform, 30)) },
+  { key: (m) => partKey(m, "label", "snoozed", "staleSinceMs", "rotationDue", "copied", "team", "platformName", "owner", "tags", "moreTags"), build: mainPart },
+  { key: (m) => partKey(m, "hint", "publicPart"), build: hintPart },
+  { key: (m) => partKey(m, "pill", "mark", "checked", "revoked", "countdown"), build: statusPart },
+  { key: (m) => partKey(m, "label", "revoked"), build: actionsPart },
+];
 
-  const revoked = !!r.revoked;
-  const countdown = h("span", { class: "countdown", testid: "row-countdown" });
-  if (r.revoked) countdown.textContent = `revoked ${ago(r.revoked.at, Date.now())}`;
-  else if (r.expires_at) live.countdowns.push({ el: countdown, expMs: Date.parse(r.expires_at) });
-  else countdown.textContent = "no expiry set";
-
-  let stale: HTMLElement | null = null;
-  if (t.status.stale_for_secs != null && state.view && !revoked) {
-    stale = h("span", { class: "chip chip-warn", testid: "row-stale", title: "Not used for longer than the platform's staleness period" }, icon("clock", 12), h("span", { class: "chip-text" }));
-    const sinceMs = Date.parse(state.view.now) - t.status.stale_for_secs * 1000;
-    live.stale.push({ el: stale.lastChild as HTMLElement, sinceMs });
+/** The row of `m`, made or patched: attributes in place, parts only where they changed. */
+function patchRow(m: RowModel): HTMLElement {
+  let row = rows.get(m.id);
+  if (!row) {
+    const el = h("div", { role: "listitem", testid: "token-row", "data-id": m.id, onclick: () => select(m.id) });
+    row = { el, parts: [], live: { countdown: null, stale: null, feedback: null } };
+    rows.set(m.id, row);
   }
-
-  const feedback = h("span", { class: "chip chip-ok feedback", testid: "row-feedback", role: "status" });
-  if (state.copied.has(r.id)) live.feedback.set(r.id, feedback);
-  const snoozed = rowSnoozed(r, Date.now());
-
-  const el = h(
-    "div",
-    {
-      class: `row${selected ? " selected" : ""}${revoked ? " is-revoked" : ""}`,
-      role: "listitem",
-      testid: "token-row",
-      "data-id": r.id,
-      "data-label": r.label,
-      "data-state": t.status.health.state,
-      "data-team": t.team?.vault_id ?? false,
-      "aria-current": selected ? "true" : false,
-      "data-checked": t.status.checked,
-      "aria-label": `${r.label}, ${name}${t.team ? `, team vault ${t.team.vault_name}` : ""}, ${statusInfo(t.status.health).label}${revoked ? "" : `, ${VALIDATION_INFO[t.status.checked].word.toLowerCase()}`}${snoozed ? ", alerts snoozed" : ""}`,
-      tabindex: selected ? 0 : -1,
-      onclick: () => select(r.id),
-    },
-    h("div", { class: "c-badge" }, platformBadge(r.platform, 30)),
-    h(
-      "div",
-      { class: "c-main" },
-      h(
-        "div",
-        { class: "line1" },
-        h("span", { class: "label", testid: "row-label", title: r.label }, r.label),
-        snoozed,
-        stale,
-        t.status.rotation_due && !revoked
-          ? h(
-              "span",
-              { class: "chip chip-info chip-icon", testid: "row-rotation", role: "img", "aria-label": "Rotation due", title: "Rotation due: no expiry, and older than the rotation period. Consider replacing the secret." },
-              icon("rotate", 12),
-            )
-          : null,
-        state.copied.has(r.id) ? feedback : null,
-      ),
-      h(
-        "div",
-        { class: "line2" },
-        t.team ? teamBadge(t.team.vault_name, "row-team") : null,
-        h("span", { class: "platform-name", testid: "row-platform" }, name),
-        owner ? h("span", { class: "owner", title: owner }, owner) : null,
-        tags.length
-          ? h(
-              "span",
-              { class: "tags" },
-              tags.slice(0, MAX_TAGS).map((tag) => h("span", { class: "tag" }, tag)),
-              tags.length > MAX_TAGS ? h("span", { class: "tag more", title: tags.slice(MAX_TAGS).join(", ") }, `+${tags.length - MAX_TAGS}`) : null,
-            )
-          : null,
-      ),
-    ),
-    h(
-      "div",
-      { class: "c-hint", testid: "row-hint" },
-      h("span", { class: "mono hint", title: "Last characters of the secret" }, maskedHint(r.hint)),
-      pub ? h("span", { class: "mono public", title: `${pub.caption}: ${pub.value}` }, pub.value) : null,
-    ),
-    h("div", { class: "c-status" }, h("div", { class: "status-line" }, statusPill(t.status.health, "row-status"), rowCheck(t)), countdown),
-    h(
-      "div",
-      { class: "c-actions" },
-      h(
-        "button",
-        {
-          class: "btn btn-small btn-row",
-          type: "button",
-          testid: "row-copy",
-          "aria-label": `Copy the secret of ${r.label}`,
-          title: revoked ? "The secret was removed when the token was revoked" : "Copy the secret to the clipboard (C)",
-          disabled: revoked,
-          onclick: (ev: MouseEvent) => {
-            ev.stopPropagation();
-            void copySecret(r.id);
-          },
-        },
-        icon("copy", 14),
-        "Copy",
-      ),
-    ),
-  );
-  return el;
+  patchAttrs(row.el, {
+    class: `row${m.selected ? " selected" : ""}${m.revoked ? " is-revoked" : ""}`,
+    "data-label": m.label,
+    "data-state": m.state,
+    "data-team": m.teamId ?? false,
+    "aria-current": m.selected ? "true" : false,
+    "data-checked": m.checked,
+    "aria-label": m.ariaLabel,
+    tabindex: m.selected ? 0 : -1,
+  });
+  PARTS.forEach((p, i) => {
+    const key = p.key(m);
+    const old = row.parts[i];
+    if (old?.key === key) return;
+    const el = p.build(m, row.live);
+    if (old) old.el.replaceWith(el);
+    else row.el.append(el);
+    row.parts[i] = { key, el };
+  });
+  return row.el;
 }
 
-const CHECK_ICONS = { valid: "check", invalid: "x", cannot_check: "alert" } as const;
+/** Drop the rows not shown any more and put the rest in order. The row holding focus never
+ *  moves (moving a node takes its focus away): the others are placed around it. */
+function placeRows(els: HTMLElement[]): void {
+  const keep = new Set(els);
+  for (const [id, row] of rows) {
+    if (keep.has(row.el)) continue;
+    row.el.remove();
+    rows.delete(id);
+  }
+  const active = document.activeElement;
+  const pivot = els.findIndex((el) => el.contains(active));
+  let cursor: ChildNode | null = listEl.firstChild;
+  els.forEach((el, i) => {
+    if (i === pivot) cursor = el.nextSibling;
+    else if (el === cursor) cursor = cursor.nextSibling;
+    else listEl.insertBefore(el, cursor);
+  });
+}
 
-/** ✓ / ✗ / ⚠ (or a faint dot) beside the status pill: the last platform check. */
-function rowCheck(t: ListToken): HTMLElement {
-  const r = t.record;
-  const c = t.status.checked;
-  const pending = state.validating.has(r.id) || !!state.validateRun?.pending.has(r.id);
-  const sentence = pending ? "Checking with the platform…" : validationSentence(r, Date.now());
-  const mark = pending
-    ? h("span", { class: "spinner" })
-    : r.revoked
-      ? null
-      : c === "unknown"
-        ? h("span", { class: "faint-dot" })
-        : icon(CHECK_ICONS[c], 13);
+function mainPart(m: RowModel, live: Live): HTMLElement {
+  live.stale = null;
+  let stale: HTMLElement | null = null;
+  if (m.staleSinceMs !== null) {
+    const text = h("span", { class: "chip-text" });
+    stale = h("span", { class: "chip chip-warn", testid: "row-stale", title: "Not used for longer than the platform's staleness period" }, icon("clock", 12), text);
+    live.stale = { el: text, sinceMs: m.staleSinceMs };
+  }
+  live.feedback = m.copied ? h("span", { class: "chip chip-ok feedback", testid: "row-feedback", role: "status" }) : null;
+  const rotation = m.rotationDue
+    ? h(
+        "span",
+        { class: "chip chip-info chip-icon", testid: "row-rotation", role: "img", "aria-label": "Rotation due", title: "Rotation due: no expiry, and older than the rotation period. Consider replacing the secret." },
+        icon("rotate", 12),
+      )
+    : null;
+  const label = h("span", { class: "label", testid: "row-label", title: m.label }, m.label);
+  return h("div", { class: "c-main" }, h("div", { class: "line1" }, label, m.snoozed ? snoozedMark(m.snoozed) : null, stale, rotation, live.feedback), line2(m));
+}
+
+function line2(m: RowModel): HTMLElement {
+  const more = m.moreTags.length ? h("span", { class: "tag more", title: m.moreTags.join(", ") }, `+${m.moreTags.length}`) : null;
+  return h(
+    "div",
+    { class: "line2" },
+    m.team ? teamBadge(m.team, "row-team") : null,
+    h("span", { class: "platform-name", testid: "row-platform" }, m.platformName),
+    m.owner ? h("span", { class: "owner", title: m.owner }, m.owner) : null,
+    m.tags.length ? h("span", { class: "tags" }, m.tags.map((tag) => h("span", { class: "tag" }, tag)), more) : null,
+  );
+}
+
+function hintPart(m: RowModel): HTMLElement {
+  const pub = m.publicPart;
+  return h(
+    "div",
+    { class: "c-hint", testid: "row-hint" },
+    h("span", { class: "mono hint", title: "Last characters of the secret" }, m.hint),
+    pub ? h("span", { class: "mono public", title: `${pub.caption}: ${pub.value}` }, pub.value) : null,
+  );
+}
+
+function statusPart(m: RowModel, live: Live): HTMLElement {
+  const countdown = h("span", { class: "countdown", testid: "row-countdown" });
+  live.countdown = null;
+  if ("text" in m.countdown) countdown.textContent = m.countdown.text;
+  else live.countdown = { el: countdown, expMs: m.countdown.expMs };
+  return h("div", { class: "c-status" }, h("div", { class: "status-line" }, pill(m.pill, "row-status"), validateMark(m)), countdown);
+}
+
+function actionsPart(m: RowModel): HTMLElement {
+  const copy = h(
+    "button",
+    {
+      class: "btn btn-small btn-row",
+      type: "button",
+      testid: "row-copy",
+      "aria-label": `Copy the secret of ${m.label}`,
+      title: m.revoked ? "The secret was removed when the token was revoked" : "Copy the secret to the clipboard (C)",
+      disabled: m.revoked,
+      onclick: (ev: MouseEvent) => {
+        ev.stopPropagation();
+        void copySecret(m.id);
+      },
+    },
+    icon("copy", 14),
+    "Copy",
+  );
+  return h("div", { class: "c-actions" }, copy);
+}
+
+const MARK_ICONS = { valid: "check", invalid: "x", cannot_check: "alert" } as const;
+
+/** ✓ / ✗ / ⚠ (or a faint dot) beside the status pill: the last platform answer. */
+function validateMark(m: RowModel): HTMLElement {
+  const c = m.checked;
+  const { pending, sentence } = m.mark;
+  const mark = pending ? h("span", { class: "spinner" }) : m.revoked ? null : c === "unknown" ? h("span", { class: "faint-dot" }) : icon(MARK_ICONS[c], 13);
   return h(
     "span",
     {
-      class: `row-check check-${c}${pending ? " is-pending" : ""}${r.revoked ? " is-revoked" : ""}`,
+      class: `row-check check-${c}${pending ? " is-pending" : ""}${m.revoked ? " is-revoked" : ""}`,
       testid: "row-check",
       "data-checked": c,
       "data-pending": pending ? "true" : false,
@@ -261,50 +284,35 @@ function rowCheck(t: ListToken): HTMLElement {
 /** Update every live text of the list for `now`; returns when one next changes. */
 function tickList(now: number): number {
   let next = Infinity;
-  for (const c of live.countdowns) {
-    const f = formatCountdown(c.expMs, now);
-    if (c.el.textContent !== f.text) c.el.textContent = f.text;
+  const show = (el: HTMLElement, f: { text: string; nextChangeMs: number }) => {
+    if (el.textContent !== f.text) el.textContent = f.text;
     next = Math.min(next, f.nextChangeMs);
-  }
-  for (const s of live.stale) {
-    const f = formatUnused(s.sinceMs, now);
-    if (s.el.textContent !== f.text) s.el.textContent = f.text;
-    next = Math.min(next, f.nextChangeMs);
-  }
-  for (const [id, el] of live.feedback) {
-    const f = formatClipboard(state.copied.get(id) ?? 0, now);
-    if (!f) {
-      el.remove();
-      live.feedback.delete(id);
-      state.copied.delete(id);
-      continue;
-    }
-    if (el.textContent !== f.text) replace(el, icon("check", 12), h("span", { class: "chip-text" }, f.text));
-    next = Math.min(next, f.nextChangeMs);
+  };
+  for (const [id, { live }] of rows) {
+    if (live.countdown) show(live.countdown.el, formatCountdown(live.countdown.expMs, now));
+    if (live.stale) show(live.stale.el, formatUnused(live.stale.sinceMs, now));
+    if (live.feedback) next = Math.min(next, tickFeedback(id, live, now));
   }
   return next;
+}
+
+/** "Copied · clears in N s"; the chip goes once the clipboard was cleared. */
+function tickFeedback(id: string, live: Live, now: number): number {
+  const f = formatClipboard(state.copied.get(id) ?? 0, now);
+  if (!f) {
+    live.feedback?.remove();
+    live.feedback = null;
+    state.copied.delete(id);
+    return Infinity;
+  }
+  if (live.feedback!.textContent !== f.text) replace(live.feedback!, icon("check", 12), h("span", { class: "chip-text" }, f.text));
+  return f.nextChangeMs;
 }
 
 // --- selection and focus -------------------------------------------------------------
 
 function rowEl(id: string): HTMLElement | null {
-  return listEl.querySelector<HTMLElement>(`[data-testid="token-row"][data-id="${CSS.escape(id)}"]`);
-}
-
-function focusedInList(): { id: string; testid: string | null } | null {
-  const a = document.activeElement;
-  if (!a || !listEl.contains(a)) return null;
-  const r = a.closest<HTMLElement>('[data-testid="token-row"]');
-  if (!r?.dataset.id) return null;
-  return { id: r.dataset.id, testid: a === r ? null : a.getAttribute("data-testid") };
-}
-
-function restoreFocus(f: { id: string; testid: string | null }): void {
-  const id = state.selectedId && f.testid === null ? state.selectedId : f.id;
-  const r = rowEl(id);
-  if (!r) return;
-  const target = f.testid ? r.querySelector<HTMLElement>(`[data-testid="${f.testid}"]`) : r;
-  (target ?? r).focus({ preventScroll: true });
+  return rows.get(id)?.el ?? null;
 }
 
 /** Focus the selected row (after keyboard moves) and keep it in view. */

@@ -3,7 +3,7 @@
 // no alerts until the snooze ends (then the most urgent one it missed).
 
 import { refresh, reportError } from "./actions";
-import { nextSnoozeEnd, SNOOZE_CHOICES, snoozedUntilMs } from "../alerts/alertmodel";
+import { nextSnoozeEnd, SNOOZE_CHOICES, snoozedUntilMs, snoozeTitle } from "../alerts/alertmodel";
 import { api } from "../api";
 import type { TokenRecord } from "../bindings/TokenRecord";
 import { relative } from "./countdown";
@@ -51,14 +51,8 @@ export function toggleSnooze(id: string): void {
   void snooze(id, snoozedUntilMs(t.record, Date.now()) === null ? SNOOZE_CHOICES[0].hours : null);
 }
 
-function snoozeTitle(r: TokenRecord): string {
-  return `Alerts snoozed until ${localString(r.snoozed_until)}`;
-}
-
-/** The bell-off mark beside a snoozed token's label in the list (nothing otherwise). */
-export function rowSnoozed(r: TokenRecord, nowMs: number): HTMLElement | null {
-  if (r.revoked || snoozedUntilMs(r, nowMs) === null) return null;
-  const title = snoozeTitle(r);
+/** The bell-off mark beside a snoozed token's label in the list. */
+export function snoozedMark(title: string): HTMLElement {
   return h("span", { class: "chip chip-muted chip-icon", testid: "row-snoozed", role: "img", "aria-label": title, title }, icon("bellOff", 12));
 }
 
@@ -74,7 +68,7 @@ export function snoozedLine(r: TokenRecord, nowMs: number): HTMLElement | null {
     h(
       "span",
       { class: "stack" },
-      h("span", { testid: "detail-snoozed" }, `Alerts snoozed until ${localString(r.snoozed_until)}`),
+      h("span", { testid: "detail-snoozed" }, snoozeTitle(r)),
       h("span", { class: "small" }, `Back on ${relative(until, nowMs)}`),
     ),
     h(
