@@ -5,6 +5,7 @@ import {
   formatDuration,
   formatLeadTimes,
   joinLeadTimes,
+  leadSummary,
   parseDuration,
   parseLeadTimes,
   splitLeadTimes,
@@ -127,5 +128,13 @@ describe("mapping to the dialog", () => {
     expect(joinLeadTimes(five, "1m, 2m, 3m, 4m, 5m").ok).toBe(true);
     expect(err(joinLeadTimes(five, "1m, 2m, 3m, 4m, 5m, 6m"))).toBe("Choose at most 10 alert times (there are 11).");
     expect(err(joinLeadTimes(five, "2q"))).toMatch(/not a unit/);
+  });
+});
+
+describe("leadSummary", () => {
+  it("says what will happen, or what is wrong", () => {
+    expect(leadSummary({ ok: true, value: [] })).toEqual({ text: "No alerts before expiry. Tick a time or type one.", error: false });
+    expect(leadSummary({ ok: true, value: [86400] })).toEqual({ text: `Alerts ${describeLeads([86400])}.`, error: false });
+    expect(leadSummary({ ok: false, error: "bad" })).toEqual({ text: "bad", error: true });
   });
 });

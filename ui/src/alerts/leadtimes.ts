@@ -168,3 +168,9 @@ export function joinLeadTimes(ticked: Iterable<number>, customText: string): Par
   }
   return { ok: true, value: all };
 }
+
+/** The note under the lead times: what will happen, or what is wrong with what was typed. */
+export function leadSummary(all: Parsed<number[]>): { text: string; error: boolean } {
+  if (!all.ok) return { text: all.error, error: true };
+  return { text: all.value.length ? `Alerts ${describeLeads(all.value)}.` : "No alerts before expiry. Tick a time or type one.", error: false };
+}

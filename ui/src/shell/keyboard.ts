@@ -8,6 +8,7 @@ import { openAddForm, openEditForm } from "../tokens/form";
 import { focusSelectedRow, moveSelection } from "../tokens/list";
 import { openSettings } from "../settings/settings";
 import { toggleSnooze } from "../tokens/snooze";
+import { keyAction, type KeyAction, type KeyTarget } from "./keymodel";
 import { afterRender, changed, hideSecret, select, state, visibleTokens } from "./state";
 
 function searchInput(): HTMLInputElement {
@@ -37,82 +38,54 @@ function openDetail(): void {
   pane?.querySelector<HTMLElement>('[data-testid="detail-copy"]')?.focus();
 }
 
+function targetKind(target: HTMLElement): KeyTarget {
+  if (target === searchInput()) return "search";
+  if (target.closest("input, textarea, select, [contenteditable='true']")) return "field";
+  return target.closest("button, a, summary") ? "button" : "other";
+}
+
+/** What each shortcut does. */
+const ACTIONS: Record<KeyAction, (sel: string, target: HTMLElement) => void> = {
+  focusSearch: () => focusSearch(),
+  add: () => openAddForm(),
+  copy: (sel) => void copySecret(sel),
+  searchEscape: (_, target) => {
+    if (!clearSearch()) target.blur();
+  },
+  searchToList: (sel) => {
+    const rows = visibleTokens();
+    if (rows.length && !rows.some((r) => r.record.id === sel)) select(rows[0].record.id);
+    afterRender(focusSelectedRow);
+  },
+  validateAll: () => void validateAll(),
+  help: () => showHelp(),
+  settings: () => openSettings(),
+  down: () => moveSelection(1),
+  up: () => moveSelection(-1),
+  first: () => moveSelection(-Infinity),
+  last: () => moveSelection(Infinity),
+  escape: () => {
+    if (!clearSearch()) hideSecret();
+  },
+  openDetail: () => openDetail(),
+  reveal: (sel) => void toggleReveal(sel),
+  edit: (sel) => openEditForm(sel),
+  validate: (sel) => void validateToken(sel),
+  snooze: (sel) => toggleSnooze(sel),
+  delete: (sel) => void deleteToken(sel),
+};
+
 export function installKeyboard(): void {
   document.addEventListener("keydown", (ev) => {
     if (ev.defaultPrevented || ev.isComposing || anyDialogOpen()) return;
     const target = ev.target as HTMLElement;
-    const k = ev.key;
-    const lower = k.length === 1 ? k.toLowerCase() : k;
-    const ctrl = ev.ctrlKey || ev.metaKey;
-    const sel = state.selectedId;
-    const done = () => ev.preventDefault();
-
-    if (ctrl && !ev.altKey) {
-      if (!ev.shiftKey && lower === "f") return done(), focusSearch();
-      if (!ev.shiftKey && lower === "n") return done(), openAddForm();
-      if (ev.shiftKey && lower === "c" && sel) return done(), void copySecret(sel);
-      return;
-    }
-    if (ev.altKey) return;
-
-    if (target === searchInput()) {
-      if (k === "Escape") {
-        done();
-        if (!clearSearch()) target.blur();
-      } else if (k === "ArrowDown" || k === "Enter") {
-        done();
-        const rows = visibleTokens();
-        if (rows.length && !rows.some((r) => r.record.id === sel)) select(rows[0].record.id);
-        afterRender(focusSelectedRow);
-      }
-      return;
-    }
-    if (target.closest("input, textarea, select, [contenteditable='true']")) return;
-
-    // Shift+V: the key arrives as "V" (or "v" with Shift on some layouts).
-    if (lower === "v" && ev.shiftKey) return done(), void validateAll();
-    switch (lower) {
-      case "/":
-        return done(), focusSearch();
-      case "?":
-        return done(), showHelp();
-      case ",":
-        return done(), openSettings();
-      case "n":
-        return done(), openAddForm();
-      case "ArrowDown":
-      case "j":
-        return done(), moveSelection(1);
-      case "ArrowUp":
-      case "k":
-        return done(), moveSelection(-1);
-      case "Home":
-        return done(), moveSelection(-Infinity);
-      case "End":
-        return done(), moveSelection(Infinity);
-      case "Escape":
-        if (clearSearch()) return done();
-        if (state.revealed) return done(), hideSecret();
-        return;
-    }
-    if (!sel) return;
-    switch (lower) {
-      case "Enter":
-        // Buttons keep their own Enter.
-        if (target.closest("button, a, summary")) return;
-        return done(), openDetail();
-      case "c":
-        return done(), void copySecret(sel);
-      case "r":
-        return done(), void toggleReveal(sel);
-      case "e":
-        return done(), openEditForm(sel);
-      case "v":
-        return done(), void validateToken(sel);
-      case "z":
-        return done(), toggleSnooze(sel);
-      case "Delete":
-        return done(), void deleteToken(sel);
-    }
+    const press = { key: ev.key, ctrl: ev.ctrlKey || ev.metaKey, shift: ev.shiftKey, alt: ev.altKey };
+    const action = keyAction(press, targetKind(target), !!state.selectedId);
+    if (!action) return;
+    const sel = state.selectedId ?? "";
+    // Esc with nothing to clear or hide keeps its default.
+    if (action === "escape" && !state.search && !searchInput().value && !state.revealed) return;
+    ev.preventDefault();
+    ACTIONS[action](sel, target);
   });
 }
