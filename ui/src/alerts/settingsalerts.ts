@@ -3,6 +3,7 @@
 
 import type { Settings } from "../bindings/Settings";
 import { h } from "../shell/dom";
+import { checkRow } from "../shell/fields";
 import { formatLeadTimes, joinLeadTimes, leadSummary, parseLeadTimes, splitLeadTimes, STANDARD_LEADS, type StandardLead } from "./leadtimes";
 
 export interface AlertSections {
@@ -16,16 +17,6 @@ export interface AlertSections {
 
 function checkbox(testid: string, checked: boolean): HTMLInputElement {
   return h("input", { type: "checkbox", id: `s-${testid}`, testid, checked });
-}
-
-/** A checkbox with its label and a note underneath. */
-function checkRow(input: HTMLInputElement, label: string, note?: string): HTMLElement {
-  return h(
-    "div",
-    { class: "setting-check" },
-    input,
-    h("div", null, h("label", { class: "field-label", for: input.id }, label), note ? h("div", { class: "field-note" }, note) : null),
-  );
 }
 
 /** The lead-time choices: a checkbox per standard time, and "Other…" for the rest. */

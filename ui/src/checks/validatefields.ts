@@ -67,26 +67,40 @@ export function validateFields(initial?: CheckSettings): ValidateFields {
     ),
   );
 
+  const fields = { url, header, prefix, method, status };
   return {
     root,
     read() {
-      if (!url.value.trim()) return undefined;
-      const code = Number(status.value.trim() || "200");
-      if (!Number.isInteger(code) || code < 100 || code > 599) {
-        throw new ValidateInputError("Enter the expected status as a number, such as 200.", status);
-      }
-      return { url: url.value.trim(), header: header.value.trim() || "Authorization", prefix: prefix.value, method: method.value, expect_status: code };
+      const r = validateSettings({ url: url.value, header: header.value, prefix: prefix.value, method: method.value, status: status.value });
+      if (r && "error" in r) throw new ValidateInputError(r.error, status);
+      return r;
     },
     focusTarget(message) {
-      const m = message.toLowerCase();
-      const typed = url.value.trim().toLowerCase();
-      if (m.includes("check url") || (typed && m.includes(typed))) return url;
-      if (m.includes("header name")) return header;
-      if (m.includes("prefix")) return prefix;
-      if (m.includes("check method")) return method;
-      if (m.includes("expected status")) return status;
-      if (m.includes("no check url is needed")) return url;
-      return null;
+      const f = validateFieldFor(message, url.value);
+      return f ? fields[f] : null;
     },
   };
+}
+
+type Typed = Record<"url" | "header" | "prefix" | "method" | "status", string>;
+
+/** The settings from what was typed: undefined without a URL, or the status's error. */
+export function validateSettings(v: Typed): CheckSettings | undefined | { error: string } {
+  if (!v.url.trim()) return undefined;
+  const code = Number(v.status.trim() || "200");
+  if (!Number.isInteger(code) || code < 100 || code > 599) return { error: "Enter the expected status as a number, such as 200." };
+  return { url: v.url.trim(), header: v.header.trim() || "Authorization", prefix: v.prefix, method: v.method, expect_status: code };
+}
+
+/** The field an error from Rust is about, if it is about validating (`url`: as typed). */
+export function validateFieldFor(message: string, url: string): keyof Typed | null {
+  const m = message.toLowerCase();
+  const typed = url.trim().toLowerCase();
+  if (m.includes("check url") || (typed && m.includes(typed))) return "url";
+  if (m.includes("header name")) return "header";
+  if (m.includes("prefix")) return "prefix";
+  if (m.includes("check method")) return "method";
+  if (m.includes("expected status")) return "status";
+  if (m.includes("no check url is needed")) return "url";
+  return null;
 }

@@ -5,9 +5,11 @@
 import { refresh, reportError } from "../tokens/actions";
 import { api, toErrorPayload } from "../api";
 import type { Finding } from "../bindings/Finding";
+import type { LeakPlaces } from "../bindings/LeakPlaces";
 import type { LeakReport } from "../bindings/LeakReport";
 import type { ScanProgress } from "../bindings/ScanProgress";
 import { h, replace } from "../shell/dom";
+import { checkRow } from "../shell/fields";
 import { icon } from "../shell/icons";
 import { findingPlace, findingTitle, importLabel, nextScanText, placesFrom, progressPercent, progressText, reportSummary, scheduleChoices } from "./leakmodel";
 import { toast } from "../alerts/banners";
@@ -156,27 +158,37 @@ function findingRow(f: Finding, index: number): HTMLElement {
   );
 }
 
-function renderBody(): void {
-  const d = dlg;
-  if (!d || !state.view) return;
-  const places = state.view.settings.leak.places;
+function whereToLook(places: LeakPlaces): { nodes: HTMLElement[]; scan: () => void } {
   const home = h("input", { type: "checkbox", id: "leak-home", testid: "leak-home", checked: places.home_defaults, disabled: scanning });
   const ignored = h("input", { type: "checkbox", id: "leak-ignored", testid: "leak-include-ignored", checked: places.include_ignored, disabled: scanning });
   const folders = h("textarea", { class: "input leak-folders", id: "leak-folders", testid: "leak-folders", rows: 3, placeholder: "~/src/my-project", disabled: scanning });
   folders.value = places.folders.join("\n");
-  const current = places.schedule_hours ?? null;
+  const nodes = [
+    h("h3", { class: "settings-heading" }, "Where to look"),
+    checkRow(home, "Shell histories, dotfiles and .env files in your home folder", "bash, zsh and fish histories, ~/.env*, ~/supervisely.env, the Roboflow and env0 CLI config files."),
+    h("label", { class: "field-label", for: folders.id }, "Project folders (one per line)"),
+    folders,
+    checkRow(ignored, "Include files .gitignore leaves out", ".env files are usually ignored, and still leak through backups and sharing."),
+  ];
+  return { nodes, scan: () => void startScan(home.checked, folders.value, ignored.checked) };
+}
+
+function when(current: number | null): HTMLElement[] {
   const schedule = h(
     "select",
     { class: "input leak-schedule", id: "leak-schedule", testid: "leak-schedule", onchange: (e: Event) => void setSchedule((e.target as HTMLSelectElement).value) },
     scheduleChoices(current).map((c) => h("option", { value: c.hours == null ? "" : String(c.hours), selected: c.hours === current }, c.label)),
   );
   const next = nextScanText(current, report, new Date());
-  const scanBtn = h(
-    "button",
-    { class: "btn btn-primary", type: "button", testid: "leak-scan", disabled: scanning, onclick: () => void startScan(home.checked, folders.value, ignored.checked) },
-    icon("search", 14),
-    scanning ? "Scanning…" : "Scan now",
-  );
+  return [
+    h("h3", { class: "settings-heading" }, "When"),
+    h("div", { class: "leak-schedule-row" }, h("label", { class: "field-label", for: schedule.id }, "Scan by itself"), schedule),
+    h("div", { class: "field-note", testid: "leak-next-scan", "aria-live": "polite" }, next ?? "Scans run only when you click Scan now."),
+  ];
+}
+
+function scanRow(scan: () => void): HTMLElement {
+  const scanBtn = h("button", { class: "btn btn-primary", type: "button", testid: "leak-scan", disabled: scanning, onclick: scan }, icon("search", 14), scanning ? "Scanning…" : "Scan now");
   const pct = progress ? progressPercent(progress) : null;
   const bar = scanning
     ? h(
@@ -187,6 +199,14 @@ function renderBody(): void {
         h("button", { class: "btn btn-small", type: "button", testid: "leak-cancel", onclick: () => void api.cancelLeakScan() }, "Cancel"),
       )
     : null;
+  return h("div", { class: "leak-run" }, scanBtn, bar);
+}
+
+function renderBody(): void {
+  const d = dlg;
+  if (!d || !state.view) return;
+  const places = state.view.settings.leak.places;
+  const where = whereToLook(places);
   const findings = report?.findings ?? [];
   replace(
     d,
@@ -203,16 +223,10 @@ function renderBody(): void {
         "div",
         { class: "dialog-body" },
         h("p", { class: "field-note" }, "Looks for the exact secrets Latchkey holds (and tokens of the five platforms it does not hold) in files on this computer. Nothing leaves the machine."),
-        h("h3", { class: "settings-heading" }, "Where to look"),
-        h("div", { class: "setting-check" }, home, h("div", null, h("label", { class: "field-label", for: home.id }, "Shell histories, dotfiles and .env files in your home folder"), h("div", { class: "field-note" }, "bash, zsh and fish histories, ~/.env*, ~/supervisely.env, the Roboflow and env0 CLI config files."))),
-        h("label", { class: "field-label", for: folders.id }, "Project folders (one per line)"),
-        folders,
-        h("div", { class: "setting-check" }, ignored, h("div", null, h("label", { class: "field-label", for: ignored.id }, "Include files .gitignore leaves out"), h("div", { class: "field-note" }, ".env files are usually ignored, and still leak through backups and sharing."))),
-        h("h3", { class: "settings-heading" }, "When"),
-        h("div", { class: "leak-schedule-row" }, h("label", { class: "field-label", for: schedule.id }, "Scan by itself"), schedule),
-        h("div", { class: "field-note", testid: "leak-next-scan", "aria-live": "polite" }, next ?? "Scans run only when you click Scan now."),
-        h("div", { class: "leak-run" }, scanBtn, bar),
-        report ? h("p", { class: "muted small", testid: "leak-summary" }, reportSummary(report)) : h("p", { class: "muted small", testid: "leak-summary" }, "No scan yet."),
+        ...where.nodes,
+        ...when(places.schedule_hours ?? null),
+        scanRow(where.scan),
+        h("p", { class: "muted small", testid: "leak-summary" }, report ? reportSummary(report) : "No scan yet."),
         findings.length ? h("ul", { class: "leak-findings", testid: "leak-findings" }, findings.map((f, i) => findingRow(f, i))) : null,
       ),
     ),

@@ -7,6 +7,7 @@ import { refresh } from "../tokens/actions";
 import { api, toErrorPayload } from "../api";
 import type { Settings } from "../bindings/Settings";
 import { h, replace } from "../shell/dom";
+import { checkRow } from "../shell/fields";
 import { icon } from "../shell/icons";
 import { toast } from "../alerts/banners";
 import { alertSections, type AlertSections } from "../alerts/settingsalerts";
@@ -122,17 +123,7 @@ function numberSections(f: SettingsForm): HTMLElement[] {
 function validateOnStart(onStart: HTMLInputElement): HTMLElement[] {
   return [
     h("h3", { class: "settings-heading" }, "Platform checks"),
-    h(
-      "div",
-      { class: "setting-check" },
-      onStart,
-      h(
-        "div",
-        null,
-        h("label", { class: "field-label", for: onStart.id }, "Check all tokens with their platforms when Latchkey starts"),
-        h("div", { class: "field-note" }, "Off by default: each start then contacts every platform your tokens belong to."),
-      ),
-    ),
+    checkRow(onStart, "Check all tokens with their platforms when Latchkey starts", "Off by default: each start then contacts every platform your tokens belong to."),
   ];
 }
 

@@ -47,24 +47,28 @@ const PATHS = {
 
 export type IconName = keyof typeof PATHS;
 
+/** An SVG element with these attributes. */
+function svgElement<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string>): SVGElementTagNameMap[K] {
+  const el = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  return el;
+}
+
 export function icon(name: IconName, size = 16): SVGSVGElement {
-  const svg = document.createElementNS(NS, "svg");
-  svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("width", String(size));
-  svg.setAttribute("height", String(size));
-  svg.setAttribute("fill", "none");
-  svg.setAttribute("stroke", "currentColor");
-  svg.setAttribute("stroke-width", "2");
-  svg.setAttribute("stroke-linecap", "round");
-  svg.setAttribute("stroke-linejoin", "round");
-  svg.setAttribute("aria-hidden", "true");
-  svg.setAttribute("focusable", "false");
-  svg.setAttribute("class", `icon icon-${name}`);
-  for (const d of PATHS[name]) {
-    const p = document.createElementNS(NS, "path");
-    p.setAttribute("d", d);
-    svg.appendChild(p);
-  }
+  const svg = svgElement("svg", {
+    viewBox: "0 0 24 24",
+    width: String(size),
+    height: String(size),
+    fill: "none",
+    stroke: "currentColor",
+    "stroke-width": "2",
+    "stroke-linecap": "round",
+    "stroke-linejoin": "round",
+    "aria-hidden": "true",
+    focusable: "false",
+    class: `icon icon-${name}`,
+  });
+  for (const d of PATHS[name]) svg.appendChild(svgElement("path", { d }));
   return svg;
 }
 
@@ -81,18 +85,9 @@ const BADGES: Record<Platform, { bg: string; text: string }> = {
 /** A coloured rounded square with the platform's initials. */
 export function platformBadge(platform: Platform, size = 28): SVGSVGElement {
   const b = BADGES[platform] ?? BADGES.other;
-  const svg = document.createElementNS(NS, "svg");
-  svg.setAttribute("viewBox", "0 0 32 32");
-  svg.setAttribute("width", String(size));
-  svg.setAttribute("height", String(size));
-  svg.setAttribute("aria-hidden", "true");
-  svg.setAttribute("class", "badge");
-  const rect = document.createElementNS(NS, "rect");
-  for (const [k, v] of Object.entries({ x: "0", y: "0", width: "32", height: "32", rx: "7", fill: b.bg })) {
-    rect.setAttribute(k, v);
-  }
-  const text = document.createElementNS(NS, "text");
-  const attrs: Record<string, string> = {
+  const svg = svgElement("svg", { viewBox: "0 0 32 32", width: String(size), height: String(size), "aria-hidden": "true", class: "badge" });
+  const rect = svgElement("rect", { x: "0", y: "0", width: "32", height: "32", rx: "7", fill: b.bg });
+  const text = svgElement("text", {
     x: "16",
     y: "16.5",
     "text-anchor": "middle",
@@ -102,8 +97,7 @@ export function platformBadge(platform: Platform, size = 28): SVGSVGElement {
     "font-weight": "700",
     "font-family": "system-ui, -apple-system, 'Segoe UI', Roboto, Cantarell, sans-serif",
     "letter-spacing": "0.3",
-  };
-  for (const [k, v] of Object.entries(attrs)) text.setAttribute(k, v);
+  });
   text.textContent = b.text;
   svg.append(rect, text);
   return svg;

@@ -118,7 +118,8 @@ function statusSource(now: number): number {
   return next;
 }
 
-async function start(): Promise<void> {
+/** Lay out the window and render every part on each change. */
+function mountWindow(): void {
   const listPane = h("section", { class: "list-pane", "aria-label": "Token list" });
   const detailPane = h("aside", { class: "detail-pane", testid: "detail", "aria-label": "Token details" });
   const banners = h("div", { class: "banners", "aria-live": "polite" });
@@ -132,8 +133,6 @@ async function start(): Promise<void> {
   mountBanners(banners);
   mountList(listPane);
   mountDetail(detailPane);
-  addTickSource(statusSource);
-  watchSnoozes();
   // One part failing to render must not freeze the others on stale content.
   const parts = [renderAlertStack, renderBanners, renderList, renderDetail, () => renderStatusbar(statusbar), renderValidateControls, tick];
   onChange(() => {
@@ -145,18 +144,10 @@ async function start(): Promise<void> {
       }
     }
   });
-  installKeyboard();
-  startTicker();
-  document.addEventListener("latchkey:focus-row", () => focusSelectedRow());
-  document.addEventListener("visibilitychange", () => {
-    // A revealed secret does not survive the window being hidden.
-    if (document.hidden && state.revealed) {
-      state.revealed = null;
-      changed();
-    }
-  });
-  changed();
+}
 
+/** Rust's events: vault changes, "validate all" progress, alerts and notification clicks. */
+async function listenToRust(): Promise<void> {
   try {
     await api.onVaultChanged(() => void refresh());
   } catch (e) {
@@ -170,6 +161,24 @@ async function start(): Promise<void> {
   }
   // Alerts the desktop could not show (no notification service), and notification clicks.
   await listenForAlerts();
+}
+
+async function start(): Promise<void> {
+  mountWindow();
+  addTickSource(statusSource);
+  watchSnoozes();
+  installKeyboard();
+  startTicker();
+  document.addEventListener("latchkey:focus-row", () => focusSelectedRow());
+  document.addEventListener("visibilitychange", () => {
+    // A revealed secret does not survive the window being hidden.
+    if (document.hidden && state.revealed) {
+      state.revealed = null;
+      changed();
+    }
+  });
+  changed();
+  await listenToRust();
   try {
     state.platforms = await api.listPlatforms();
   } catch (e) {
