@@ -21,8 +21,8 @@ export function showsIdentity(t: TokenView): boolean {
 function resultLine(result: string, word: string): HTMLElement {
   return h(
     "div",
-    { class: "check-result", testid: "detail-check-result" },
-    h("span", { class: "check-icon", "aria-hidden": "true" }, icon(ICONS[result] ?? "info", 14)),
+    { class: "validate-result", testid: "detail-check-result" },
+    h("span", { class: "validate-icon", "aria-hidden": "true" }, icon(ICONS[result] ?? "info", 14)),
     h("strong", null, word),
   );
 }
@@ -44,7 +44,7 @@ export function validateSection(t: TokenView, platformName: string, ago: AgoText
       resultLine("unknown", VALIDATION_INFO.unknown.word),
       h(
         "p",
-        { class: "check-text muted" },
+        { class: "validate-text muted" },
         r.platform === "other" && !r.check
           ? "Give a check URL with Edit, then press Validate to see whether the token still works."
           : `Press Validate to ask ${platformName} whether it still accepts this token, and who it belongs to.`,
@@ -55,25 +55,25 @@ export function validateSection(t: TokenView, platformName: string, ago: AgoText
     const reason = reasonOf(v);
     body.push(
       resultLine(v.result, info.word),
-      reason ? h("p", { class: "check-text check-reason", testid: "detail-check-reason" }, reason) : null,
-      h("p", { class: "check-when muted" }, "Checked ", ago(v.at), " · ", localString(v.at)),
+      reason ? h("p", { class: "validate-text validate-reason", testid: "detail-check-reason" }, reason) : null,
+      h("p", { class: "validate-when muted" }, "Checked ", ago(v.at), " · ", localString(v.at)),
     );
     const last = lastAnswer(r, Date.now());
-    if (last) body.push(h("p", { class: "check-last", testid: "detail-check-last" }, last));
+    if (last) body.push(h("p", { class: "validate-last", testid: "detail-check-last" }, last));
     if (v.notes?.length) {
-      body.push(h("ul", { class: "check-notes", testid: "detail-check-notes" }, v.notes.map((n) => h("li", null, n))));
+      body.push(h("ul", { class: "validate-notes", testid: "detail-check-notes" }, v.notes.map((n) => h("li", null, n))));
     }
     if (t.status.health.state === "invalid") {
-      body.push(h("p", { class: "check-text" }, `Create a new token on ${platformName} and store it with Replace secret, or delete this one.`));
+      body.push(h("p", { class: "validate-text" }, `Create a new token on ${platformName} and store it with Replace secret, or delete this one.`));
     }
   }
 
   if (showsIdentity(t)) {
     body.push(
-      h("div", { class: "check-caption" }, `Reported by ${platformName}`),
+      h("div", { class: "validate-caption" }, `Reported by ${platformName}`),
       h(
         "dl",
-        { class: "check-identity", testid: "detail-check-identity" },
+        { class: "validate-identity", testid: "detail-check-identity" },
         identityRows(r.identity).map(([k, val]) => [h("dt", null, k), h("dd", { "data-field": k.toLowerCase() }, val)]),
       ),
     );
@@ -81,8 +81,8 @@ export function validateSection(t: TokenView, platformName: string, ago: AgoText
 
   return h(
     "section",
-    { class: `check-card check-${result}${busy ? " is-busy" : ""}`, testid: "detail-validation", "data-result": result, "aria-label": "Platform check", "aria-busy": String(busy) },
-    h("h3", { class: "check-title" }, "Platform check", busy ? h("span", { class: "check-busy muted" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Checking…") : null),
+    { class: `validate-card validate-${result}${busy ? " is-busy" : ""}`, testid: "detail-validation", "data-result": result, "aria-label": "Platform check", "aria-busy": String(busy) },
+    h("h3", { class: "validate-title" }, "Platform check", busy ? h("span", { class: "validate-busy muted" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Checking…") : null),
     body,
   );
 }

@@ -161,14 +161,14 @@ let button: HTMLButtonElement;
 
 /** The progress indicator and the Validate all button, for the header. */
 export function headerValidateControls(): HTMLElement[] {
-  barText = h("span", { class: "check-progress-text" });
-  barFill = h("span", { class: "check-progress-fill" });
+  barText = h("span", { class: "validate-progress-text" });
+  barFill = h("span", { class: "validate-progress-fill" });
   bar = h(
     "div",
-    { class: "check-progress", testid: "check-progress", role: "progressbar", "aria-label": "Checking tokens", "aria-valuemin": 0, hidden: true },
+    { class: "validate-progress", testid: "check-progress", role: "progressbar", "aria-label": "Checking tokens", "aria-valuemin": 0, hidden: true },
     h("span", { class: "spinner", "aria-hidden": "true" }),
     barText,
-    h("span", { class: "check-progress-track", "aria-hidden": "true" }, barFill),
+    h("span", { class: "validate-progress-track", "aria-hidden": "true" }, barFill),
   );
   button = h(
     "button",

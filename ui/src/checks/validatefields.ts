@@ -42,7 +42,7 @@ export function validateFields(initial?: CheckSettings): ValidateFields {
   const label = (el: HTMLElement, text: string) => h("label", { class: "field-label", for: el.id }, text);
   const root = h(
     "fieldset",
-    { class: "check-set", testid: "form-check" },
+    { class: "validate-set", testid: "form-check" },
     h("legend", null, icon("shieldCheck", 13), "How to check this token", h("span", { class: "optional" }, " optional")),
     h(
       "p",
@@ -59,7 +59,7 @@ export function validateFields(initial?: CheckSettings): ValidateFields {
     ),
     h(
       "div",
-      { class: "check-grid" },
+      { class: "validate-grid" },
       h("div", { class: "field" }, label(header, "Header"), header),
       h("div", { class: "field" }, label(prefix, "Prefix"), prefix),
       h("div", { class: "field" }, label(method, "Method"), method),

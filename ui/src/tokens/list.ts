@@ -269,7 +269,7 @@ function validateMark(m: RowModel): HTMLElement {
   return h(
     "span",
     {
-      class: `row-check check-${c}${pending ? " is-pending" : ""}${m.revoked ? " is-revoked" : ""}`,
+      class: `row-check validate-${c}${pending ? " is-pending" : ""}${m.revoked ? " is-revoked" : ""}`,
       testid: "row-check",
       "data-checked": c,
       "data-pending": pending ? "true" : false,
