@@ -326,12 +326,12 @@ export function focusSelectedRow(): void {
 
 /** Move the selection by `delta` rows (arrow keys); selects the first row if none. */
 export function moveSelection(delta: number): void {
-  const rows = visibleTokens();
-  if (rows.length === 0) return;
-  const i = rows.findIndex((t) => t.record.id === state.selectedId);
-  const last = rows.length - 1;
+  const shown = visibleTokens();
+  if (shown.length === 0) return;
+  const i = shown.findIndex((t) => t.record.id === state.selectedId);
+  const last = shown.length - 1;
   const fromNone = Math.abs(delta) === Infinity ? (delta > 0 ? last : 0) : delta > 0 ? 0 : last;
   const j = i < 0 ? fromNone : Math.min(last, Math.max(0, i + delta));
-  select(rows[j].record.id);
+  select(shown[j].record.id);
   afterRender(focusSelectedRow);
 }
