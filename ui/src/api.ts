@@ -52,6 +52,11 @@ async function call<T>(cmd: Command, args?: Record<string, unknown>): Promise<T>
   }
 }
 
+/** What the window says for an error: core's words, plus the window's own advice. */
+export function errorText(err: ErrorPayload): string {
+  return err.kind === "not_found" ? `${err.message} The list has been refreshed.` : err.message;
+}
+
 /** The target of a row: a local token, or a team vault's (its row carries `team`). */
 export function targetOf(row: { record: { id: string }; team?: { vault_id: string } | null }): TokenTarget {
   return row.team ? { store: "team", vault_id: row.team.vault_id, id: row.record.id } : { store: "local", id: row.record.id };

@@ -157,6 +157,14 @@ pub enum Field {
     TeamMount,
     TeamPrefix,
     TeamToken,
+    /// Settings: the clipboard's clear delay, the "expiring soon" window, the stale and
+    /// rotation periods, the alert lead times, start at login.
+    ClipboardClearSecs,
+    ExpiringSoonDays,
+    StaleDays,
+    RotateAfterDays,
+    LeadTimes,
+    StartAtLogin,
 }
 
 /// The serialisable form of an error: `{kind, message}`, and `field` when the error is

@@ -1,4 +1,4 @@
-//! Countdown and "ago" texts, worded as the desktop list shows them (`ui/src/countdown.ts`),
+//! Countdown and "ago" texts, worded as the desktop list shows them (`ui/src/tokens/countdown.ts`),
 //! so the app and the command line say the same thing. Pure: the clock is passed in.
 
 use chrono::{DateTime, Utc};

@@ -257,18 +257,24 @@ impl Vault {
 
     pub fn update_settings(&mut self, settings: Settings) -> Result<Settings> {
         if settings.clipboard_clear_secs == 0 || settings.clipboard_clear_secs > 3600 {
-            return Err(Error::invalid("Clear the clipboard after 1 to 3600 seconds."));
+            return Err(Error::invalid_field(
+                Field::ClipboardClearSecs,
+                "Clear the clipboard after 1 to 3600 seconds.",
+            ));
         }
         let p = &settings.policy;
         if !(1..=365).contains(&p.expiring_soon_days) {
-            return Err(Error::invalid("“Expiring soon” must be 1 to 365 days."));
+            return Err(Error::invalid_field(Field::ExpiringSoonDays, "“Expiring soon” must be 1 to 365 days."));
         }
-        if !(1..=3650).contains(&p.stale_days) || !(1..=3650).contains(&p.rotate_after_days) {
-            return Err(Error::invalid("The stale and rotation periods must be 1 to 3650 days."));
+        for (days, field) in [(p.stale_days, Field::StaleDays), (p.rotate_after_days, Field::RotateAfterDays)] {
+            if !(1..=3650).contains(&days) {
+                return Err(Error::invalid_field(field, "The stale and rotation periods must be 1 to 3650 days."));
+            }
         }
         let leads = &settings.alerts.lead_times_secs;
         if leads.len() > 10 || leads.iter().any(|l| !(0..=366 * 86_400).contains(l)) {
-            return Err(Error::invalid(
+            return Err(Error::invalid_field(
+                Field::LeadTimes,
                 "Alert lead times must be at most 10, each between 0 and 366 days before expiry.",
             ));
         }
