@@ -7,7 +7,6 @@ mod support;
 
 use std::sync::Arc;
 
-use latchkey_core::secret::SecretInput;
 use latchkey_core::secret_store::KeyringStore;
 use latchkey_core::team::{NewTeamVault, TeamClient, TeamVaultConfig};
 use latchkey_core::{NewToken, Platform, Vault};
@@ -44,17 +43,8 @@ fn team_tokens_are_listed_and_used_beside_local_ones() {
     let shared = rt
         .block_on(team.add(
             NewToken {
-                platform: Platform::Supervisely,
-                label: "ci-shared".into(),
                 server_url: Some("https://sly.example.invalid".into()),
-                secret: SecretInput::Token { token: team_secret.clone().into() },
-                expires_at: None,
-                owner: None,
-                workspace: None,
-                tags: vec![],
-                notes: String::new(),
-                check: None,
-                allow_revoked: None,
+                ..NewToken::token(Platform::Supervisely, "ci-shared", team_secret.clone())
             },
             chrono::Utc::now(),
         ))

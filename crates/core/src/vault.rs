@@ -36,7 +36,7 @@ mod tests;
 mod usage;
 
 pub(crate) use checks::apply_validation;
-pub(crate) use edit::{new_record, refuse_secret_in_text, CleanUpdate};
+pub(crate) use edit::{new_record, prepare_replacement, refuse_secret_in_record, take_replacement, CleanUpdate};
 pub use team::team_token_account;
 
 /// A new token as the form or the command line gives it.

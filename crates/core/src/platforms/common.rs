@@ -71,8 +71,12 @@ pub fn web_app(server: &str, public_api_host: &str, public_app: &str) -> String 
     }
 }
 
+/// The user revokes it on `settings_url`: `steps`, then the one every platform ends with
+/// (coming back to confirm).
 pub fn guided(settings_url: String, steps: &[&str], note: Option<String>) -> RevokeOutcome {
-    RevokeOutcome::Guided { settings_url, steps: steps.iter().map(|s| s.to_string()).collect(), note }
+    const CONFIRM: &str = "Come back and confirm, so Latchkey marks it revoked and removes it from the keychain.";
+    let steps = steps.iter().chain([&CONFIRM]).map(|s| s.to_string()).collect();
+    RevokeOutcome::Guided { settings_url, steps, note }
 }
 
 #[cfg(test)]

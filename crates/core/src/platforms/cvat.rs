@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 use super::common::{cannot, endpoint, guided, parse_time, server, unexpected};
 use super::http::{HeaderCredential, HttpClient, Request};
-use super::{BoxFuture, PlatformAdapter, PlatformExpiry, RevokeOutcome, Validation};
+use super::{Adapter, PlatformExpiry, RevokeOutcome, Validation};
 use crate::error::Result;
 use crate::record::{Identity, Platform, TokenRecord};
 
@@ -45,7 +45,9 @@ struct Owner {
     username: Option<String>,
 }
 
-impl Cvat {
+impl Adapter for Cvat {
+    const PLATFORM: Platform = Platform::Cvat;
+
     async fn check(&self, record: &TokenRecord, secret: &SecretString) -> Result<Validation> {
         let server = server(record)?;
         let req = Request::new(Method::GET, endpoint(&server, "/api/auth/access_tokens/self")?);
@@ -68,6 +70,17 @@ impl Cvat {
             _ => unexpected(Platform::Cvat, &server, &resp),
         })
     }
+
+    async fn try_revoke(&self, record: &TokenRecord, _secret: &SecretString) -> Result<RevokeOutcome> {
+        Ok(guided(
+            format!("{}/profile#security", server(record)?),
+            &[
+                "Sign in to CVAT and open your user settings (Security section).",
+                "Under Personal Access Tokens, press “Revoke” next to this token and confirm.",
+            ],
+            Some("CVAT does not let a token revoke itself.".into()),
+        ))
+    }
 }
 
 fn described(t: TokenInfo) -> Validation {
@@ -89,38 +102,6 @@ fn described(t: TokenInfo) -> Validation {
         v.notes.push(format!("CVAT knows this token as “{name}”."));
     }
     v
-}
-
-impl PlatformAdapter for Cvat {
-    fn platform(&self) -> Platform {
-        Platform::Cvat
-    }
-
-    fn validate<'a>(&'a self, record: &'a TokenRecord, secret: &'a SecretString) -> BoxFuture<'a, Result<Validation>> {
-        Box::pin(self.check(record, secret))
-    }
-
-    fn revoke<'a>(
-        &'a self,
-        record: &'a TokenRecord,
-        _secret: &'a SecretString,
-    ) -> BoxFuture<'a, Result<RevokeOutcome>> {
-        Box::pin(async move {
-            Ok(guided(
-                format!("{}/profile#security", server(record)?),
-                &[
-                    "Sign in to CVAT and open your user settings (Security section).",
-                    "Under Personal Access Tokens, press “Revoke” next to this token and confirm.",
-                    "Come back and confirm, so Latchkey marks it revoked and removes it from the keychain.",
-                ],
-                Some("CVAT does not let a token revoke itself.".into()),
-            ))
-        })
-    }
-
-    fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
-        env_vars(record, secret)
-    }
 }
 
 /// `CVAT_ACCESS_TOKEN` (cvat-cli `_internal/common.py`). The server is passed to cvat-cli

@@ -30,7 +30,7 @@ use serde_json::json;
 use super::common::{cannot, endpoint, guided, server, unexpected, web_app};
 use super::encord_sign::EncordSigner;
 use super::http::{HeaderCredential, HttpClient, Request};
-use super::{BoxFuture, PlatformAdapter, RevokeOutcome, Validation};
+use super::{Adapter, RevokeOutcome, Validation};
 use crate::error::{Error, Field, Result};
 use crate::record::{Identity, Platform, TokenKind, TokenRecord};
 
@@ -135,54 +135,31 @@ fn error_code(response: &serde_json::Value, code: &str) -> bool {
     }
 }
 
-impl PlatformAdapter for Encord {
-    fn platform(&self) -> Platform {
-        Platform::Encord
+impl Adapter for Encord {
+    const PLATFORM: Platform = Platform::Encord;
+
+    async fn check(&self, record: &TokenRecord, secret: &SecretString) -> Result<Validation> {
+        match record.kind {
+            TokenKind::SshKey => self.check_ssh(record, secret).await,
+            TokenKind::ResourceKey => self.check_legacy(record, secret).await,
+            _ => Err(Error::invalid_field(Field::Secret, "Encord uses an SSH key or a project/dataset API key.")),
+        }
     }
 
-    fn validate<'a>(&'a self, record: &'a TokenRecord, secret: &'a SecretString) -> BoxFuture<'a, Result<Validation>> {
-        Box::pin(async move {
-            match record.kind {
-                TokenKind::SshKey => self.check_ssh(record, secret).await,
-                TokenKind::ResourceKey => self.check_legacy(record, secret).await,
-                _ => Err(Error::invalid_field(Field::Secret, "Encord uses an SSH key or a project/dataset API key.")),
-            }
-        })
-    }
-
-    fn revoke<'a>(
-        &'a self,
-        record: &'a TokenRecord,
-        _secret: &'a SecretString,
-    ) -> BoxFuture<'a, Result<RevokeOutcome>> {
-        Box::pin(async move {
-            let app = web_app(&server(record)?, "api.encord.com", "https://app.encord.com");
-            Ok(match record.kind {
-                TokenKind::ResourceKey => guided(
-                    app,
-                    &[
-                        "Sign in to Encord and open the project or dataset this key belongs to.",
-                        "Open its Settings tab, then the API access pane.",
-                        "Delete this API key.",
-                        "Come back and confirm, so Latchkey marks it revoked and removes it from the keychain.",
-                    ],
-                    None,
-                ),
-                _ => guided(
-                    app,
-                    &[
-                        "Sign in to Encord and open Settings → Public keys.",
-                        "Delete the public key whose fingerprint Latchkey shows for this token.",
-                        "Come back and confirm, so Latchkey marks it revoked and removes it from the keychain.",
-                    ],
-                    None,
-                ),
-            })
-        })
-    }
-
-    fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
-        env_vars(record, secret)
+    async fn try_revoke(&self, record: &TokenRecord, _secret: &SecretString) -> Result<RevokeOutcome> {
+        let app = web_app(&server(record)?, "api.encord.com", "https://app.encord.com");
+        let steps: &[&str] = match record.kind {
+            TokenKind::ResourceKey => &[
+                "Sign in to Encord and open the project or dataset this key belongs to.",
+                "Open its Settings tab, then the API access pane.",
+                "Delete this API key.",
+            ],
+            _ => &[
+                "Sign in to Encord and open Settings → Public keys.",
+                "Delete the public key whose fingerprint Latchkey shows for this token.",
+            ],
+        };
+        Ok(guided(app, steps, None))
     }
 }
 

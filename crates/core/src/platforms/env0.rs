@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::common::{cannot, endpoint, guided, parse_time, server, unexpected, unreachable, web_app};
 use super::http::{BasicCredential, HttpClient, Request};
-use super::{BoxFuture, PlatformAdapter, RevokeOutcome, Validation};
+use super::{Adapter, RevokeOutcome, Validation};
 use crate::error::{Error, Field, Result};
 use crate::record::{Identity, Platform, TokenRecord};
 
@@ -58,7 +58,6 @@ fn credential(secret: &SecretString) -> Result<BasicCredential> {
 const STEPS: &[&str] = &[
     "Sign in to env0 and open Organization settings → API Keys (or Personal settings → API Keys for a personal key).",
     "Delete the key with this key id.",
-    "Come back and confirm, so Latchkey marks it revoked and removes it from the keychain.",
 ];
 
 impl Env0 {
@@ -75,6 +74,12 @@ impl Env0 {
             self.http.send(&Request::new(Method::GET, url), cred).await.map_err(|e| unreachable(Platform::Env0, e))?;
         Ok(if resp.status.is_success() { resp.json() } else { None })
     }
+}
+
+impl Adapter for Env0 {
+    const PLATFORM: Platform = Platform::Env0;
+    /// The key check, `GET /organizations`, `GET /api-keys`.
+    const REQUESTS_PER_CHECK: u32 = 3;
 
     async fn check(&self, record: &TokenRecord, secret: &SecretString) -> Result<Validation> {
         let server = server(record)?;
@@ -146,31 +151,8 @@ impl Env0 {
     }
 }
 
-impl PlatformAdapter for Env0 {
-    fn platform(&self) -> Platform {
-        Platform::Env0
-    }
-
-    fn validate<'a>(&'a self, record: &'a TokenRecord, secret: &'a SecretString) -> BoxFuture<'a, Result<Validation>> {
-        Box::pin(self.check(record, secret))
-    }
-
-    fn revoke<'a>(&'a self, record: &'a TokenRecord, secret: &'a SecretString) -> BoxFuture<'a, Result<RevokeOutcome>> {
-        Box::pin(self.try_revoke(record, secret))
-    }
-
-    /// `ENV0_API_KEY`, `ENV0_API_SECRET`, and `ENV0_API_ENDPOINT` for a non-default server
-    /// (`env0/provider.go`).
-    /// The key check, `GET /organizations`, `GET /api-keys`.
-    fn requests_per_check(&self) -> u32 {
-        3
-    }
-
-    fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
-        env_vars(record, secret)
-    }
-}
-
+/// `ENV0_API_KEY`, `ENV0_API_SECRET`, and `ENV0_API_ENDPOINT` for a non-default server
+/// (`env0/provider.go`).
 /// (A free function: `latchkey run` needs no HTTP client.)
 pub(super) fn env_vars(record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
     let cred = credential(secret)?;

@@ -239,6 +239,45 @@ pub trait PlatformAdapter: Send + Sync {
     }
 }
 
+/// One platform's adapter as its file writes it; [`PlatformAdapter`] is made of it once, for
+/// all of them (the platform, `validate` and `revoke` boxed, `env_vars` through the free
+/// function `latchkey run` uses).
+trait Adapter: Send + Sync {
+    const PLATFORM: Platform;
+    /// See [`PlatformAdapter::requests_per_check`].
+    const REQUESTS_PER_CHECK: u32 = 1;
+    /// See [`PlatformAdapter::validate`].
+    fn check(&self, record: &TokenRecord, secret: &SecretString) -> impl Future<Output = Result<Validation>> + Send;
+    /// See [`PlatformAdapter::revoke`].
+    fn try_revoke(
+        &self,
+        record: &TokenRecord,
+        secret: &SecretString,
+    ) -> impl Future<Output = Result<RevokeOutcome>> + Send;
+}
+
+impl<T: Adapter> PlatformAdapter for T {
+    fn platform(&self) -> Platform {
+        T::PLATFORM
+    }
+
+    fn validate<'a>(&'a self, record: &'a TokenRecord, secret: &'a SecretString) -> BoxFuture<'a, Result<Validation>> {
+        Box::pin(self.check(record, secret))
+    }
+
+    fn revoke<'a>(&'a self, record: &'a TokenRecord, secret: &'a SecretString) -> BoxFuture<'a, Result<RevokeOutcome>> {
+        Box::pin(self.try_revoke(record, secret))
+    }
+
+    fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
+        platform_env_vars(T::PLATFORM, record, secret)
+    }
+
+    fn requests_per_check(&self) -> u32 {
+        T::REQUESTS_PER_CHECK
+    }
+}
+
 /// One adapter per platform, all on the same HTTP client.
 pub struct Adapters {
     supervisely: supervisely::Supervisely,
@@ -291,7 +330,16 @@ pub fn adapter_for(platform: Platform) -> Result<&'static dyn PlatformAdapter> {
 /// same as [`PlatformAdapter::env_vars`], without building the HTTP client (loading the
 /// system's root certificates would cost every `latchkey run` some 20 ms).
 pub fn env_vars(record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
-    match record.platform {
+    platform_env_vars(record.platform, record, secret)
+}
+
+/// `platform`'s variables for `record` (the adapter's own platform, for [`PlatformAdapter::env_vars`]).
+fn platform_env_vars(
+    platform: Platform,
+    record: &TokenRecord,
+    secret: &SecretString,
+) -> Result<Vec<(String, SecretString)>> {
+    match platform {
         Platform::Supervisely => supervisely::env_vars(record, secret),
         Platform::Cvat => cvat::env_vars(record, secret),
         Platform::Roboflow => roboflow::env_vars(record, secret),

@@ -13,7 +13,7 @@ use url::Url;
 
 use super::common::{cannot, guided, host};
 use super::http::{check_allowed, HeaderCredential, HttpClient, Request};
-use super::{normalise_server_url, BoxFuture, PlatformAdapter, RevokeOutcome, Validation};
+use super::{normalise_server_url, Adapter, RevokeOutcome, Validation};
 use crate::error::{Error, Field, Result};
 use crate::record::{Platform, TokenRecord};
 
@@ -108,7 +108,9 @@ pub struct Other {
     pub(super) http: HttpClient,
 }
 
-impl Other {
+impl Adapter for Other {
+    const PLATFORM: Platform = Platform::Other;
+
     async fn check(&self, record: &TokenRecord, secret: &SecretString) -> Result<Validation> {
         let Some(settings) = &record.check else {
             return Ok(Validation::cannot_check(
@@ -143,37 +145,16 @@ impl Other {
             ))
         })
     }
-}
 
-impl PlatformAdapter for Other {
-    fn platform(&self) -> Platform {
-        Platform::Other
-    }
-
-    fn validate<'a>(&'a self, record: &'a TokenRecord, secret: &'a SecretString) -> BoxFuture<'a, Result<Validation>> {
-        Box::pin(self.check(record, secret))
-    }
-
-    fn revoke<'a>(
-        &'a self,
-        record: &'a TokenRecord,
-        _secret: &'a SecretString,
-    ) -> BoxFuture<'a, Result<RevokeOutcome>> {
-        Box::pin(async move {
-            Ok(guided(
-                record.server_url.clone().unwrap_or_default(),
-                &[
-                    "Open the service that issued this token and find its token or API key settings.",
-                    "Revoke or delete the token there.",
-                    "Come back and confirm, so Latchkey marks it revoked and removes it from the keychain.",
-                ],
-                None,
-            ))
-        })
-    }
-
-    fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
-        env_vars(record, secret)
+    async fn try_revoke(&self, record: &TokenRecord, _secret: &SecretString) -> Result<RevokeOutcome> {
+        Ok(guided(
+            record.server_url.clone().unwrap_or_default(),
+            &[
+                "Open the service that issued this token and find its token or API key settings.",
+                "Revoke or delete the token there.",
+            ],
+            None,
+        ))
     }
 }
 

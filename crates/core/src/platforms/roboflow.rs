@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 use super::common::{cannot, endpoint, guided, server, unexpected, unreachable, web_app};
 use super::http::{HttpClient, QueryCredential, Request, Response};
-use super::{BoxFuture, PlatformAdapter, RevokeOutcome, Validation};
+use super::{Adapter, RevokeOutcome, Validation};
 use crate::error::Result;
 use crate::record::{Identity, Platform, TokenRecord};
 
@@ -66,7 +66,6 @@ fn settings_url(server: &str) -> String {
 const STEPS: &[&str] = &[
     "Sign in to Roboflow, pick the workspace in the left sidebar and open Settings → API Keys.",
     "Press “Revoke API Key” for this key (a protected key must first be unprotected there).",
-    "Come back and confirm, so Latchkey marks it revoked and removes it from the keychain.",
 ];
 
 impl Roboflow {
@@ -77,6 +76,10 @@ impl Roboflow {
         );
         self.http.send(&req, &key(secret)).await
     }
+}
+
+impl Adapter for Roboflow {
+    const PLATFORM: Platform = Platform::Roboflow;
 
     async fn check(&self, record: &TokenRecord, secret: &SecretString) -> Result<Validation> {
         let server = server(record)?;
@@ -143,24 +146,6 @@ impl Roboflow {
 /// Percent-encode one path segment.
 fn percent(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
-}
-
-impl PlatformAdapter for Roboflow {
-    fn platform(&self) -> Platform {
-        Platform::Roboflow
-    }
-
-    fn validate<'a>(&'a self, record: &'a TokenRecord, secret: &'a SecretString) -> BoxFuture<'a, Result<Validation>> {
-        Box::pin(self.check(record, secret))
-    }
-
-    fn revoke<'a>(&'a self, record: &'a TokenRecord, secret: &'a SecretString) -> BoxFuture<'a, Result<RevokeOutcome>> {
-        Box::pin(self.try_revoke(record, secret))
-    }
-
-    fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
-        env_vars(record, secret)
-    }
 }
 
 /// `ROBOFLOW_API_KEY`, `RF_WORKSPACE` when known, and `API_URL` for a non-default server

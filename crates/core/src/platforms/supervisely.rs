@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use super::common::{cannot, endpoint, guided, server, unexpected};
 use super::http::{HeaderCredential, HttpClient, Request};
-use super::{BoxFuture, PlatformAdapter, RevokeOutcome, Validation};
+use super::{Adapter, RevokeOutcome, Validation};
 use crate::error::Result;
 use crate::record::{Identity, Platform, TokenRecord};
 
@@ -38,7 +38,9 @@ struct UserInfo {
     disabled: bool,
 }
 
-impl Supervisely {
+impl Adapter for Supervisely {
+    const PLATFORM: Platform = Platform::Supervisely;
+
     async fn check(&self, record: &TokenRecord, secret: &SecretString) -> Result<Validation> {
         let server = server(record)?;
         let req =
@@ -70,38 +72,17 @@ impl Supervisely {
             _ => unexpected(Platform::Supervisely, &server, &resp),
         })
     }
-}
 
-impl PlatformAdapter for Supervisely {
-    fn platform(&self) -> Platform {
-        Platform::Supervisely
-    }
-
-    fn validate<'a>(&'a self, record: &'a TokenRecord, secret: &'a SecretString) -> BoxFuture<'a, Result<Validation>> {
-        Box::pin(self.check(record, secret))
-    }
-
-    fn revoke<'a>(
-        &'a self,
-        record: &'a TokenRecord,
-        _secret: &'a SecretString,
-    ) -> BoxFuture<'a, Result<RevokeOutcome>> {
-        Box::pin(async move {
-            Ok(guided(
-                server(record)?,
-                &[
-                    "Sign in and open Account settings (your name, top right).",
-                    "Open the API token tab.",
-                    "Press “Re-generate”: the old token stops working at once.",
-                    "Come back and confirm, so Latchkey marks it revoked and removes it from the keychain.",
-                ],
-                None,
-            ))
-        })
-    }
-
-    fn env_vars(&self, record: &TokenRecord, secret: &SecretString) -> Result<Vec<(String, SecretString)>> {
-        env_vars(record, secret)
+    async fn try_revoke(&self, record: &TokenRecord, _secret: &SecretString) -> Result<RevokeOutcome> {
+        Ok(guided(
+            server(record)?,
+            &[
+                "Sign in and open Account settings (your name, top right).",
+                "Open the API token tab.",
+                "Press “Re-generate”: the old token stops working at once.",
+            ],
+            None,
+        ))
     }
 }
 

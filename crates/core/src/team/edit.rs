@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::client::{meta_rel, secret_rel, to_meta};
 use super::kv::Written;
 use super::{TeamClient, TeamToken};
-use crate::error::{Error, Field, Result};
+use crate::error::{Error, Result};
 use crate::platforms::Validation;
 use crate::record::{Revocation, TokenRecord};
 use crate::secret::{usable_secret, SecretInput};
@@ -86,33 +86,18 @@ impl TeamClient {
     ) -> Result<TeamToken> {
         let current = self.current(id, expected_version).await?;
         let mut r = current.record;
-        if input.kind() != r.kind {
-            return Err(Error::invalid_field(
-                Field::Secret,
-                "The new secret must be of the same kind as the old one (for example, a key id and secret for env0).",
-            ));
-        }
-        let prepared = input.prepare(r.platform)?;
+        let prepared = vault::prepare_replacement(&r, input)?;
         let usable = usable_secret(prepared.kind, prepared.payload.clone())?;
         if r.revoked_secrets.contains(&crate::leak::fingerprint(usable.expose_secret())) {
             return Err(Error::RevokedSecret { label: r.label });
         }
-        vault::refuse_secret_in_text(
-            &prepared,
-            [r.label.as_str(), r.notes.as_str()].into_iter().chain(r.tags.iter().map(String::as_str)),
-        )?;
+        vault::refuse_secret_in_record(&prepared, &r)?;
         let secret_version = self.kv.read(&secret_rel(id)).await?.map_or(0, |v| v.version);
         let secret = json!({ "secret": prepared.payload.expose_secret() });
         if let Written::Conflict = self.kv.write(&secret_rel(id), secret, secret_version).await? {
             return Err(self.conflict(id, &r.label).await);
         }
-        r.hint = prepared.hint.clone();
-        r.public = prepared.public.clone();
-        r.rotated_at.push(now);
-        r.last_validation = None;
-        r.last_verdict = None;
-        r.last_used_at = None;
-        r.revoked = None;
+        vault::take_replacement(&mut r, &prepared, now);
         self.write_meta(&r, expected_version).await
     }
 

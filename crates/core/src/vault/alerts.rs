@@ -56,11 +56,8 @@ impl Vault {
 mod tests {
     use std::sync::Arc;
 
-    use secrecy::SecretString;
-
     use super::*;
     use crate::record::Platform;
-    use crate::secret::SecretInput;
     use crate::secret_store::memory::MemoryStore;
     use crate::NewToken;
 
@@ -77,17 +74,8 @@ mod tests {
         let r = v
             .add(
                 NewToken {
-                    platform: Platform::Cvat,
-                    label: "soon".into(),
-                    server_url: None,
-                    secret: SecretInput::Token { token: SecretString::from("FAKEalert0001".to_string()) },
                     expires_at: Some(at("2026-11-27T12:00:00Z")),
-                    owner: None,
-                    workspace: None,
-                    tags: vec![],
-                    notes: String::new(),
-                    check: None,
-                    allow_revoked: None,
+                    ..NewToken::token(Platform::Cvat, "soon", "FAKEalert0001")
                 },
                 now,
             )

@@ -312,19 +312,7 @@ mod tests {
         let old = "FAKEcvat.secret0000000000000000001";
         let revoked = v.confirm_revoked(r.id, "leaked", now()).unwrap();
         assert_eq!(revoked.revoked_secrets, [crate::leak::fingerprint(old)]);
-        let again = |allow| NewToken {
-            platform: Platform::Roboflow,
-            label: "again".into(),
-            server_url: None,
-            secret: SecretInput::Token { token: SecretString::from(old.to_string()) },
-            expires_at: None,
-            owner: None,
-            workspace: None,
-            tags: vec![],
-            notes: String::new(),
-            check: None,
-            allow_revoked: allow,
-        };
+        let again = |allow| NewToken { allow_revoked: allow, ..NewToken::token(Platform::Roboflow, "again", old) };
         let e = v.add(again(None), now()).unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::RevokedSecret);
         // Nor as the replacement of the revoked record itself.

@@ -123,17 +123,8 @@ impl Vault {
             Ok(())
         })?;
         let put = self.secrets.put_labeled(&id.to_string(), &keychain_label(&record), &prepared.payload);
-        if let Err(e) = self.keychain_result(put) {
-            // Take the staged record back out (if even that fails, repair does it) — unless
-            // the call was abandoned: it may still land, so repair decides later.
-            if !matches!(e, Error::KeychainTimeout { .. }) {
-                let _ = self.mutate(|idx| {
-                    idx.records.retain(|r| r.id != id);
-                    Ok(())
-                });
-            }
-            return Err(e);
-        }
+        // Take the staged record back out (if even that fails, repair does it).
+        self.keychain_or_undo(put, |idx| idx.records.retain(|r| r.id != id))?;
         self.mutate(|idx| {
             let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
             clear_mark(r);
@@ -155,20 +146,11 @@ impl Vault {
     /// Rotate: store a new secret for the same record. Keeps when, never the old secret.
     pub fn replace_secret(&mut self, id: Uuid, input: SecretInput, now: DateTime<Utc>) -> Result<TokenRecord> {
         let current = self.get(id)?;
-        if input.kind() != current.kind {
-            return Err(Error::invalid_field(
-                Field::Secret,
-                "The new secret must be of the same kind as the old one (for example, a key id and secret for env0).",
-            ));
-        }
-        let prepared = input.prepare(current.platform)?;
+        let prepared = prepare_replacement(&current, input)?;
         // A revoked record takes a replacement (it is no longer revoked then), never its
         // own or another revoked secret back.
         self.refuse_revoked(&prepared)?;
-        refuse_secret_in_text(
-            &prepared,
-            [current.label.as_str(), current.notes.as_str()].into_iter().chain(current.tags.iter().map(String::as_str)),
-        )?;
+        refuse_secret_in_record(&prepared, &current)?;
         self.check_writable()?;
         let (hint, public) = (prepared.hint.clone(), prepared.public.clone());
         self.mutate(|idx| {
@@ -177,30 +159,29 @@ impl Vault {
             Ok(())
         })?;
         let put = self.secrets.put_labeled(&id.to_string(), &keychain_label(&current), &prepared.payload);
-        if let Err(e) = self.keychain_result(put) {
-            if !matches!(e, Error::KeychainTimeout { .. }) {
-                let _ = self.mutate(|idx| {
-                    if let Some(r) = find_mut(idx, id) {
-                        clear_mark(r);
-                    }
-                    Ok(())
-                });
-            }
-            return Err(e);
-        }
+        self.keychain_or_undo(put, |idx| unmark(idx, id))?;
         self.mutate(|idx| {
             let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
-            r.hint = prepared.hint.clone();
-            r.public = prepared.public.clone();
-            r.rotated_at.push(now);
-            // A new secret has not been checked or used yet.
-            r.last_validation = None;
-            r.last_verdict = None;
-            r.last_used_at = None;
-            r.revoked = None;
+            take_replacement(r, &prepared, now);
             clear_mark(r);
             Ok(r.clone())
         })
+    }
+
+    /// The keychain's answer `r` to a staged change; when it failed, `undo` the staging (if
+    /// even that fails, repair does it) — unless the call was abandoned: it may still land,
+    /// so the staging stays and repair decides later.
+    fn keychain_or_undo<T>(&mut self, r: Result<T>, undo: impl FnOnce(&mut IndexFile)) -> Result<T> {
+        let r = self.keychain_result(r);
+        if let Err(e) = &r {
+            if !matches!(e, Error::KeychainTimeout { .. }) {
+                let _ = self.mutate(|idx| {
+                    undo(idx);
+                    Ok(())
+                });
+            }
+        }
+        r
     }
 
     /// Refuse a secret that was revoked before (recognised by its fingerprint).
@@ -223,19 +204,9 @@ impl Vault {
             Ok(())
         })?;
         let deleted = self.secrets.delete(&id.to_string());
-        if let Err(e) = self.keychain_result(deleted) {
-            // Undo the mark so the token stays usable; nothing was removed. An abandoned
-            // call keeps the mark: the user asked for deletion, repair completes it.
-            if !matches!(e, Error::KeychainTimeout { .. }) {
-                let _ = self.mutate(|idx| {
-                    if let Some(r) = find_mut(idx, id) {
-                        clear_mark(r);
-                    }
-                    Ok(())
-                });
-            }
-            return Err(e);
-        }
+        // Undo the mark so the token stays usable; nothing was removed. An abandoned call
+        // keeps the mark: the user asked for deletion, repair completes it.
+        self.keychain_or_undo(deleted, |idx| unmark(idx, id))?;
         self.mutate(|idx| {
             idx.records.retain(|r| r.id != id);
             Ok(())
@@ -367,6 +338,45 @@ pub(crate) fn clean_opt(s: Option<String>) -> Option<String> {
 }
 
 /// Labels, tags and notes live in the plain index file: refuse them if they hold the secret.
+/// Clear the mark of record `id`, if it is still there.
+fn unmark(idx: &mut IndexFile, id: Uuid) {
+    if let Some(r) = find_mut(idx, id) {
+        clear_mark(r);
+    }
+}
+
+/// The replacement `input` for `record`'s secret, prepared: refused unless of the same kind.
+/// Shared by the local vault and team vaults.
+pub(crate) fn prepare_replacement(record: &TokenRecord, input: SecretInput) -> Result<PreparedSecret> {
+    if input.kind() != record.kind {
+        return Err(Error::invalid_field(
+            Field::Secret,
+            "The new secret must be of the same kind as the old one (for example, a key id and secret for env0).",
+        ));
+    }
+    input.prepare(record.platform)
+}
+
+/// [`refuse_secret_in_text`] over the record's label, notes and tags.
+pub(crate) fn refuse_secret_in_record(prepared: &PreparedSecret, record: &TokenRecord) -> Result<()> {
+    refuse_secret_in_text(
+        prepared,
+        [record.label.as_str(), record.notes.as_str()].into_iter().chain(record.tags.iter().map(String::as_str)),
+    )
+}
+
+/// The record takes the replacement secret `prepared` at `now`: a new secret has not been
+/// checked or used yet, nor revoked.
+pub(crate) fn take_replacement(r: &mut TokenRecord, prepared: &PreparedSecret, now: DateTime<Utc>) {
+    r.hint = prepared.hint.clone();
+    r.public = prepared.public.clone();
+    r.rotated_at.push(now);
+    r.last_validation = None;
+    r.last_verdict = None;
+    r.last_used_at = None;
+    r.revoked = None;
+}
+
 pub(crate) fn refuse_secret_in_text<'a>(
     prepared: &PreparedSecret,
     texts: impl IntoIterator<Item = &'a str>,
