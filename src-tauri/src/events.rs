@@ -2,9 +2,9 @@
 //! the same names). Sending fails only when no window is open, which is fine: the window
 //! reads the current state when it opens.
 
+use latchkey_core::alert_plan::InAppAlert;
 use latchkey_core::check::CheckProgress;
 use latchkey_core::leak::{LeakReport, ScanProgress};
-use latchkey_core::notify_plan::InAppAlert;
 use tauri::{AppHandle, Emitter};
 use uuid::Uuid;
 

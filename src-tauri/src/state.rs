@@ -7,9 +7,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
+use latchkey_core::alert_plan::InAppAlert;
 use latchkey_core::clipboard::SecureClipboard;
 use latchkey_core::leak::{CancelFlag, LeakReport};
-use latchkey_core::notify_plan::InAppAlert;
 use latchkey_core::{Error, Tokens, Vault};
 use uuid::Uuid;
 

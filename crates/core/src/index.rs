@@ -36,7 +36,7 @@ pub struct Settings {
     /// Check every token with its platform when the app starts (off: it touches the network).
     pub validate_on_start: bool,
     /// When to send desktop alerts.
-    pub alerts: crate::notify_plan::AlertPolicy,
+    pub alerts: crate::alert_plan::AlertPolicy,
     /// Closing the window keeps Latchkey running (tray icon, alerts); Quit ends it.
     pub keep_running_in_background: bool,
     /// Start Latchkey (in the background) when the user logs in.

@@ -2,12 +2,12 @@
 //! catalogue, clipboard handling. No UI code lives here; the desktop app and the command
 //! line are thin layers over this crate.
 
+pub mod alert_plan;
 pub mod check;
 pub mod clipboard;
 pub mod error;
 pub mod index;
 pub mod leak;
-pub mod notify_plan;
 pub mod platforms;
 pub mod record;
 pub mod secret;

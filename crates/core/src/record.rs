@@ -159,7 +159,7 @@ pub struct Revocation {
     pub reason: String,
 }
 
-/// One alert that was shown, identified by what it was about (see `notify_plan`).
+/// One alert that was shown, identified by what it was about (see `alert_plan`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct SentAlert {

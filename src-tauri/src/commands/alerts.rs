@@ -1,7 +1,7 @@
 //! Alerts the window shows itself: those the desktop could not show, and the vault's own
 //! (a repaired change, a recovered index).
 
-use latchkey_core::notify_plan::InAppAlert;
+use latchkey_core::alert_plan::InAppAlert;
 use tauri::State;
 
 use super::Reply;

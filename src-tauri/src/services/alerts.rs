@@ -1,6 +1,6 @@
 //! Desktop alerts before tokens expire, go stale or are rejected.
 //!
-//! One thread asks core what is due (`notify_plan`, pure), shows one notification (a summary
+//! One thread asks core what is due (`alert_plan`, pure), shows one notification (a summary
 //! when several are due), records what was sent in the index, then sleeps until the plan's
 //! next wake-up — or until something changed (`AppState::changes`). It never sleeps more than
 //! five minutes at a time: the monotonic clock stops while a laptop is suspended, and the
@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use latchkey_core::notify_plan::{compose, InAppAlert, Notification};
+use latchkey_core::alert_plan::{compose, InAppAlert, Notification};
 use tauri::{AppHandle, Manager};
 
 use crate::state::AppState;

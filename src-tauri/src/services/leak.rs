@@ -9,9 +9,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use chrono::Utc;
+use latchkey_core::alert_plan::Notification;
 use latchkey_core::index::Settings;
 use latchkey_core::leak::{self, apply_allow_rules, schedule, store, CancelFlag, Finding, LeakReport, ScanOptions};
-use latchkey_core::notify_plan::Notification;
 use latchkey_core::Error;
 use tauri::{AppHandle, Manager};
 

@@ -135,13 +135,13 @@ fn build_menu(app: &AppHandle, view: &VaultView, leaks: &Option<LeakReport>) -> 
             let when = if left <= 0 {
                 "expired".to_string()
             } else {
-                format!("expires in {}", latchkey_core::notify_plan::human_duration(left))
+                format!("expires in {}", latchkey_core::alert_plan::human_duration(left))
             };
             menu = menu.text(format!("copy:{}", r.id), format!("{} · {} — {when}", r.platform.name(), r.label));
         }
         menu = menu.separator();
     }
-    menu.text("validate_all", "Check all tokens").separator().text("quit", "Quit Latchkey").build()
+    menu.text("validate_all", "Validate all tokens").separator().text("quit", "Quit Latchkey").build()
 }
 
 fn on_menu(app: &AppHandle, id: &str) {

@@ -1,4 +1,4 @@
-//! What the tray menu offers besides Open/Check all/Quit, as plain data (the menu itself is
+//! What the tray menu offers besides Open/Validate all/Quit, as plain data (the menu itself is
 //! built in `tray.rs`): "Revoke “label”…" for the live tokens with suspected leaks in the last
 //! scan report, at most five, most findings first. Choosing one shows the window with that
 //! token's revoke confirmation open; nothing is revoked from the menu itself.

@@ -36,7 +36,7 @@ export async function validateToken(id: string): Promise<void> {
   const t = findToken(id);
   if (!t || state.validating.has(id)) return;
   if (t.record.revoked) {
-    toast(`“${t.record.label}” is revoked; there is nothing to check.`, "warning");
+    toast(`“${t.record.label}” is revoked; there is nothing to validate.`, "warning");
     return;
   }
   state.validating.add(id);
@@ -103,7 +103,7 @@ function finishRun(run: ValidateRun, summary: CheckSummary): void {
 export async function validateAll(): Promise<void> {
   if (state.validateRun && !state.validateRun.finished) return;
   if (liveIds().length === 0) {
-    toast(state.view?.tokens.length ? "Every token is revoked; there is nothing to check." : "There are no tokens to check yet.");
+    toast(state.view?.tokens.length ? "Every token is revoked; there is nothing to validate." : "There are no tokens to validate yet.");
     return;
   }
   const run = startRun(true, liveIds().length);

@@ -123,7 +123,7 @@ function numberSections(f: SettingsForm): HTMLElement[] {
 function validateOnStart(onStart: HTMLInputElement): HTMLElement[] {
   return [
     h("h3", { class: "settings-heading" }, "Platform checks"),
-    checkRow(onStart, "Check all tokens with their platforms when Latchkey starts", "Off by default: each start then contacts every platform your tokens belong to."),
+    checkRow(onStart, "Validate all tokens with their platforms when Latchkey starts", "Off by default: each start then contacts every platform your tokens belong to."),
   ];
 }
 

@@ -1,12 +1,12 @@
-//! The vault's side of expiry alerts: what is due (see `notify_plan`), remembering what was
+//! The vault's side of expiry alerts: what is due (see `alert_plan`), remembering what was
 //! sent, snoozing a token.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{find_mut, Vault};
+use crate::alert_plan::{plan, DueAlert, Plan};
 use crate::error::{Error, Result};
-use crate::notify_plan::{plan, DueAlert, Plan};
 use crate::record::{SentAlert, TokenRecord};
 
 /// Sent-alert keys kept per token; older ones belong to past expiries and stretches.
