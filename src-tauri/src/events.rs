@@ -6,7 +6,6 @@ use latchkey_core::alert_plan::InAppAlert;
 use latchkey_core::check::CheckProgress;
 use latchkey_core::leak::{LeakReport, ScanProgress};
 use tauri::{AppHandle, Emitter};
-use uuid::Uuid;
 
 /// The vault changed outside a command the window made (tray, start-up, background work).
 pub fn vault_changed(app: &AppHandle) {
@@ -31,12 +30,8 @@ pub fn in_app_alert(app: &AppHandle, alert: InAppAlert) {
     let _ = app.emit("in-app-alert", alert);
 }
 
-/// Show this token (a notification about it was clicked).
-pub fn open_token(app: &AppHandle, id: Uuid) {
-    let _ = app.emit("open-token", id);
-}
-
-/// Show this token with its revoke confirmation (the tray's "Revoke …").
-pub fn revoke_token(app: &AppHandle, id: Uuid) {
-    let _ = app.emit("revoke-token", id);
+/// The window was asked to show something (a token, a revoke confirmation): the page takes
+/// it with `take_open_request`.
+pub fn open_request(app: &AppHandle) {
+    let _ = app.emit("open-request", ());
 }

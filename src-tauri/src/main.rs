@@ -70,13 +70,18 @@ fn main() {
     };
 
     let clipboard = shared.clipboard.clone();
-    app.run(move |_handle, event| {
-        if let RunEvent::Exit = event {
+    app.run(move |handle, event| match event {
+        // The window was closed: stay in the tray if the settings say so (Quit asks with a code).
+        RunEvent::ExitRequested { code: None, api, .. } if window::keep_running(handle) => {
+            api.prevent_exit();
+        }
+        RunEvent::Exit => {
             if clipboard.clear_if_ours() {
                 tracing::info!("cleared our secret from the clipboard on exit");
             }
             tracing::info!("Latchkey stopped");
         }
+        _ => {}
     });
 }
 
@@ -105,10 +110,7 @@ fn builder(shared: &Shared, single_instance: bool) -> tauri::Builder<tauri::Wry>
             alerts::start(handle.clone());
             leak_schedule::start(handle.clone(), Utc::now());
             if !background {
-                if let Some(w) = app.get_webview_window("main") {
-                    let _ = w.show();
-                    let _ = w.set_focus();
-                }
+                window::open(handle, None);
             }
             probe_keychain(handle.clone(), secrets);
             Ok(())

@@ -24,6 +24,7 @@ pub struct AppState {
     /// Alerts the desktop could not show, for the window.
     pub inbox: Inbox,
     pub leak: LeakState,
+    pub window: WindowState,
 }
 
 impl AppState {
@@ -38,6 +39,7 @@ impl AppState {
             platform: Default::default(),
             inbox: Default::default(),
             leak: Default::default(),
+            window: Default::default(),
         }
     }
 
@@ -132,6 +134,21 @@ impl Inbox {
 pub struct LeakState {
     pub running: Mutex<Option<CancelFlag>>,
     pub last: Mutex<Option<LeakReport>>,
+}
+
+/// What the window was opened for: a token to show, and whether to ask to revoke it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct OpenRequest {
+    pub token: Uuid,
+    /// Show the token's revoke confirmation (the tray's "Revoke …"); never revokes by itself.
+    pub revoke: bool,
+}
+
+/// The open request the page has not taken yet (the window may still be loading).
+#[derive(Default)]
+pub struct WindowState {
+    pub pending: Mutex<Option<OpenRequest>>,
 }
 
 /// Log a failed command (kind and message, never a secret) on its way to the window.

@@ -1,35 +1,87 @@
-//! The main window: bringing it up (on a token), and what closing it means.
+//! The main window: made when it is needed, destroyed when it is closed.
+//!
+//! While Latchkey sits in the tray there is no window and no browser engine: closing the
+//! window (with "keep running in the background" on) destroys it, and `services::memory`
+//! gives WebKit's processes and the freed heap back. Anything that needs the window — the
+//! tray's Open, a notification click, a second launch — calls [`open`], which shows the
+//! window, making it first if there is none. What it was opened for (a token, a revoke
+//! confirmation) waits in `AppState::window` until the page takes it (`take_open_request`), so a
+//! page that is still loading does not miss it.
 
-use tauri::{AppHandle, Manager, Window, WindowEvent};
+use tauri::{AppHandle, Manager, WebviewWindow, WebviewWindowBuilder, Window, WindowEvent};
+use uuid::Uuid;
 
 use crate::events;
-use crate::state::AppState;
+use crate::services::memory;
+use crate::state::{lock, AppState, OpenRequest};
 
-/// Bring the window up, on `token` when there is one.
-pub fn open_on(app: &AppHandle, token: Option<uuid::Uuid>) {
-    if let Some(w) = app.get_webview_window("main") {
+pub const MAIN: &str = "main";
+
+/// Bring the window up — made anew when there is none — on `request` when there is one.
+pub fn open(app: &AppHandle, request: Option<OpenRequest>) {
+    if let Some(r) = request {
+        *lock(&app.state::<AppState>().window.pending) = Some(r);
+    }
+    let window = match app.get_webview_window(MAIN) {
+        Some(w) => Some(w),
+        None => create(app),
+    };
+    if let Some(w) = window {
         let _ = w.show();
         let _ = w.unminimize();
         let _ = w.set_focus();
     }
-    if let Some(id) = token {
-        events::open_token(app, id);
+    if request.is_some() {
+        // A page that is already listening takes it now; a new one takes it when it starts.
+        events::open_request(app);
     }
 }
 
-/// Closing the window hides it while "keep running in the background" is on.
-pub fn on_event(window: &Window, event: &WindowEvent) {
-    let WindowEvent::CloseRequested { api, .. } = event else { return };
-    let app = window.app_handle();
-    let keep = app.state::<AppState>().lock_vault().settings().keep_running_in_background;
-    tracing::info!(keep_running = keep, "window close requested");
-    if keep {
-        api.prevent_close();
-        if let Err(e) = window.hide() {
-            tracing::warn!(error = %e, "could not hide the window");
+/// Bring the window up on `token` (a notification about it was clicked).
+pub fn open_on(app: &AppHandle, token: Option<Uuid>) {
+    open(app, token.map(|token| OpenRequest { token, revoke: false }));
+}
+
+/// Make the main window from its configuration (tauri.conf.json; `create: false` there, so
+/// nothing makes it at start but this).
+pub fn create(app: &AppHandle) -> Option<WebviewWindow> {
+    let config = app.config().app.windows.iter().find(|w| w.label == MAIN)?.clone();
+    let made = WebviewWindowBuilder::from_config(app, &config).and_then(|b| b.build());
+    match made {
+        Ok(w) => {
+            tracing::info!("window created");
+            Some(w)
         }
-        say_still_running();
+        Err(e) => {
+            tracing::error!(error = %e, "the window could not be created");
+            None
+        }
     }
+}
+
+/// Closing the window destroys it. With "keep running in the background" on, Latchkey stays
+/// in the tray (main.rs keeps the app from exiting) and gives the browser engine's memory
+/// back once the window is gone; with it off, the app quits.
+pub fn on_event(window: &Window, event: &WindowEvent) {
+    match event {
+        WindowEvent::CloseRequested { .. } => {
+            tracing::info!("window close requested");
+            let keep = keep_running(window.app_handle());
+            if keep {
+                say_still_running();
+            }
+        }
+        WindowEvent::Destroyed if window.label() == MAIN => {
+            tracing::info!("window destroyed");
+            memory::reclaim_after_window(window.app_handle().clone());
+        }
+        _ => {}
+    }
+}
+
+/// Whether closing the window leaves Latchkey running (the setting).
+pub fn keep_running(app: &AppHandle) -> bool {
+    app.state::<AppState>().lock_vault().settings().keep_running_in_background
 }
 
 /// The window was closed but Latchkey keeps running: say so once per run, so nobody wonders

@@ -152,9 +152,73 @@ impl App {
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            eprintln!("[{}] close request {attempt} was not logged within 5 s; sending it again", self.name());
+            let windows = self.app_pids().first().map(|p| x_windows_of(*p)).unwrap_or_default();
+            // What the app was doing (gdb, where installed): an idle main loop means the
+            // message was not taken as a close, a stack elsewhere means the app was busy.
+            if attempt == 1 {
+                if let Some(pid) = self.app_pids().first() {
+                    let bt = Command::new("gdb")
+                        .args(["-p", &pid.to_string(), "-batch", "-ex", "thread apply 1 bt 30"])
+                        .output();
+                    if let Ok(o) = bt {
+                        eprintln!("[{}] the app's main thread:\n{}", self.name(), String::from_utf8_lossy(&o.stdout));
+                    }
+                }
+            }
+            eprintln!(
+                "[{}] close request {attempt} (to {:#x}) was not logged within 5 s; sending it again; the app's X windows: {windows:?}",
+                self.name(),
+                w.id
+            );
         }
         panic!("[{}] the app never logged a close request for its window:\n{}", self.name(), tail(&log_path, 40));
+    }
+
+    /// WebKit's processes among this test's (pid, name): the browser engine of a window (the
+    /// test's own WebKitWebDriver is not the app's).
+    pub fn webkit_pids(&self) -> Vec<(i32, String)> {
+        self.pids()
+            .into_iter()
+            .filter_map(|pid| {
+                let name = fs::read_to_string(format!("/proc/{pid}/comm")).ok()?.trim().to_string();
+                (name.starts_with("WebKit") && name != "WebKitWebDriver").then_some((pid, name))
+            })
+            .collect()
+    }
+
+    /// Wait until the app has no main window on the X display (it was destroyed, not hidden).
+    pub async fn wait_x_window_gone(&self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while let Some(w) = self.main_x_window() {
+            assert!(
+                Instant::now() < deadline,
+                "[{}] the main window is still there after {timeout:?}: {w:?}",
+                self.name()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// After the app made its window anew: drive the new page (WebDriver lists it as a new
+    /// window handle of the same session).
+    pub async fn follow_new_window(&self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let handles = self.client().windows().await.unwrap_or_default();
+            if let Some(h) = handles.last() {
+                if self.client().switch_to_window(h.clone()).await.is_ok()
+                    && self.client().execute("return document.readyState;", vec![]).await.is_ok()
+                {
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "[{}] WebDriver saw no new window within {timeout:?}: {handles:?}",
+                self.name()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     /// The page's `document.visibilityState` ("visible" or "hidden").

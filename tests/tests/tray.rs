@@ -1,7 +1,7 @@
 //! The tray menu, through a fake panel (a StatusNotifierWatcher on the test session's bus,
 //! `latchkey_e2e::tray`): Latchkey's item registers, its menu offers Open and Quit, and after
 //! a leak scan "Revoke “label”…" for the token found; that entry brings the window up with
-//! the revoke confirmation open and revokes nothing by itself. Open shows a hidden window,
+//! the revoke confirmation open and revokes nothing by itself. Open makes a closed window again,
 //! Quit ends the app.
 
 use std::time::Duration;
@@ -45,12 +45,14 @@ async fn t1_tray_menu_open_revoke_a_leaked_token_and_quit() {
         tray.wait_entry(&item, "a Revoke entry", Duration::from_secs(20), |e| e.label == "Revoke “E2E tray Roboflow”…");
     assert!(entry.enabled, "{entry:?}");
 
-    // Hidden window: the entry shows it, with the revoke confirmation open; nothing sent yet.
+    // Closed window: the entry makes it again, with the revoke confirmation open; nothing
+    // sent yet.
     app.close_main_window().await;
-    app.wait_x_window_viewable(false, Duration::from_secs(10)).await;
+    app.wait_x_window_gone(Duration::from_secs(10)).await;
     let before = fakes.requests("roboflow").len();
     tray.click(&item, entry.id);
     app.wait_x_window_viewable(true, Duration::from_secs(10)).await;
+    app.follow_new_window(Duration::from_secs(20)).await;
     app.wait_tid("confirm-dialog").await;
     let question = app.text("confirm-dialog").await;
     assert!(question.contains("E2E tray Roboflow"), "{question:?}");
@@ -67,12 +69,14 @@ async fn t1_tray_menu_open_revoke_a_leaked_token_and_quit() {
     })
     .await;
 
-    // Open shows a hidden window.
+    // Open makes a closed window again, with the list.
     app.close_main_window().await;
-    app.wait_x_window_viewable(false, Duration::from_secs(10)).await;
+    app.wait_x_window_gone(Duration::from_secs(10)).await;
     let open = tray.wait_entry(&item, "Open", Duration::from_secs(5), |e| e.label == "Open Latchkey");
     tray.click(&item, open.id);
     app.wait_x_window_viewable(true, Duration::from_secs(10)).await;
+    app.follow_new_window(Duration::from_secs(20)).await;
+    app.wait_row_where(&row.id, "revoked", Duration::from_secs(10), |r| r.state == "revoked").await;
 
     // Quit ends the app (even with "keep running in the background" on).
     let quit = tray.wait_entry(&item, "Quit", Duration::from_secs(5), |e| e.label == "Quit Latchkey");

@@ -9,6 +9,7 @@ import type { Command } from "./bindings/Command";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
 import type { MetaUpdate } from "./bindings/MetaUpdate";
 import type { NewToken } from "./bindings/NewToken";
+import type { OpenRequest } from "./bindings/OpenRequest";
 import type { PlatformInfo } from "./bindings/PlatformInfo";
 import type { RevokeOutcome } from "./bindings/RevokeOutcome";
 import type { SecretInput } from "./bindings/SecretInput";
@@ -95,10 +96,10 @@ export const api = {
   takeInAppAlerts: () => call<InAppAlert[]>("take_in_app_alerts"),
   /** The same, live: one alert the desktop could not show just now. */
   onInAppAlert: (fn: (a: unknown) => void) => listen<unknown>("in-app-alert", (ev) => fn(ev.payload)),
-  /** A desktop notification about one token was clicked (Rust has shown the window). */
-  onOpenToken: (fn: (id: string) => void) => listen<unknown>("open-token", (ev) => typeof ev.payload === "string" && fn(ev.payload)),
-  /** The tray's "Revoke …" entry: show the token with its revoke confirmation open. */
-  onRevokeToken: (fn: (id: string) => void) => listen<unknown>("revoke-token", (ev) => typeof ev.payload === "string" && fn(ev.payload)),
+  /** What the window was opened for (a clicked notification's token, the tray's "Revoke …"), once. */
+  takeOpenRequest: () => call<OpenRequest | null>("take_open_request"),
+  /** Rust was asked to show something while the window is open: take it with takeOpenRequest. */
+  onOpenRequest: (fn: () => void) => listen("open-request", () => fn()),
   /** make bench: the UI reached a point worth timing ("first-paint"); a no-op outside benchmarks. */
   benchMark: (what: string) => call<null>("bench_mark", { what }),
   /** Leak watch: a scan runs in Rust; progress and the report arrive as events. */

@@ -16,4 +16,5 @@ commands! {
     settings: update_settings;
     alerts: take_in_app_alerts, dismiss_notices;
     bench: bench_mark;
+    window: take_open_request;
 }

@@ -10,6 +10,7 @@ pub mod platform;
 pub mod settings;
 pub mod team;
 pub mod tokens;
+pub mod window;
 
 /// What a command answers; the error serialises as `{kind, message}`.
 pub type Reply<T> = Result<T, latchkey_core::Error>;

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod leak;
 pub mod leak_schedule;
+pub mod memory;
 pub mod tray;
 pub mod tray_menu;
 pub mod validation;

@@ -10,9 +10,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use latchkey_core::leak::LeakReport;
-use latchkey_core::status::Health;
-use latchkey_core::{TokenRecord, TokenTarget, VaultView};
+use latchkey_core::TokenTarget;
 use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder};
 use tauri::tray::{TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Wry};
@@ -20,14 +18,12 @@ use uuid::Uuid;
 
 use crate::services::alerts::until;
 use crate::services::leak::last_report;
-use crate::services::tray_menu::{leak_entries, leak_menu_id, menu_tokens, parse_leak_menu_id};
+use crate::services::tray_menu::{parse_leak_menu_id, tray_model, Entry, TrayModel};
 use crate::services::validation;
-use crate::state::AppState;
+use crate::state::{AppState, OpenRequest};
 use crate::{events, window};
 
 const TRAY_ID: &str = "latchkey";
-/// How many of the soonest-expiring tokens the menu offers to copy.
-const MENU_TOKENS: usize = 5;
 /// Changes that come in a burst ("validate all") rebuild the menu once.
 const SETTLE: Duration = Duration::from_millis(150);
 
@@ -55,12 +51,21 @@ pub fn start(app: &AppHandle) {
     }
 }
 
-/// Rebuild the menu after every change, and when a status changes by itself.
+/// Rebuild the menu after every change, and when a status changes by itself; only when what
+/// it shows changed (a menu rebuilt under a panel's feet renumbers its entries).
 fn follow(app: &AppHandle) {
     let changes = app.state::<AppState>().changes.clone();
     let mut seen = changes.current();
+    let mut shown: Option<TrayModel> = None;
     loop {
-        let next = refresh(app);
+        let (model, next) = read(app);
+        if shown.as_ref() != Some(&model) {
+            let handle = app.clone();
+            let to_show = model.clone();
+            // On the main thread, which this thread does not wait for.
+            let _ = app.run_on_main_thread(move || apply(&handle, &to_show));
+            shown = Some(model);
+        }
         seen = changes.wait_after(seen, until(next));
         std::thread::sleep(SETTLE);
         seen = changes.current().max(seen);
@@ -71,17 +76,8 @@ fn placeholder_menu(app: &AppHandle) -> tauri::Result<Menu<Wry>> {
     MenuBuilder::new(app).text("open", "Open Latchkey").separator().text("quit", "Quit Latchkey").build()
 }
 
-/// Tokens that expire within the policy's "soon" window, or have expired (not revoked).
-fn attention(view: &VaultView) -> usize {
-    view.tokens
-        .iter()
-        .filter(|t| matches!(t.status.health, Health::Expired { .. } | Health::ExpiringSoon { .. }))
-        .count()
-}
-
-/// Rebuild the menu and tooltip from the vault; when the view changes by itself next.
-/// Tray calls wait for the main thread, so the vault is not held meanwhile.
-fn refresh(app: &AppHandle) -> Option<chrono::DateTime<Utc>> {
+/// What the tray should show now, and when that changes by itself next.
+fn read(app: &AppHandle) -> (TrayModel, Option<chrono::DateTime<Utc>>) {
     let (view, dir) = {
         let state = app.state::<AppState>();
         let mut v = state.lock_vault();
@@ -89,59 +85,33 @@ fn refresh(app: &AppHandle) -> Option<chrono::DateTime<Utc>> {
     };
     let leaks = last_report(app, &dir);
     let next = view.tokens.iter().filter_map(|t| t.status.changes_at).min();
-    let Some(tray) = app.tray_by_id(TRAY_ID) else { return next };
-    let n = attention(&view);
-    let tooltip = match n {
-        0 => "Latchkey — no token expires within a week".to_string(),
-        1 => "Latchkey — 1 token expiring or expired".to_string(),
-        n => format!("Latchkey — {n} tokens expiring or expired"),
-    };
-    let _ = tray.set_tooltip(Some(&tooltip));
+    (tray_model(&view, leaks.as_ref()), next)
+}
+
+/// Set the tray's tooltip, count and menu (on the main thread).
+fn apply(app: &AppHandle, model: &TrayModel) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
+    let _ = tray.set_tooltip(Some(&model.tooltip));
     // Where the tray shows a label next to the icon (some Linux panels), show the count.
-    let _ = tray.set_title(if n > 0 { Some(n.to_string()) } else { None });
-    if let Ok(menu) = build_menu(app, &view, &leaks) {
-        let _ = tray.set_menu(Some(menu));
+    let _ = tray.set_title(if model.count > 0 { Some(model.count.to_string()) } else { None });
+    match build_menu(app, &model.entries) {
+        Ok(menu) => {
+            let _ = tray.set_menu(Some(menu));
+        }
+        Err(e) => tracing::warn!(error = %e, "the tray menu could not be built"),
     }
-    next
 }
 
-fn soonest(view: &VaultView) -> Vec<&TokenRecord> {
-    let mut live: Vec<&TokenRecord> = view
-        .tokens
-        .iter()
-        .filter(|t| t.record.revoked.is_none() && t.record.expires_at.is_some())
-        .map(|t| &t.record)
-        .collect();
-    live.sort_by_key(|r| r.expires_at);
-    live.truncate(MENU_TOKENS);
-    live
-}
-
-fn build_menu(app: &AppHandle, view: &VaultView, leaks: &Option<LeakReport>) -> tauri::Result<Menu<Wry>> {
-    let mut menu = MenuBuilder::new(app).text("open", "Open Latchkey").separator();
-    let leaked = leak_entries(leaks.as_ref(), &menu_tokens(view));
-    if !leaked.is_empty() {
-        menu = menu.item(&MenuItemBuilder::new("Found by the last leak scan").enabled(false).build(app)?);
-        for e in leaked {
-            menu = menu.text(leak_menu_id(e.id), e.text);
-        }
-        menu = menu.separator();
+fn build_menu(app: &AppHandle, entries: &[Entry]) -> tauri::Result<Menu<Wry>> {
+    let mut menu = MenuBuilder::new(app);
+    for e in entries {
+        menu = match e {
+            Entry::Item { id, text } => menu.text(id, text),
+            Entry::Caption(text) => menu.item(&MenuItemBuilder::new(text).enabled(false).build(app)?),
+            Entry::Separator => menu.separator(),
+        };
     }
-    let tokens = soonest(view);
-    if !tokens.is_empty() {
-        menu = menu.item(&MenuItemBuilder::new("Copy a token (soonest expiry first)").enabled(false).build(app)?);
-        for r in tokens {
-            let left = r.expires_at.map(|e| (e - view.now).num_seconds()).unwrap_or_default();
-            let when = if left <= 0 {
-                "expired".to_string()
-            } else {
-                format!("expires in {}", latchkey_core::alert_plan::human_duration(left))
-            };
-            menu = menu.text(format!("copy:{}", r.id), format!("{} · {} — {when}", r.platform.name(), r.label));
-        }
-        menu = menu.separator();
-    }
-    menu.text("validate_all", "Validate all tokens").separator().text("quit", "Quit Latchkey").build()
+    menu.build()
 }
 
 fn on_menu(app: &AppHandle, id: &str) {
@@ -163,8 +133,7 @@ fn on_menu(app: &AppHandle, id: &str) {
             } else if let Some(id) = parse_leak_menu_id(other) {
                 // Never revoke from the menu: the window asks first.
                 tracing::info!(%id, "revoke asked from the tray");
-                window::open_on(app, None);
-                events::revoke_token(app, id);
+                window::open(app, Some(OpenRequest { token: id, revoke: true }));
             }
         }
     }

@@ -1,16 +1,93 @@
-//! What the tray menu offers besides Open/Validate all/Quit, as plain data (the menu itself is
-//! built in `tray.rs`): "Revoke “label”…" for the live tokens with suspected leaks in the last
-//! scan report, at most five, most findings first. Choosing one shows the window with that
-//! token's revoke confirmation open; nothing is revoked from the menu itself.
+//! What the tray shows, as plain data (the menu itself is built in `tray.rs`): the tooltip
+//! and count of tokens needing attention; Open; "Revoke “label”…" for the live tokens with
+//! suspected leaks in the last scan report, at most five, most findings first (choosing one
+//! shows the window with that token's revoke confirmation; nothing is revoked from the menu
+//! itself); copy of the five soonest-expiring tokens; Validate all; Quit.
 
 use std::collections::BTreeMap;
 
 use latchkey_core::leak::{FindingKind, LeakReport};
-use latchkey_core::VaultView;
+use latchkey_core::status::Health;
+use latchkey_core::{TokenRecord, VaultView};
 use uuid::Uuid;
 
 /// How many leaked tokens the menu offers to revoke.
 pub const MENU_LEAKS: usize = 5;
+/// How many of the soonest-expiring tokens the menu offers to copy.
+const MENU_TOKENS: usize = 5;
+
+/// Everything the tray shows; rebuilt only when this changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrayModel {
+    pub tooltip: String,
+    /// Tokens expiring within the "soon" window or expired (shown beside the icon where panels do).
+    pub count: usize,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    Item {
+        id: String,
+        text: String,
+    },
+    /// A line that cannot be chosen (a heading).
+    Caption(String),
+    Separator,
+}
+
+fn item(id: impl Into<String>, text: impl Into<String>) -> Entry {
+    Entry::Item { id: id.into(), text: text.into() }
+}
+
+/// The tray for this view of the vault and the last leak report.
+pub fn tray_model(view: &VaultView, leaks: Option<&LeakReport>) -> TrayModel {
+    let count = view
+        .tokens
+        .iter()
+        .filter(|t| matches!(t.status.health, Health::Expired { .. } | Health::ExpiringSoon { .. }))
+        .count();
+    let tooltip = match count {
+        0 => "Latchkey — no token expires within a week".to_string(),
+        1 => "Latchkey — 1 token expiring or expired".to_string(),
+        n => format!("Latchkey — {n} tokens expiring or expired"),
+    };
+    let mut entries = vec![item("open", "Open Latchkey"), Entry::Separator];
+    let leaked = leak_entries(leaks, &menu_tokens(view));
+    if !leaked.is_empty() {
+        entries.push(Entry::Caption("Found by the last leak scan".into()));
+        entries.extend(leaked.into_iter().map(|e| item(leak_menu_id(e.id), e.text)));
+        entries.push(Entry::Separator);
+    }
+    let tokens = soonest(view);
+    if !tokens.is_empty() {
+        entries.push(Entry::Caption("Copy a token (soonest expiry first)".into()));
+        for r in tokens {
+            let left = r.expires_at.map(|e| (e - view.now).num_seconds()).unwrap_or_default();
+            let when = if left <= 0 {
+                "expired".to_string()
+            } else {
+                format!("expires in {}", latchkey_core::alert_plan::human_duration(left))
+            };
+            entries.push(item(format!("copy:{}", r.id), format!("{} · {} — {when}", r.platform.name(), r.label)));
+        }
+        entries.push(Entry::Separator);
+    }
+    entries.extend([item("validate_all", "Validate all tokens"), Entry::Separator, item("quit", "Quit Latchkey")]);
+    TrayModel { tooltip, count, entries }
+}
+
+fn soonest(view: &VaultView) -> Vec<&TokenRecord> {
+    let mut live: Vec<&TokenRecord> = view
+        .tokens
+        .iter()
+        .filter(|t| t.record.revoked.is_none() && t.record.expires_at.is_some())
+        .map(|t| &t.record)
+        .collect();
+    live.sort_by_key(|r| r.expires_at);
+    live.truncate(MENU_TOKENS);
+    live
+}
 
 /// A "Revoke …" entry: the token and the menu text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +135,25 @@ pub fn leak_entries(report: Option<&LeakReport>, tokens: &[MenuToken]) -> Vec<Le
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_vault_offers_open_validate_all_and_quit_and_the_same_view_gives_the_same_model() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = std::sync::Arc::new(latchkey_core::secret_store::KeyringStore::new("latchkey-unused"));
+        let view = latchkey_core::Vault::open_index(dir.path(), secrets).view(chrono::Utc::now());
+        let m = tray_model(&view, None);
+        let ids: Vec<&str> = m
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Item { id, .. } => Some(id.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ids, ["open", "validate_all", "quit"]);
+        assert_eq!((m.count, m.tooltip.as_str()), (0, "Latchkey — no token expires within a week"));
+        assert_eq!(tray_model(&view, None), m, "nothing changed: the tray is not rebuilt");
+    }
     use chrono::Utc;
     use latchkey_core::leak::{Finding, NeedleForm};
     use latchkey_core::record::Platform;

@@ -36,12 +36,21 @@ export async function listenForAlerts(): Promise<void> {
   try {
     // The event says one arrived; taking drains Rust's queue, so a reload does not show it again.
     await api.onInAppAlert(() => void takeQueued());
-    await api.onOpenToken((id) => void showToken(id));
-    await api.onRevokeToken((id) => void revokeFromTray(id));
+    await api.onOpenRequest(() => void takeOpenRequest());
   } catch (e) {
     console.warn("alert events unavailable:", toErrorPayload(e).message);
   }
   await takeQueued();
+}
+
+/** Show what the window was opened for: a notification's token, or the tray's "Revoke …". */
+export async function takeOpenRequest(): Promise<void> {
+  try {
+    const req = await api.takeOpenRequest();
+    if (req) await (req.revoke ? revokeFromTray(req.token) : showToken(req.token));
+  } catch (e) {
+    console.warn("open request unavailable:", toErrorPayload(e).message);
+  }
 }
 
 async function takeQueued(): Promise<void> {

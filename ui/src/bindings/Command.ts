@@ -29,4 +29,5 @@ export type Command =
   | "update_settings"
   | "take_in_app_alerts"
   | "dismiss_notices"
-  | "bench_mark";
+  | "bench_mark"
+  | "take_open_request";

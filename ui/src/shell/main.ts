@@ -8,7 +8,7 @@ import { showHelp } from "./dialogs";
 import { h, replace } from "./dom";
 import { openAddForm } from "../tokens/form";
 import { icon } from "./icons";
-import { listenForAlerts, mountAlertStack, renderAlertStack } from "../alerts/alertstack";
+import { listenForAlerts, mountAlertStack, renderAlertStack, takeOpenRequest } from "../alerts/alertstack";
 import { installKeyboard } from "./keyboard";
 import { focusSelectedRow, mountList, renderList } from "../tokens/list";
 import { mountBanners, renderBanners } from "../alerts/banners";
@@ -185,6 +185,8 @@ async function start(): Promise<void> {
     state.loadError = toErrorPayload(e).message;
   }
   await refresh();
+  // A window made for a notification or the tray's "Revoke …" opens on what it was made for.
+  await takeOpenRequest();
   // make bench times start-up to here: the list with its data is in the DOM ("list-ready"), and
   // the next animation frame ("first-paint"). Rust ignores both unless LATCHKEY_BENCH_MARK is set.
   void api.benchMark("list-ready").catch(() => {});
