@@ -186,6 +186,16 @@ impl App {
             .collect()
     }
 
+    /// Resident memory (KiB) of the app and its WebKit processes together.
+    pub fn rss_kib(&self) -> u64 {
+        let pids = self.app_pids().into_iter().chain(self.webkit_pids().into_iter().map(|(p, _)| p));
+        pids.filter_map(|p| {
+            let status = fs::read_to_string(format!("/proc/{p}/status")).ok()?;
+            status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .sum()
+    }
+
     /// Wait until the app has no main window on the X display (it was destroyed, not hidden).
     pub async fn wait_x_window_gone(&self, timeout: Duration) {
         let deadline = Instant::now() + timeout;

@@ -308,6 +308,7 @@ async fn n6_closed_window_keeps_running_and_a_second_launch_brings_it_back() {
     assert!(app.main_x_window().is_some_and(|w| w.viewable), "{:?}", app.main_x_window());
     let engine = app.webkit_pids();
     assert!(!engine.is_empty(), "a window runs WebKit's processes");
+    let with_window = app.rss_kib();
 
     // Closing the window destroys it: Latchkey keeps running (and says so once), and no
     // WebKit process of ours is left.
@@ -320,7 +321,15 @@ async fn n6_closed_window_keeps_running_and_a_second_launch_brings_it_back() {
     })
     .await;
     assert_eq!(app.app_pids(), vec![pid], "the app keeps running with its window closed");
-    eprintln!("WebKit processes with the window: {engine:?}; after closing it: none");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let in_tray = app.rss_kib();
+    eprintln!(
+        "WebKit processes with the window: {engine:?}, none after closing it; resident memory of all \
+         Latchkey processes: {} MiB with the window, {} MiB in the tray (debug build)",
+        with_window / 1024,
+        in_tray / 1024
+    );
+    assert!(in_tray < with_window, "closing the window gives memory back: {in_tray} KiB vs {with_window} KiB");
 
     // A second launch hands over to the running Latchkey and exits at once; the window is
     // made again, with the list.
