@@ -409,3 +409,32 @@ async fn n8_start_at_login_writes_and_removes_the_autostart_entry() {
     assert_eq!(app.index_json()["settings"]["start_at_login"], false);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn n9_with_the_window_closed_an_alert_still_comes_and_its_click_makes_the_window_on_its_token() {
+    let app = App::start("alert_closed").await;
+    app.set_alert_lead_times(&[], "10s", &[10]).await;
+    let label = "E2E closed alert";
+    // Due 10 s before expiry: well after the window is closed.
+    let expires = whole_second(Utc::now() + secs(40));
+    app.add_token(&TokenInput::token("cvat", label, &fake_secret("cvat-closed")).expiring_at(expires)).await;
+    app.add_token(&TokenInput::token("roboflow", "E2E closed other", &fake_secret("roboflow-closed"))).await;
+    let dunst = Dunst::clear();
+
+    app.close_main_window().await;
+    app.wait_x_window_gone(Duration::from_secs(10)).await;
+    let said = dunst.wait_latchkey(1, Duration::from_secs(10)).await;
+    assert_eq!(said[0].summary, "Latchkey keeps running", "{said:#?}");
+
+    // The alert comes while there is no window; clicking it makes the window, on its token.
+    dunst.wait_on_screen(Duration::from_secs(45)).await;
+    assert!(app.main_x_window().is_none(), "the alert came with the window closed");
+    dunst.click_the_one_on_screen();
+    app.wait_x_window_viewable(true, Duration::from_secs(15)).await;
+    app.follow_new_window(Duration::from_secs(20)).await;
+    app.wait_text("detail-label", "the clicked token's label", |t| t.contains(label)).await;
+    let got = dunst.latchkey();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert!(got[1].body.contains(label), "{got:#?}");
+    app.finish().await;
+}
