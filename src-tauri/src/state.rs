@@ -136,6 +136,9 @@ pub struct LeakState {
     pub last: Mutex<Option<LeakReport>>,
 }
 
+/// The main window's label (tauri.conf.json).
+pub const MAIN: &str = "main";
+
 /// What the window was opened for: a token to show, and whether to ask to revoke it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[ts(export)]

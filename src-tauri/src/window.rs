@@ -13,9 +13,7 @@ use uuid::Uuid;
 
 use crate::events;
 use crate::services::memory;
-use crate::state::{lock, AppState, OpenRequest};
-
-pub const MAIN: &str = "main";
+use crate::state::{lock, AppState, OpenRequest, MAIN};
 
 /// Bring the window up — made anew when there is none — on `request` when there is one.
 pub fn open(app: &AppHandle, request: Option<OpenRequest>) {

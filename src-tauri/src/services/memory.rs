@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tauri::{AppHandle, Manager};
 
-use crate::window::MAIN;
+use crate::state::MAIN;
 
 /// Time for WebKit to end its web process by itself after the page is gone.
 const GRACE: Duration = Duration::from_millis(800);
