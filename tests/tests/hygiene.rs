@@ -107,6 +107,16 @@ async fn h_no_secret_reaches_disk_logs_webkit_or_output_after_a_full_session() {
     }
     assert!(keychain_accounts(app.service()).is_empty());
 
+    // Close the window (it is destroyed, Latchkey stays in the tray) and make it again with a
+    // second launch: the sweep below covers what both pages and the reopening left.
+    app.close_main_window().await;
+    app.wait_x_window_gone(Duration::from_secs(10)).await;
+    let second = app.launch_second_instance(&[], Duration::from_secs(15)).await;
+    assert!(second.status.is_some_and(|s| s.success()), "{second:?}");
+    app.wait_x_window_viewable(true, Duration::from_secs(15)).await;
+    app.follow_new_window(Duration::from_secs(20)).await;
+    app.wait_tid("search").await;
+
     // Let the clipboard timer run and the app exit, so every log line and store is written.
     tokio::time::sleep(Duration::from_secs(CLIPBOARD_CLEAR_SECS + 1)).await;
     app.quit().await;
