@@ -124,8 +124,8 @@ impl SecretInput {
                 })
             }
             SecretInput::SshKey { private_key } => {
-                let facts = inspect_ssh_key(private_key.expose_secret())?;
                 let pem = normalise_pem(private_key.expose_secret());
+                let facts = inspect_ssh_key(&pem)?;
                 Ok(PreparedSecret {
                     kind,
                     hint: hint_of(&facts.fingerprint),
@@ -218,10 +218,35 @@ struct SshKeyFacts {
     public_hex: String,
 }
 
+const OPENSSH_BEGIN: &str = "-----BEGIN OPENSSH PRIVATE KEY-----";
+const OPENSSH_END: &str = "-----END OPENSSH PRIVATE KEY-----";
+
+/// An OpenSSH private key as OpenSSH itself reads one, in the form ssh-keygen writes: the
+/// base64 between the markers joined whatever its line width (Python's `cryptography` wraps at
+/// 76 columns, ssh-keygen at 70) or line endings, and wrapped again at 70; anything around the
+/// markers (blank lines, a comment after the end) is left out. Text without both markers is
+/// only trimmed, so the checks below explain what it is.
 fn normalise_pem(pem: &str) -> String {
-    let mut s = pem.trim().replace("\r\n", "\n");
-    s.push('\n');
-    s
+    let text = pem.replace("\r\n", "\n").replace('\r', "\n");
+    let body = text
+        .split_once(OPENSSH_BEGIN)
+        .and_then(|(_, rest)| rest.split_once(OPENSSH_END))
+        .map(|(body, _)| body.split_whitespace().collect::<String>());
+    let Some(body) = body else {
+        let mut s = text.trim().to_string();
+        s.push('\n');
+        return s;
+    };
+    let mut out = String::with_capacity(body.len() + body.len() / 70 + OPENSSH_BEGIN.len() + OPENSSH_END.len() + 4);
+    out.push_str(OPENSSH_BEGIN);
+    out.push('\n');
+    for line in body.as_bytes().chunks(70) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(OPENSSH_END);
+    out.push('\n');
+    out
 }
 
 fn inspect_ssh_key(pem: &str) -> Result<SshKeyFacts> {
@@ -349,6 +374,33 @@ pub(crate) mod tests {
         assert!(fp.starts_with("SHA256:"), "{fp}");
         assert_eq!(p.public.key_id.unwrap().len(), 64);
         assert!(!p.payload.expose_secret().contains('\r'));
+    }
+
+    #[test]
+    fn ssh_keys_are_read_whatever_their_line_width_line_endings_and_surroundings() {
+        let pem = test_ed25519_pem(9);
+        let want =
+            SecretInput::SshKey { private_key: SecretString::from(pem.clone()) }.prepare(Platform::Encord).unwrap();
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let wrapped = |width: usize, eol: &str| {
+            let lines: Vec<&str> = body.as_bytes().chunks(width).map(|c| std::str::from_utf8(c).unwrap()).collect();
+            format!("{OPENSSH_BEGIN}{eol}{}{eol}{OPENSSH_END}{eol}", lines.join(eol))
+        };
+        let variants = [
+            wrapped(76, "\n"),                                     // Python's cryptography
+            wrapped(64, "\r\n"),                                   // CRLF, another width
+            format!("\n\n  {}  \n\n", wrapped(70, "\n")),          // surrounding whitespace
+            format!("{}my laptop key, 2026\n", wrapped(76, "\n")), // a comment after the end
+            wrapped(body.len(), "\n"),                             // one long line
+        ];
+        for v in variants {
+            let got = SecretInput::SshKey { private_key: SecretString::from(v.clone()) }
+                .prepare(Platform::Encord)
+                .unwrap_or_else(|e| panic!("{e}: {v:?}"));
+            assert_eq!(got.public.ssh_fingerprint, want.public.ssh_fingerprint, "{v:?}");
+            assert_eq!(got.payload.expose_secret(), want.payload.expose_secret(), "stored as ssh-keygen writes it");
+        }
+        assert_eq!(want.payload.expose_secret(), &pem, "a key as ssh-keygen writes it is stored unchanged");
     }
 
     #[test]
