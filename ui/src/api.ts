@@ -58,9 +58,14 @@ export function errorText(err: ErrorPayload): string {
   return err.kind === "not_found" ? `${err.message} The list has been refreshed.` : err.message;
 }
 
+/** Token `id` of this computer's vault, or of team vault `vaultId`. */
+export function targetFor(id: string, vaultId?: string | null): TokenTarget {
+  return vaultId ? { store: "team", vault_id: vaultId, id } : { store: "local", id };
+}
+
 /** The target of a row: a local token, or a team vault's (its row carries `team`). */
 export function targetOf(row: { record: { id: string }; team?: { vault_id: string } | null }): TokenTarget {
-  return row.team ? { store: "team", vault_id: row.team.vault_id, id: row.record.id } : { store: "local", id: row.record.id };
+  return targetFor(row.record.id, row.team?.vault_id);
 }
 
 export const api = {

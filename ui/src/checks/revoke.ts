@@ -3,7 +3,7 @@
 // the token that replaces it: the same record, reopened for the new secret.
 
 import { refresh, reportError } from "../tokens/actions";
-import { api, errorText, targetOf, toErrorPayload, type TokenTarget } from "../api";
+import { api, errorText, targetFor, targetOf, toErrorPayload } from "../api";
 import type { RevokeOutcome } from "../bindings/RevokeOutcome";
 import type { TokenRecord } from "../bindings/TokenRecord";
 import { confirmDialog } from "../shell/dialogs";
@@ -43,8 +43,7 @@ async function stillAccepted(id: string, label: string, message: string, vaultId
     danger: true,
   });
   if (!anyway) return;
-  const target: TokenTarget = vaultId ? { store: "team", vault_id: vaultId, id } : { store: "local", id };
-  const rec = (await api.confirmRevoked(target, "", true)).record;
+  const rec = (await api.confirmRevoked(targetFor(id, vaultId), "", true)).record;
   forgetSecret(id);
   await refresh();
   toast(`Marked “${rec.label}” as revoked without confirmation. The secret was removed from ${where}.`, "info", vaultId ? undefined : offer(id));
@@ -226,8 +225,7 @@ async function confirmRevoked(c: GuidedDialog, ev: Event | null, unchecked = fal
   c.error.hidden = true;
   try {
     done.lastChild!.textContent = "Checking with " + c.name + "…";
-    const target: TokenTarget = vaultId ? { store: "team", vault_id: vaultId, id } : { store: "local", id };
-    const rec = (await api.confirmRevoked(target, c.reason.value, unchecked)).record;
+    const rec = (await api.confirmRevoked(targetFor(id, vaultId), c.reason.value, unchecked)).record;
     forgetSecret(id);
     busy = false;
     d.close();

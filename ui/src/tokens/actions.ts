@@ -1,6 +1,6 @@
 // What the buttons and shortcuts do: each calls Rust, updates the state, reports errors.
 
-import { api, errorText, targetOf, toErrorPayload, type ErrorPayload } from "../api";
+import { api, errorText, targetFor, targetOf, toErrorPayload, type ErrorPayload } from "../api";
 import { confirmDialog } from "../shell/dialogs";
 import { toast } from "../alerts/banners";
 import { allTokens, changed, findToken, platformName, REVEAL_SECS, select, state, visibleTokens } from "../shell/state";
@@ -137,7 +137,7 @@ export async function deleteToken(id: string): Promise<void> {
   const i = rows.findIndex((r) => r.record.id === id);
   const next = rows[i + 1] ?? rows[i - 1];
   try {
-    await api.deleteToken(team ? { store: "team", vault_id: team.vault_id, id } : { store: "local", id });
+    await api.deleteToken(targetFor(id, team?.vault_id));
     state.copied.delete(id);
     if (state.revealed?.id === id) state.revealed = null;
     select(next ? next.record.id : null);

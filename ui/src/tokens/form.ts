@@ -3,7 +3,7 @@
 // with everything as typed; secret fields are wiped whenever the dialog closes.
 
 import { refresh, refreshTeam } from "./actions";
-import { api, errorText, toErrorPayload, type ErrorPayload, type TokenRow, type TokenTarget } from "../api";
+import { api, errorText, targetFor, toErrorPayload, type ErrorPayload, type TokenRow } from "../api";
 import type { CheckSettings } from "../bindings/CheckSettings";
 import type { MetaUpdate } from "../bindings/MetaUpdate";
 import type { Platform } from "../bindings/Platform";
@@ -286,7 +286,7 @@ async function store(f: Form, meta: MetaUpdate): Promise<TokenRecord> {
     lastPlatform = platform;
     return rec;
   }
-  const target: TokenTarget = team ? { store: "team", vault_id: team.vault_id, id: mode.id } : { store: "local", id: mode.id };
+  const target = targetFor(mode.id, team?.vault_id);
   const version = team ? f.expectedVersion : null;
   if (mode.kind === "edit") return keep(await api.updateToken(target, meta, version));
   const rec = keep(await api.replaceSecret(target, secrets!.read(), version));
