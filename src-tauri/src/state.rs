@@ -16,7 +16,6 @@ use uuid::Uuid;
 pub struct AppState {
     /// Token actions for local and team tokens alike (core's one path for both stores).
     pub tokens: Tokens,
-    pub vault: Arc<Mutex<Vault>>,
     /// Records, settings or the leak report changed: the alert, tray and schedule threads
     /// look again.
     pub changes: Changes,
@@ -31,10 +30,9 @@ impl AppState {
     pub fn new(vault: Arc<Mutex<Vault>>, clipboard: SecureClipboard) -> Self {
         let changes = Changes::default();
         let published = changes.clone();
-        let tokens = Tokens::new(vault.clone(), clipboard).on_vault_work(move || published.publish());
+        let tokens = Tokens::new(vault, clipboard).on_vault_work(move || published.publish());
         AppState {
             tokens,
-            vault,
             changes,
             platform: Default::default(),
             inbox: Default::default(),
@@ -45,7 +43,7 @@ impl AppState {
 
     /// The vault, for a short step on a thread that may block (never across a network call).
     pub fn lock_vault(&self) -> MutexGuard<'_, Vault> {
-        lock(&self.vault)
+        lock(self.tokens.vault())
     }
 
     /// Run `f` with the vault on the blocking pool: the keychain and the index lock may take
@@ -54,7 +52,7 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut Vault) -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
-        let vault = self.vault.clone();
+        let vault = self.tokens.vault().clone();
         blocking(move || f(&mut lock(&vault))).await.inspect_err(log_failure)
     }
 
@@ -134,6 +132,17 @@ impl Inbox {
 pub struct LeakState {
     pub running: Mutex<Option<CancelFlag>>,
     pub last: Mutex<Option<LeakReport>>,
+}
+
+impl LeakState {
+    /// The last report: the one in memory, else the one kept on disk (then kept in memory).
+    pub fn last_report(&self, data_dir: &std::path::Path) -> Option<LeakReport> {
+        let mut last = lock(&self.last);
+        if last.is_none() {
+            *last = latchkey_core::leak::store::load(data_dir);
+        }
+        last.clone()
+    }
 }
 
 /// The main window's label (tauri.conf.json).

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use chrono::Utc;
 use latchkey_core::index::Settings;
 use latchkey_core::leak::{
-    self, apply_allow_rules, store, take_found_token, AllowRule, Finding, FindingKind, LeakReport, LeakSettings,
+    self, apply_allow_rules, take_found_token, AllowRule, Finding, FindingKind, LeakReport, LeakSettings,
 };
 use latchkey_core::{Error, NewToken, TokenRecord};
 use tauri::{AppHandle, State};
@@ -33,10 +33,7 @@ pub fn cancel_leak_scan(state: State<'_, AppState>) {
 #[tauri::command]
 pub async fn get_leak_report(state: State<'_, AppState>) -> Reply<Option<LeakReport>> {
     let (dir, allowed) = state.read(|v| Ok((v.data_dir().to_path_buf(), v.settings().leak.allowed.clone()))).await?;
-    let mut last = lock(&state.leak.last).clone();
-    if last.is_none() {
-        last = store::load(&dir);
-    }
+    let mut last = state.leak.last_report(&dir);
     if let Some(r) = last.as_mut() {
         apply_allow_rules(r, &allowed, leak::home_dir().as_deref());
     }

@@ -79,16 +79,6 @@ fn scan(app: &AppHandle, needles: leak::NeedleSet, settings: &Settings, cancel: 
     leak::scan(&needles, &settings.leak.places, home.as_deref(), &ScanOptions::default(), &progress, cancel, Utc::now())
 }
 
-/// The last report: the one in memory, else the one kept on disk.
-pub fn last_report(app: &AppHandle, data_dir: &std::path::Path) -> Option<LeakReport> {
-    let state = app.state::<AppState>();
-    let mut last = lock(&state.leak.last);
-    if last.is_none() {
-        *last = store::load(data_dir);
-    }
-    last.clone()
-}
-
 /// Whether a scan is running (manual or scheduled).
 pub fn scanning(app: &AppHandle) -> bool {
     lock(&app.state::<AppState>().leak.running).is_some()
@@ -96,7 +86,7 @@ pub fn scanning(app: &AppHandle) -> bool {
 
 fn finish(app: &AppHandle, data_dir: &std::path::Path, report: LeakReport, trigger: Trigger) {
     let state = app.state::<AppState>();
-    let previous = last_report(app, data_dir);
+    let previous = state.leak.last_report(data_dir);
     if let Err(e) = store::save(data_dir, &report) {
         tracing::warn!(error = %e, "the leak scan report could not be kept");
     }

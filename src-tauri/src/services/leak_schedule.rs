@@ -13,7 +13,7 @@ use latchkey_core::leak::schedule::next_due;
 use tauri::{AppHandle, Manager};
 
 use crate::services::alerts::{until, MAX_SLEEP};
-use crate::services::leak::{begin_scan, last_report, scanning, Trigger};
+use crate::services::leak::{begin_scan, scanning, Trigger};
 use crate::state::{lock, AppState};
 
 /// Start the scheduler thread; `started` is when the app started.
@@ -41,7 +41,7 @@ fn tick(app: &AppHandle, started: DateTime<Utc>) -> Duration {
         (v.settings().leak.places.schedule_hours, v.data_dir().to_path_buf())
     };
     let now = Utc::now();
-    let last = last_report(app, &dir).map(|r| r.finished_at);
+    let last = app.state::<AppState>().leak.last_report(&dir).map(|r| r.finished_at);
     let Some(due) = next_due(hours, last, started, now) else { return MAX_SLEEP };
     if due > now {
         let mut logged = lock(&LOGGED);

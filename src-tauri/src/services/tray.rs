@@ -17,7 +17,6 @@ use tauri::{AppHandle, Manager, Wry};
 use uuid::Uuid;
 
 use crate::services::alerts::until;
-use crate::services::leak::last_report;
 use crate::services::tray_menu::{parse_leak_menu_id, tray_model, Entry, TrayModel};
 use crate::services::validation;
 use crate::state::{AppState, OpenRequest};
@@ -83,7 +82,7 @@ fn read(app: &AppHandle) -> (TrayModel, Option<chrono::DateTime<Utc>>) {
         let mut v = state.lock_vault();
         (v.view(Utc::now()), v.data_dir().to_path_buf())
     };
-    let leaks = last_report(app, &dir);
+    let leaks = app.state::<AppState>().leak.last_report(&dir);
     let next = view.tokens.iter().filter_map(|t| t.status.changes_at).min();
     (tray_model(&view, leaks.as_ref()), next)
 }
