@@ -33,16 +33,15 @@ describe("formatCountdown", () => {
 
   it("switches from seconds to minutes at 60 s", () => {
     check(T, T - 59 * s, "expires in 59 s");
-    const f = check(T, T - 60 * s, "expires in 1 m 0 s");
+    const f = check(T, T - 60 * s, "expires in 1 m");
     expect(f.nextChangeMs).toBe(T - 59 * s);
-    check(T, T - (4 * m + 10 * s), "expires in 4 m 10 s");
-    check(T, T - (9 * m + 59 * s), "expires in 9 m 59 s");
   });
 
-  it("shows whole minutes from 10 m to the hour, changing once a minute", () => {
-    const f = check(T, T - 10 * m, "expires in 10 m");
-    expect(f.nextChangeMs).toBe(T - 10 * m + s);
-    expect(formatCountdown(T, f.nextChangeMs).text).toBe("expires in 9 m 59 s");
+  it("shows whole minutes from 1 m to the hour, changing once a minute", () => {
+    check(T, T - (4 * m + 10 * s), "expires in 4 m");
+    const f = check(T, T - (9 * m + 59 * s), "expires in 9 m");
+    expect(f.nextChangeMs).toBe(T - 9 * m + s);
+    expect(formatCountdown(T, f.nextChangeMs).text).toBe("expires in 8 m");
     const g = check(T, T - (42 * m + 30 * s), "expires in 42 m");
     expect(g.nextChangeMs).toBe(T - 42 * m + s);
     check(T, T - (59 * m + 59 * s), "expires in 59 m");
@@ -98,8 +97,16 @@ describe("formatCountdown", () => {
       steps++;
     }
     // One step per distinct text: 3 d 0 h..1 d 0 h (49), 23 h 59 m..1 h 0 m (1380),
-    // 59 m..10 m (50), 9 m 59 s..1 s (599), then "just now", 1..59 m ago and 1 h ago (61).
-    expect(steps).toBe(49 + 1380 + 50 + 599 + 61);
+    // 59 m..1 m (59), 59 s..1 s (59), then "just now", 1..59 m ago and 1 h ago (61).
+    expect(steps).toBe(49 + 1380 + 59 + 59 + 61);
+  });
+
+  it("does not count seconds in a window nobody is looking at", () => {
+    const f = formatCountdown(T, T - 42 * s, false);
+    expect(f).toEqual({ text: "expires in under 1 m", nextChangeMs: T });
+    expect(formatCountdown(T, T, false).text).toBe("expired just now");
+    // Minutes read the same whether or not the window is watched.
+    expect(formatCountdown(T, T - 5 * m, false)).toEqual(formatCountdown(T, T - 5 * m, true));
   });
 });
 

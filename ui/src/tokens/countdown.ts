@@ -17,32 +17,30 @@ const DAY = 86400;
 /** From this many days on, a remaining time is shown in whole days only. */
 const DAYS_ONLY = 100;
 /**
- * Seconds are shown only in the last ten minutes. Before that the text changes once a
- * minute: every change costs WebKit a frame, and a frame of a software-rendered window
- * (VMs, remote desktops, Xvfb) costs a third of a core or more — a ticking "59 m 24 s" kept
- * the idle app at ~45 % CPU in `make bench`.
- */
-const SECONDS_FROM = 10 * MIN;
-
-/**
- * "expires in 6 d 4 h", "expires in 5 h 3 m", "expires in 42 m", "expires in 4 m 10 s" (seconds only in
- * the last ten minutes), "expires in 42 s",
+ * "expires in 6 d 4 h", "expires in 5 h 3 m", "expires in 42 m", "expires in 42 s" (seconds
+ * only in the last minute, and only while somebody is looking: `watched`),
+ * "expires in under 1 m" (the last minute of a window nobody is looking at),
  * "expired just now" (exactly at expiry and for the first minute), "expired 2 d ago".
+ *
+ * Every change of the text costs WebKit a frame, and a frame of a software-rendered window
+ * (VMs, remote desktops, Xvfb) costs 0.1–0.3 s of CPU whatever the size of the change
+ * (bench/RESULTS.md): a text that changes every second keeps a core 15–30 % busy. So the text
+ * changes once a minute, except in a token's last minute while the window has the focus.
  *
  * The remaining time is rounded up to whole seconds, so the last second before expiry
  * reads "expires in 1 s" and the instant of expiry reads "expired just now".
  */
-export function formatCountdown(expiresAtMs: number, nowMs: number): Formatted {
+export function formatCountdown(expiresAtMs: number, nowMs: number, watched = true): Formatted {
   const remaining = expiresAtMs - nowMs;
   if (remaining > 0) {
     const secs = Math.ceil(remaining / S);
     let text: string;
     let step: number; // the text depends on floor(secs / step) only
-    if (secs < MIN) {
+    if (secs < MIN && !watched) {
+      // Nothing changes until expiry.
+      return { text: "expires in under 1 m", nextChangeMs: expiresAtMs };
+    } else if (secs < MIN) {
       text = `${secs} s`;
-      step = 1;
-    } else if (secs < SECONDS_FROM) {
-      text = `${Math.floor(secs / MIN)} m ${secs % MIN} s`;
       step = 1;
     } else if (secs < HOUR) {
       text = `${Math.floor(secs / MIN)} m`;

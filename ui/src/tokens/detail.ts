@@ -12,7 +12,7 @@ import { KIND_NAMES, maskedHint, publicPart, statusPill } from "./labels";
 import { addReplacement, revokeToken } from "../checks/revoke";
 import { alertsRow, snoozedLine } from "./snooze";
 import { changed, platformName, selectedToken, state } from "../shell/state";
-import { addTickSource } from "../shell/ticker";
+import { addTickSource, watched } from "../shell/ticker";
 import type { TokenKind } from "../bindings/TokenKind";
 import type { ListToken } from "../team/teammodel";
 import { actionWords, detailWarnings, metaRows, type DetailWarning, type MetaRow } from "./detailmodel";
@@ -290,7 +290,7 @@ function tickDetail(now: number): number {
     next = Math.min(next, a.atMs + f.nextInMs);
   }
   for (const c of live.countdowns) {
-    const f = formatCountdown(c.expMs, now);
+    const f = formatCountdown(c.expMs, now, watched());
     if (c.el.textContent !== f.text) c.el.textContent = f.text;
     next = Math.min(next, f.nextChangeMs);
   }

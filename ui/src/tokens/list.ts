@@ -13,7 +13,7 @@ import { pill } from "./labels";
 import { snoozedMark } from "./snooze";
 import { afterRender, allTokens, changed, platformName, select, state, visibleTokens } from "../shell/state";
 import { teamBadge } from "../team/teamsection";
-import { addTickSource } from "../shell/ticker";
+import { addTickSource, watched } from "../shell/ticker";
 import { partKey, rowModel, type RowModel } from "./rowmodel";
 
 /** The elements of one row that the timer updates. */
@@ -289,7 +289,7 @@ function tickList(now: number): number {
     next = Math.min(next, f.nextChangeMs);
   };
   for (const [id, { live }] of rows) {
-    if (live.countdown) show(live.countdown.el, formatCountdown(live.countdown.expMs, now));
+    if (live.countdown) show(live.countdown.el, formatCountdown(live.countdown.expMs, now, watched()));
     if (live.stale) show(live.stale.el, formatUnused(live.stale.sinceMs, now));
     if (live.feedback) next = Math.min(next, tickFeedback(id, live, now));
   }
