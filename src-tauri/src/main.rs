@@ -36,6 +36,7 @@ struct Shared {
 }
 
 fn main() {
+    commands::bench::mark("main");
     let data_dir = latchkey_core::default_data_dir();
     logging::init(&data_dir);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "Latchkey starting");
@@ -104,14 +105,22 @@ fn builder(shared: &Shared, single_instance: bool) -> tauri::Builder<tauri::Wry>
         .manage(AppState::new(vault, clipboard))
         .invoke_handler(commands::handler())
         .on_window_event(window::on_event)
+        .on_page_load(|_, load| {
+            commands::bench::mark(match load.event() {
+                tauri::webview::PageLoadEvent::Started => "page-load-started",
+                tauri::webview::PageLoadEvent::Finished => "page-load-finished",
+            })
+        })
         .setup(move |app| {
+            commands::bench::mark("setup");
             let handle = app.handle();
-            tray::start(handle);
-            alerts::start(handle.clone());
-            leak_schedule::start(handle.clone(), Utc::now());
+            // The window first: WebKit's processes start while the rest is set up.
             if !background {
                 window::open(handle, None);
             }
+            tray::start(handle);
+            alerts::start(handle.clone());
+            leak_schedule::start(handle.clone(), Utc::now());
             probe_keychain(handle.clone(), secrets);
             Ok(())
         })

@@ -8,9 +8,11 @@
 //! confirmation) waits in `AppState::window` until the page takes it (`take_open_request`), so a
 //! page that is still loading does not miss it.
 
+use chrono::Utc;
 use tauri::{AppHandle, Manager, WebviewWindow, WebviewWindowBuilder, Window, WindowEvent};
 use uuid::Uuid;
 
+use crate::commands::bench;
 use crate::events;
 use crate::services::memory;
 use crate::state::{lock, AppState, OpenRequest, MAIN};
@@ -41,13 +43,20 @@ pub fn open_on(app: &AppHandle, token: Option<Uuid>) {
 }
 
 /// Make the main window from its configuration (tauri.conf.json; `create: false` there, so
-/// nothing makes it at start but this).
+/// nothing makes it at start but this). The page gets the token list with it (see
+/// [`boot_script`]), so it draws the list without waiting for a call.
 pub fn create(app: &AppHandle) -> Option<WebviewWindow> {
     let config = app.config().app.windows.iter().find(|w| w.label == MAIN)?.clone();
-    let made = WebviewWindowBuilder::from_config(app, &config).and_then(|b| b.build());
+    let made = WebviewWindowBuilder::from_config(app, &config)
+        .map(|b| match boot_script(app) {
+            Some(script) => b.initialization_script(script),
+            None => b,
+        })
+        .and_then(|b| b.build());
     match made {
         Ok(w) => {
             tracing::info!("window created");
+            bench::mark("window-created");
             Some(w)
         }
         Err(e) => {
@@ -55,6 +64,18 @@ pub fn create(app: &AppHandle) -> Option<WebviewWindow> {
             None
         }
     }
+}
+
+/// What the page starts with, as `window.__LATCHKEY_BOOT__`: the token list and the platform
+/// catalogue as `get_view` and `list_platforms` answer them (neither holds a secret). Made
+/// here rather than asked for, it saves the page two round trips before the list can be drawn;
+/// the page still listens and asks again at once, so nothing changed since is missed. Left
+/// out when the vault is busy: the main thread does not wait for it, the page asks instead.
+fn boot_script(app: &AppHandle) -> Option<String> {
+    let state = app.state::<AppState>();
+    let view = state.tokens.vault().try_lock().ok()?.view(Utc::now());
+    let boot = serde_json::json!({ "view": view, "platforms": latchkey_core::platforms::catalogue() });
+    Some(format!("window.__LATCHKEY_BOOT__ = {boot};"))
 }
 
 /// Closing the window destroys it. With "keep running in the background" on, Latchkey stays

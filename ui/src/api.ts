@@ -68,6 +68,16 @@ export function targetOf(row: { record: { id: string }; team?: { vault_id: strin
   return targetFor(row.record.id, row.team?.vault_id);
 }
 
+/** What Rust hands the page with the window (window.rs `boot_script`): the list and the
+ *  platform catalogue, as getView and listPlatforms answer them, so the first render needs
+ *  no call. Taken once; null when Rust left it out (the vault was busy) or it was taken. */
+export function takeBoot(): { view: VaultView; platforms: PlatformInfo[] } | null {
+  const w = window as unknown as { __LATCHKEY_BOOT__?: { view: VaultView; platforms: PlatformInfo[] } };
+  const boot = w.__LATCHKEY_BOOT__ ?? null;
+  delete w.__LATCHKEY_BOOT__;
+  return boot;
+}
+
 export const api = {
   getView: () => call<VaultView>("get_view"),
   listPlatforms: () => call<PlatformInfo[]>("list_platforms"),

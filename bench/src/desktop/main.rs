@@ -15,6 +15,7 @@
 mod package;
 mod procs;
 mod report;
+mod tray;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -37,6 +38,8 @@ pub struct Opts {
     pub chart: PathBuf,
     /// Where `tauri build --bundles deb` put the .deb (its size is reported when given).
     pub bundle_dir: Option<PathBuf>,
+    /// How long Latchkey sits in the tray (window closed) before it is measured there.
+    pub tray: Duration,
 }
 
 fn opts() -> Opts {
@@ -50,6 +53,7 @@ fn opts() -> Opts {
         out: get("--out").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("bench/RESULTS.md")),
         chart: get("--chart").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("bench/desktop.png")),
         bundle_dir: get("--bundle-dir").map(PathBuf::from),
+        tray: Duration::from_secs(get("--tray-secs").and_then(|v| v.parse().ok()).unwrap_or(60)),
     }
 }
 
@@ -66,9 +70,14 @@ pub struct Figures {
     pub binary_bytes: u64,
     /// The Debian package: (file size, installed size), bytes.
     pub deb: Option<(u64, u64)>,
+    /// Latchkey in the tray, and re-opened from it.
+    pub tray: Option<tray::TrayFigures>,
+    /// Each start-up mark (Rust's and the UI's, see commands/bench.rs) after the exec, one per
+    /// timed start.
+    pub marks: Vec<(String, Vec<Duration>)>,
 }
 
-fn now_ms() -> u128 {
+pub fn now_ms() -> u128 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis()
 }
 
@@ -140,6 +149,7 @@ fn measure(
     start: &dyn Fn(Option<&Path>) -> std::process::Child,
     window: &str,
     mark_dir: Option<&Path>,
+    tray: Option<&latchkey_e2e::tray::FakeTray>,
 ) -> Figures {
     let mut f = Figures::default();
     let ticks = procs::clock_ticks_per_sec();
@@ -152,27 +162,16 @@ fn measure(
         let shown = procs::wait_for_window(window, t0, Duration::from_secs(60));
         // The UI marks "list-ready" when the token list is in the DOM, and "first-paint" in the
         // next animation frame (which WebKit under Xvfb may deliver seconds late).
-        let read_mark = |m: &Path, key: &str, limit: Duration| {
-            let deadline = Instant::now() + limit;
-            while Instant::now() < deadline {
-                let text = std::fs::read_to_string(m).unwrap_or_default();
-                let found = text.lines().find_map(|l| l.strip_prefix(key)?.trim().parse::<u128>().ok());
-                if let Some(ms) = found {
-                    return Some(Duration::from_millis(ms.saturating_sub(t0_ms) as u64));
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            None
-        };
-        let ready = mark.as_deref().and_then(|m| read_mark(m, "list-ready ", Duration::from_secs(60)));
-        let painted = mark.as_deref().and_then(|m| read_mark(m, "first-paint ", Duration::from_secs(10)));
+        let ready = mark.as_deref().and_then(|m| read_mark(m, "list-ready ", t0_ms, Duration::from_secs(60)));
+        let painted = mark.as_deref().and_then(|m| read_mark(m, "first-paint ", t0_ms, Duration::from_secs(10)));
         eprintln!("bench-desktop: {label} run {run}: window {shown:?}, list ready {ready:?}, first frame {painted:?}");
         let shown = shown.unwrap_or_else(|| panic!("{label}: no window matching {window} within 60 s"));
         if run > 0 {
             f.window.push(shown);
-            if mark_dir.is_some() {
+            if let Some(m) = mark.as_deref() {
                 f.ready.push(ready.unwrap_or_else(|| panic!("{label}: the UI never reported its token list")));
                 f.paint.extend(painted);
+                add_marks(&mut f.marks, m, t0_ms);
             }
         }
         if run == o.runs {
@@ -190,10 +189,46 @@ fn measure(
             f.cpu_percent = used as f64 / ticks as f64 / t.elapsed().as_secs_f64() * 100.0;
             (f.rss_kib, f.pss_kib) = procs::memory_kib(&pids);
             f.processes = procs::names(&pids);
+            if let (Some(t), Some(m)) = (tray, mark.as_deref()) {
+                f.tray = Some(tray::measure(o, t, &child, m));
+            }
         }
         procs::stop(&mut child);
     }
     f
+}
+
+/// The first `key` line of the mark file at or after `since_ms`, as the time since then;
+/// waiting up to `limit` for it.
+pub fn read_mark(m: &Path, key: &str, since_ms: u128, limit: Duration) -> Option<Duration> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        let text = std::fs::read_to_string(m).unwrap_or_default();
+        let found =
+            text.lines().filter_map(|l| l.strip_prefix(key)?.trim().parse::<u128>().ok()).find(|ms| *ms >= since_ms);
+        if let Some(ms) = found {
+            return Some(Duration::from_millis((ms - since_ms) as u64));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    None
+}
+
+/// Add one start's marks (the first of each name, as time since `t0_ms`) to `marks`.
+fn add_marks(marks: &mut Vec<(String, Vec<Duration>)>, m: &Path, t0_ms: u128) {
+    let text = std::fs::read_to_string(m).unwrap_or_default();
+    let mut seen = std::collections::HashSet::new();
+    for (name, ms) in text.lines().filter_map(|l| l.split_once(' ')) {
+        let Ok(ms) = ms.trim().parse::<u128>() else { continue };
+        if !seen.insert(name) {
+            continue;
+        }
+        let at = Duration::from_millis(ms.saturating_sub(t0_ms) as u64);
+        match marks.iter_mut().find(|(n, _)| n == name) {
+            Some((_, v)) => v.push(at),
+            None => marks.push((name.to_string(), vec![at])),
+        }
+    }
 }
 
 fn main() {
@@ -225,7 +260,9 @@ fn main() {
         }
         c.spawn().unwrap()
     };
-    let mut latchkey = measure(&o, "Latchkey", &lk_start, "^Latchkey$", Some(&tmp));
+    // A panel for Latchkey's tray icon, so its menu can be clicked as a user would.
+    let fake_tray = latchkey_e2e::tray::FakeTray::start();
+    let mut latchkey = measure(&o, "Latchkey", &lk_start, "^Latchkey$", Some(&tmp), Some(&fake_tray));
     latchkey.binary_bytes = std::fs::metadata(&app).map(|m| m.len()).unwrap_or(0);
     latchkey.deb = o.bundle_dir.as_deref().and_then(package::latchkey_deb);
 
@@ -243,7 +280,7 @@ fn main() {
         c
     };
     // The window title names the open database once it is unlocked.
-    let mut keepassxc = measure(&o, "KeePassXC", &kp_start, "^bench(\\.kdbx)? - KeePassXC$", None);
+    let mut keepassxc = measure(&o, "KeePassXC", &kp_start, "^bench(\\.kdbx)? - KeePassXC$", None, None);
     keepassxc.binary_bytes = which("keepassxc").and_then(|p| std::fs::metadata(p).ok()).map(|m| m.len()).unwrap_or(0);
     keepassxc.deb = package::installed_deb("keepassxc");
 

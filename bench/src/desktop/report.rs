@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use crate::tray::TrayFigures;
 use crate::{Figures, Opts};
 
 const START: &str = "<!-- bench-desktop:start -->";
@@ -37,11 +38,20 @@ fn verdict(ok: bool) -> &'static str {
     }
 }
 
-pub fn write(o: &Opts, lk: &Figures, kp: &Figures, took: Duration) {
+fn ratio(a: f64, b: f64) -> String {
+    if b > 0.0 {
+        format!("{:.2}×", a / b)
+    } else {
+        "–".into()
+    }
+}
+
+/// The table's rows: figure, Latchkey, KeePassXC, ratio, goal, verdict.
+fn rows(o: &Opts, lk: &Figures, kp: &Figures) -> Vec<[String; 6]> {
     let ready = median(&lk.ready);
     let (lk_win, kp_win) = (median(&lk.window), median(&kp.window));
-    let r = |a: f64, b: f64| if b > 0.0 { format!("{:.2}×", a / b) } else { "–".into() };
-    let rows = [
+    let r = ratio;
+    let mut rows = vec![
         [
             "Cold start to window mapped".to_string(),
             range(&lk.window),
@@ -121,6 +131,80 @@ pub fn write(o: &Opts, lk: &Figures, kp: &Figures, took: Duration) {
             String::new(),
         ],
     ];
+    if let Some(t) = &lk.tray {
+        rows.splice(6..6, tray_rows(o, t, kp));
+    }
+    rows
+}
+
+/// Latchkey in the tray against KeePassXC idle (it has no tray mode in this comparison).
+fn tray_rows(o: &Opts, t: &TrayFigures, kp: &Figures) -> Vec<[String; 6]> {
+    let reopen = median(&t.reopen);
+    vec![
+        [
+            format!("In the tray (window closed {} s): sum of RSS of all processes", o.tray.as_secs()),
+            mib(t.rss_kib),
+            format!("idle, window open: {}", mib(kp.rss_kib)),
+            ratio(t.rss_kib as f64, kp.rss_kib as f64),
+            "≤ 60 MiB".into(),
+            verdict(t.rss_kib <= 60 * 1024).into(),
+        ],
+        [
+            "↳ sum of PSS".into(),
+            mib(t.pss_kib),
+            mib(kp.pss_kib),
+            ratio(t.pss_kib as f64, kp.pss_kib as f64),
+            "below KeePassXC's idle PSS".into(),
+            verdict(t.pss_kib < kp.pss_kib).into(),
+        ],
+        [
+            "↳ CPU in the tray".into(),
+            format!("{:.2} %", t.cpu_percent),
+            format!("{:.2} %", kp.cpu_percent),
+            ratio(t.cpu_percent, kp.cpu_percent),
+            "≈ 0 %".into(),
+            verdict(t.cpu_percent <= 0.1).into(),
+        ],
+        [
+            "Re-open from the tray (\"Open Latchkey\" clicked) to the token list in the DOM".into(),
+            range(&t.reopen),
+            String::new(),
+            String::new(),
+            "≤ 300 ms".into(),
+            verdict(!t.reopen.is_empty() && reopen <= Duration::from_millis(300)).into(),
+        ],
+    ]
+}
+
+/// Where a cold start's time goes: each mark's median time after the exec.
+fn breakdown(lk: &Figures) -> String {
+    const WHAT: &[(&str, &str)] = &[
+        ("main", "the process runs `main` (exec, dynamic linking of GTK and WebKit)"),
+        ("setup", "Tauri's app is built (plugins, single-instance check on the session bus); `setup` starts"),
+        (
+            "window-created",
+            "the webview window is made (WebKit's context; the token list is put in the page's boot script)",
+        ),
+        ("page-load-started", "WebKit's web process is up and starts loading the page"),
+        ("script-start", "the UI bundle is parsed and its code starts"),
+        ("list-ready", "the token list is in the DOM (drawn from the boot data, no call to Rust before it)"),
+        ("page-load-finished", "WebKit reports the page loaded"),
+        ("first-paint", "the next animation frame"),
+    ];
+    let mut md = String::from("| Mark | After exec (median) | Step | What happened by then |\n|---|---|---|---|\n");
+    let mut prev = Duration::ZERO;
+    for (name, what) in WHAT {
+        let Some((_, v)) = lk.marks.iter().find(|(n, _)| n == name) else { continue };
+        let at = median(v);
+        md.push_str(&format!("| {name} | {} | +{} | {what} |\n", ms(at), at.saturating_sub(prev).as_millis()));
+        prev = at;
+    }
+    md
+}
+
+pub fn write(o: &Opts, lk: &Figures, kp: &Figures, took: Duration) {
+    let r = ratio;
+    let rows = rows(o, lk, kp);
     let mut md = format!("{START}\n## Desktop app: start-up, idle memory and CPU, against KeePassXC\n\n");
     md.push_str(&format!(
         "- Date: {}; commit {}; written by `bench-desktop` in {:.0} s\n",
@@ -148,8 +232,17 @@ pub fn write(o: &Opts, lk: &Figures, kp: &Figures, took: Duration) {
          its data is in the DOM, and `bench_mark(\"first-paint\")` in the next animation frame; the app writes the times \
          (only when `LATCHKEY_BENCH_MARK` is set). Under Xvfb WebKit may deliver that frame seconds late, so the list \
          figure is the DOM one. KeePassXC has no such hook; its window appears with the entry list already laid out.\n\
-         - Memory and CPU cover the whole process tree (Latchkey: the app and WebKit's web and network processes).\n",
+         - Memory and CPU cover the whole process tree (Latchkey: the app and WebKit's web and network processes).\n\
+         - *In the tray*: the window closed as a window manager's close button does (WM_DELETE_WINDOW), with \"keep \
+         running in the background\" on (the default); measured after the given time. *Re-open*: \"Open Latchkey\" \
+         clicked in the tray menu (over D-Bus, as a panel does), each time after WebKit's processes had gone.\n",
     );
+    if !lk.marks.is_empty() {
+        md.push_str(&format!(
+            "\n### Where a cold start's time goes (Latchkey, median of the timed starts)\n\n{}",
+            breakdown(lk)
+        ));
+    }
     if lk.rss_kib > 120 * 1024 {
         md.push_str(&format!(
             "- The RSS goal (≤ 120 MiB) is not met, and is not reachable with WebKitGTK: its {} processes each map the same \
@@ -192,6 +285,16 @@ fn draw_chart(path: &Path, lk: &Figures, kp: &Figures) -> bool {
         ("Start to window (ms)", median(&lk.window).as_millis() as f64, median(&kp.window).as_millis() as f64),
         ("Idle memory, RSS (MiB)", lk.rss_kib as f64 / 1024.0, kp.rss_kib as f64 / 1024.0),
         ("Idle memory, PSS (MiB)", lk.pss_kib as f64 / 1024.0, kp.pss_kib as f64 / 1024.0),
+        (
+            "In the tray, RSS (MiB)",
+            lk.tray.as_ref().map_or(0.0, |t| t.rss_kib as f64 / 1024.0),
+            kp.rss_kib as f64 / 1024.0,
+        ),
+        (
+            "In the tray, PSS (MiB)",
+            lk.tray.as_ref().map_or(0.0, |t| t.pss_kib as f64 / 1024.0),
+            kp.pss_kib as f64 / 1024.0,
+        ),
         ("Idle CPU (%)", lk.cpu_percent, kp.cpu_percent),
         ("Binary (MiB)", lk.binary_bytes as f64 / 1048576.0, kp.binary_bytes as f64 / 1048576.0),
         (

@@ -1,7 +1,7 @@
 // Latchkey's window: header, banners, list, detail pane and status bar.
 
 import { refresh } from "../tokens/actions";
-import { api, toErrorPayload } from "../api";
+import { api, takeBoot, toErrorPayload } from "../api";
 import { headerValidateControls, listenForProgress, renderValidateControls } from "../checks/validate";
 import { renderDetail, mountDetail } from "../tokens/detail";
 import { showHelp } from "./dialogs";
@@ -16,7 +16,7 @@ import { isSortKey, SORT_OPTIONS } from "../tokens/query";
 import { openLeakWatch } from "../leak/leak";
 import { openSettings } from "../settings/settings";
 import { watchSnoozes } from "../tokens/snooze";
-import { allTokens, changed, onChange, saveSort, state } from "./state";
+import { afterRender, allTokens, changed, onChange, saveSort, state } from "./state";
 import { addTickSource, startTicker, tick } from "./ticker";
 
 function header(): HTMLElement {
@@ -146,24 +146,43 @@ function mountWindow(): void {
   });
 }
 
-/** Rust's events: vault changes, "validate all" progress, alerts and notification clicks. */
+/** Rust's events: vault changes, "validate all" progress, alerts and notification clicks.
+ *  Registered side by side: each is a round trip to Rust. */
 async function listenToRust(): Promise<void> {
-  try {
-    await api.onVaultChanged(() => void refresh());
-  } catch (e) {
+  const vault = api.onVaultChanged(() => void refresh()).catch((e: unknown) => {
     console.warn("vault-changed events unavailable:", toErrorPayload(e).message);
-  }
-  try {
-    // "Validate all", and the check Rust may run at start (validate_on_start).
-    await listenForProgress();
-  } catch (e) {
+  });
+  // "Validate all", and the check Rust may run at start (validate_on_start).
+  const progress = listenForProgress().catch((e: unknown) => {
     console.warn("check-progress events unavailable:", toErrorPayload(e).message);
-  }
+  });
   // Alerts the desktop could not show (no notification service), and notification clicks.
-  await listenForAlerts();
+  await Promise.all([vault, progress, listenForAlerts()]);
+}
+
+async function loadPlatforms(): Promise<void> {
+  try {
+    state.platforms = await api.listPlatforms();
+  } catch (e) {
+    state.loadError = toErrorPayload(e).message;
+  }
+}
+
+/** make bench times start-up to here: the list with its data is in the DOM ("list-ready"), and
+ *  the next animation frame ("first-paint"). Rust ignores both unless LATCHKEY_BENCH_MARK is set. */
+function markListReady(): void {
+  void api.benchMark("list-ready").catch(() => {});
+  requestAnimationFrame(() => setTimeout(() => void api.benchMark("first-paint").catch(() => {}), 0));
 }
 
 async function start(): Promise<void> {
+  void api.benchMark("script-start").catch(() => {});
+  // The list Rust handed over with the window is drawn at once; without it, after the calls.
+  const boot = takeBoot();
+  if (boot) {
+    state.view = boot.view;
+    state.platforms = boot.platforms;
+  }
   mountWindow();
   addTickSource(statusSource);
   watchSnoozes();
@@ -177,20 +196,14 @@ async function start(): Promise<void> {
       changed();
     }
   });
-  changed();
-  await listenToRust();
-  try {
-    state.platforms = await api.listPlatforms();
-  } catch (e) {
-    state.loadError = toErrorPayload(e).message;
-  }
+  if (boot) afterRender(markListReady);
+  else changed();
+  // Listen before reading again, so a change made meanwhile is not missed.
+  await Promise.all([listenToRust(), boot ? null : loadPlatforms()]);
   await refresh();
   // A window made for a notification or the tray's "Revoke …" opens on what it was made for.
   await takeOpenRequest();
-  // make bench times start-up to here: the list with its data is in the DOM ("list-ready"), and
-  // the next animation frame ("first-paint"). Rust ignores both unless LATCHKEY_BENCH_MARK is set.
-  void api.benchMark("list-ready").catch(() => {});
-  requestAnimationFrame(() => setTimeout(() => void api.benchMark("first-paint").catch(() => {}), 0));
+  if (!boot) markListReady();
 }
 
 void start();

@@ -8,11 +8,9 @@ const HOUR: i64 = 3600;
 const DAY: i64 = 86_400;
 /// From this many days on, a remaining time is shown in whole days only.
 const DAYS_ONLY: i64 = 100;
-/// Seconds only in the last ten minutes (the window ticks once a minute before that).
-const SECONDS_FROM: i64 = 10 * MIN;
 
-/// "expires in 6 d 4 h", "expires in 5 h 3 m", "expires in 42 m", "expires in 4 m 10 s"
-/// (seconds only in the last ten minutes), "expires in 42 s",
+/// "expires in 6 d 4 h", "expires in 5 h 3 m", "expires in 42 m", "expires in 42 s" (seconds
+/// only in the last minute: the window changes its text once a minute before that),
 /// "expired just now" (for the first minute), "expired 2 d ago", or "no expiry set".
 ///
 /// The remaining time is rounded up to whole seconds, so the last second before expiry reads
@@ -24,8 +22,6 @@ pub fn countdown_text(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> 
         let secs = (remaining_ms + 999) / 1000;
         let text = if secs < MIN {
             format!("{secs} s")
-        } else if secs < SECONDS_FROM {
-            format!("{} m {} s", secs / MIN, secs % MIN)
         } else if secs < HOUR {
             format!("{} m", secs / MIN)
         } else if secs < DAY {
@@ -93,8 +89,8 @@ mod tests {
         assert_eq!(countdown_text(None, at(NOW)), "no expiry set");
         assert_eq!(cd("2026-03-07T16:00:00Z"), "expires in 6 d 4 h");
         assert_eq!(cd("2026-03-01T17:03:00Z"), "expires in 5 h 3 m");
-        assert_eq!(cd("2026-03-01T12:04:10Z"), "expires in 4 m 10 s");
-        assert_eq!(cd("2026-03-01T12:09:59Z"), "expires in 9 m 59 s");
+        assert_eq!(cd("2026-03-01T12:04:10Z"), "expires in 4 m");
+        assert_eq!(cd("2026-03-01T12:09:59Z"), "expires in 9 m");
         assert_eq!(cd("2026-03-01T12:10:00Z"), "expires in 10 m");
         assert_eq!(cd("2026-03-01T12:42:30Z"), "expires in 42 m");
         assert_eq!(cd("2026-03-01T12:59:59Z"), "expires in 59 m");
@@ -112,7 +108,7 @@ mod tests {
         let exp = now + chrono::Duration::milliseconds(200);
         assert_eq!(countdown_text(Some(exp), now), "expires in 1 s");
         let exp = now + chrono::Duration::milliseconds(59_001);
-        assert_eq!(countdown_text(Some(exp), now), "expires in 1 m 0 s");
+        assert_eq!(countdown_text(Some(exp), now), "expires in 1 m");
     }
 
     #[test]

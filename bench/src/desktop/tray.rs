@@ -1,0 +1,98 @@
+//! Latchkey in the tray: the window closed as a window manager's close button does
+//! (WM_DELETE_WINDOW), the whole process tree measured after `--tray-secs`; then the window
+//! re-opened from the tray's "Open Latchkey", clicked as a panel does (through the e2e tests'
+//! fake StatusNotifierWatcher), and timed to the token list in the DOM.
+
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use latchkey_e2e::tray::FakeTray;
+
+use crate::{now_ms, procs, read_mark, Opts};
+
+/// What the tray figures are.
+#[derive(Default, Clone)]
+pub struct TrayFigures {
+    pub rss_kib: u64,
+    pub pss_kib: u64,
+    pub cpu_percent: f64,
+    pub processes: Vec<String>,
+    /// From the click on "Open Latchkey" to the list in the DOM, one per re-open.
+    pub reopen: Vec<Duration>,
+    /// How long after the close WebKit's processes were all gone.
+    pub engine_gone: Option<Duration>,
+}
+
+fn webkit_alive(child: &Child) -> bool {
+    procs::names(&procs::tree(child.id())).iter().any(|n| n.starts_with("WebKit"))
+}
+
+/// Wait until the app's tree has no WebKit process, up to `limit`; how long it took.
+fn wait_engine_gone(child: &Child, limit: Duration) -> Option<Duration> {
+    let t = Instant::now();
+    while t.elapsed() < limit {
+        if !webkit_alive(child) {
+            return Some(t.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    None
+}
+
+/// Close Latchkey's window as a window manager would.
+fn close_window() {
+    let out = Command::new("xdotool").args(["search", "--onlyvisible", "--name", "^Latchkey$"]).output();
+    let ids: Vec<u32> = out
+        .map(|o| String::from_utf8_lossy(&o.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect())
+        .unwrap_or_default();
+    let id = *ids.first().expect("Latchkey's window, to close it");
+    latchkey_e2e::desktop::x_close_window(id);
+}
+
+/// Close the window, sit in the tray for `o.tray`, measure; then re-open from the tray
+/// `o.runs` times, each after the engine has gone again.
+pub fn measure(o: &Opts, tray: &FakeTray, child: &Child, mark: &Path) -> TrayFigures {
+    let mut f = TrayFigures::default();
+    let item = tray.wait_item(child.id(), Duration::from_secs(20));
+    let ticks = procs::clock_ticks_per_sec();
+
+    let closed = Instant::now();
+    close_window();
+    // The engine's network process is ended 30 s after the window (services/memory.rs).
+    f.engine_gone = wait_engine_gone(child, Duration::from_secs(60));
+    // "Latchkey keeps running" is said once, with a notification; dunst's window is not ours.
+    let _ = Command::new("dunstctl").arg("close-all").status();
+    let before = procs::cpu_ticks(&procs::tree(child.id()));
+    let t = Instant::now();
+    std::thread::sleep(o.tray.saturating_sub(closed.elapsed()).max(Duration::from_secs(5)));
+    let pids = procs::tree(child.id());
+    f.cpu_percent =
+        procs::cpu_ticks(&pids).saturating_sub(before) as f64 / ticks as f64 / t.elapsed().as_secs_f64() * 100.0;
+    (f.rss_kib, f.pss_kib) = procs::memory_kib(&pids);
+    f.processes = procs::names(&pids);
+    eprintln!(
+        "bench-desktop: in the tray {:.0} s after closing: {:?}, RSS {} KiB, PSS {} KiB, CPU {:.2} %, engine gone after {:?}",
+        closed.elapsed().as_secs_f64(),
+        f.processes,
+        f.rss_kib,
+        f.pss_kib,
+        f.cpu_percent,
+        f.engine_gone
+    );
+
+    for run in 1..=o.runs {
+        if run > 1 {
+            close_window();
+            let _ = wait_engine_gone(child, Duration::from_secs(60));
+        }
+        // The menu is rebuilt when what it shows changes: look the entry up each time.
+        let open = tray.wait_entry(&item, "Open", Duration::from_secs(10), |e| e.label == "Open Latchkey");
+        let t0 = now_ms();
+        tray.click(&item, open.id);
+        let ready = read_mark(mark, "list-ready ", t0, Duration::from_secs(30));
+        eprintln!("bench-desktop: re-open {run} from the tray: list ready {ready:?}");
+        f.reopen.push(ready.expect("the re-opened window never reported its token list"));
+    }
+    f
+}
