@@ -40,14 +40,40 @@ fn wait_engine_gone(child: &Child, limit: Duration) -> Option<Duration> {
     None
 }
 
-/// Close Latchkey's window as a window manager would.
-fn close_window() {
-    let out = Command::new("xdotool").args(["search", "--onlyvisible", "--name", "^Latchkey$"]).output();
+/// The app's log: `latchkey.log` in the data folder beside the mark files.
+fn o_log(mark: &Path) -> std::path::PathBuf {
+    mark.with_file_name("data").join("latchkey.log")
+}
+
+/// Close Latchkey's window as a window manager would, and wait for the app to log that it
+/// took the request (sent again up to twice: see the e2e harness's `close_main_window`).
+fn close_window(child: &Child, mark: &Path) {
+    // By process: a notification from "Latchkey" on screen may carry the same name.
+    let pid = child.id().to_string();
+    let out = Command::new("xdotool").args(["search", "--onlyvisible", "--pid", &pid, "--name", "^Latchkey$"]).output();
     let ids: Vec<u32> = out
         .map(|o| String::from_utf8_lossy(&o.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect())
         .unwrap_or_default();
     let id = *ids.first().expect("Latchkey's window, to close it");
-    latchkey_e2e::desktop::x_close_window(id);
+    let taken = || std::fs::read_to_string(o_log(mark)).unwrap_or_default().matches("window close requested").count();
+    let before = taken();
+    for attempt in 1..=3 {
+        latchkey_e2e::desktop::x_close_window(id);
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(3) {
+            if taken() > before {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let bt = Command::new("gdb")
+            .args(["-p", &child.id().to_string(), "-batch", "-ex", "thread apply 1 bt 25"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
+            .unwrap_or_default();
+        eprintln!("bench-desktop: close {attempt} of window {id:#x} (of {ids:?}) not taken within 3 s; main thread:\n{bt}");
+    }
+    panic!("Latchkey never took the close of its window");
 }
 
 /// Close the window, sit in the tray for `o.tray`, measure; then re-open from the tray
@@ -58,7 +84,7 @@ pub fn measure(o: &Opts, tray: &FakeTray, child: &Child, mark: &Path) -> TrayFig
     let ticks = procs::clock_ticks_per_sec();
 
     let closed = Instant::now();
-    close_window();
+    close_window(child, mark);
     // The engine's network process is ended 30 s after the window (services/memory.rs).
     f.engine_gone = wait_engine_gone(child, Duration::from_secs(60));
     // "Latchkey keeps running" is said once, with a notification; dunst's window is not ours.
@@ -81,9 +107,14 @@ pub fn measure(o: &Opts, tray: &FakeTray, child: &Child, mark: &Path) -> TrayFig
         f.engine_gone
     );
 
+    // Which part is the heap and which the libraries' pages (those are shared with other apps).
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    let parts: Vec<&str> = status.lines().filter(|l| l.starts_with("Rss")).collect();
+    eprintln!("bench-desktop: the app process in the tray: {parts:?}");
+
     for run in 1..=o.runs {
         if run > 1 {
-            close_window();
+            close_window(child, mark);
             let _ = wait_engine_gone(child, Duration::from_secs(60));
         }
         // The menu is rebuilt when what it shows changes: look the entry up each time.
@@ -92,7 +123,14 @@ pub fn measure(o: &Opts, tray: &FakeTray, child: &Child, mark: &Path) -> TrayFig
         tray.click(&item, open.id);
         let ready = read_mark(mark, "list-ready ", t0, Duration::from_secs(30));
         eprintln!("bench-desktop: re-open {run} from the tray: list ready {ready:?}");
-        f.reopen.push(ready.expect("the re-opened window never reported its token list"));
+        let Some(ready) = ready else {
+            let shot = mark.with_file_name("reopen-failed.png");
+            let _ = Command::new("import").args(["-window", "root"]).arg(&shot).status();
+            let log = std::fs::read_to_string(o_log(mark)).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
+            panic!("re-open {run}: the window never reported its token list (screen: {}); the app's log:\n{}", shot.display(), tail.join("\n"));
+        };
+        f.reopen.push(ready);
     }
     f
 }
