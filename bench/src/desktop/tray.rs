@@ -131,6 +131,14 @@ pub fn measure(o: &Opts, tray: &FakeTray, child: &Child, mark: &Path) -> TrayFig
             panic!("re-open {run}: the window never reported its token list (screen: {}); the app's log:\n{}", shot.display(), tail.join("\n"));
         };
         f.reopen.push(ready);
+        let steps: Vec<String> = std::fs::read_to_string(mark)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_once(' ').and_then(|(n, ms)| Some((n.to_string(), ms.trim().parse::<u128>().ok()?))))
+            .filter(|(_, ms)| *ms >= t0)
+            .map(|(n, ms)| format!("{n} +{}", ms - t0))
+            .collect();
+        eprintln!("bench-desktop: re-open {run} steps: {}", steps.join(", "));
     }
     f
 }
