@@ -239,7 +239,7 @@ pub fn write(o: &Opts, lk: &Figures, kp: &Figures, took: Duration) {
     );
     if !lk.marks.is_empty() {
         md.push_str(&format!(
-            "\n### Where a cold start's time goes (Latchkey, median of the timed starts)\n\n{}",
+            "\n### Where a cold start's time goes (Latchkey, median of the timed starts)\n\n{}\n",
             breakdown(lk)
         ));
     }
