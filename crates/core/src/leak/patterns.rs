@@ -315,6 +315,13 @@ mod tests {
 
     const CVAT: &str = "AbCd1234.0123456789abcdefABCDEF0123456789";
 
+    fn xorshift(seed: &mut u64) -> u64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
+    }
+
     #[test]
     fn cvat_shape_with_boundaries() {
         assert_eq!(hits(&format!("token: {CVAT}\n"), FileContext::default()), [(Platform::Cvat, CVAT.into())]);
@@ -360,14 +367,7 @@ mod tests {
         const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         let mut seed = 0x9E37_79B9_7F4A_7C15u64;
         let mut pick = |n: usize, alphabet: &[u8]| -> String {
-            (0..n)
-                .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    alphabet[(seed % alphabet.len() as u64) as usize] as char
-                })
-                .collect()
+            (0..n).map(|_| alphabet[(xorshift(&mut seed) % alphabet.len() as u64) as usize] as char).collect()
         };
         let patterns = Patterns::new();
         let mut out = vec![];
@@ -386,13 +386,7 @@ mod tests {
     fn random_base64_and_hex_are_not_tokens() {
         use base64::Engine;
         let mut seed = 0x2545F4914F6CDD1Du64;
-        let mut bytes = vec![0u8; 64 * 1024];
-        for b in bytes.iter_mut() {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            *b = seed as u8;
-        }
+        let bytes: Vec<u8> = (0..64 * 1024).map(|_| xorshift(&mut seed) as u8).collect();
         let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
         let wrapped: Vec<String> = b64.as_bytes().chunks(76).map(|c| String::from_utf8(c.to_vec()).unwrap()).collect();
         assert!(hits(&wrapped.join("\n"), FileContext::default()).is_empty());

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use secrecy::ExposeSecret;
 use uuid::Uuid;
 
-use super::scan::{find_hits, locate, Outcome, CHUNK};
+use super::scan::{scan_file, Job, Outcome, Scratch, CHUNK};
 use super::*;
 use crate::record::Platform;
 use crate::secret::SecretInput;
@@ -16,12 +16,14 @@ fn tref(label: &str, hint: &str) -> TokenRef {
 
 fn findings(path: &std::path::Path, needles: &NeedleSet) -> Vec<Finding> {
     let patterns = Patterns::new();
-    let hits =
-        match find_hits(path, needles, Some(&patterns), &AtomicBool::new(false), &AtomicU64::new(0), &|| {}).unwrap() {
-            Outcome::Scanned { hits, complete: true, truncated: false } => hits,
-            _ => panic!("not scanned"),
-        };
-    locate(path, &hits, needles, None).unwrap()
+    let (cancel, bytes) = (AtomicBool::new(false), AtomicU64::new(0));
+    let job = Job { needles, patterns: Some(&patterns), cancel: &cancel, bytes: &bytes };
+    let file = std::fs::File::open(path).unwrap();
+    let len = file.metadata().unwrap().len();
+    match scan_file(file, len, path, None, &job, &mut Scratch::default(), &|| {}).unwrap() {
+        Outcome::Scanned { findings, complete: true, truncated: false } => findings,
+        _ => panic!("not scanned"),
+    }
 }
 
 #[test]
