@@ -145,15 +145,15 @@ struct Search<'a> {
     needles: &'a NeedleSet,
     patterns: Option<&'a Patterns>,
     ctx: FileContext,
-    /// End of the last needle match.
-    ac_done: u64,
+    /// End of the last needle match, per automaton.
+    ac_done: Vec<u64>,
     hits: Vec<Hit>,
 }
 
 impl<'a> Search<'a> {
     fn new(job: &Job<'a>, path: &Path) -> Search<'a> {
         let ctx = if job.patterns.is_some() { FileContext::of(path) } else { FileContext::default() };
-        Search { needles: job.needles, patterns: job.patterns, ctx, ac_done: 0, hits: vec![] }
+        Search { needles: job.needles, patterns: job.patterns, ctx, ac_done: vec![], hits: vec![] }
     }
 
     /// The longest text a match can span, so the overlap a window keeps of the previous one.
@@ -164,17 +164,19 @@ impl<'a> Search<'a> {
     /// Every needle and pattern match that starts in `from..to` of `buf` (the text from
     /// `base`; the rest of `buf` is context).
     fn window(&mut self, buf: &[u8], base: u64, from: usize, to: usize, found: &mut Vec<PatternHit>) {
-        if let Some(ac) = self.needles.automaton() {
+        let groups = self.needles.automata();
+        self.ac_done.resize(groups.len(), 0);
+        for ((first, ac), done) in groups.iter().zip(self.ac_done.iter_mut()) {
             // Resume after the last match taken (it may reach into this window), so matches
             // never overlap, exactly as in one pass over the whole file.
-            let ac_from = from.max(self.ac_done.saturating_sub(base) as usize);
+            let ac_from = from.max(done.saturating_sub(base) as usize);
             for m in ac.find_iter(Input::new(buf).range(ac_from..)) {
                 if m.start() >= to {
                     break;
                 }
-                let what = What::Stored { needle: m.pattern().as_usize() };
-                self.ac_done = base + m.end() as u64;
-                self.hits.push(Hit { start: base + m.start() as u64, end: self.ac_done, what });
+                let what = What::Stored { needle: first + m.pattern().as_usize() };
+                *done = base + m.end() as u64;
+                self.hits.push(Hit { start: base + m.start() as u64, end: *done, what });
             }
         }
         if let Some(p) = self.patterns {
@@ -260,8 +262,20 @@ fn pattern_hits(found: &[PatternHit], buf: &[u8], base: u64, needles: &NeedleSet
 /// An unknown-token hit overlapping a stored-token hit is the same token seen twice. A hit
 /// that only marks a place (the header of an SSH key) counts as overlapping when a stored
 /// key's lines follow within [`PEM_REACH`] bytes.
+///
+/// Needles of different automata (see `needles::GROUP`) that overlap — distinct random secrets
+/// never do — are resolved as one automaton over all would: the leftmost, then longest.
 fn drop_overlapping_unknowns(hits: &mut Vec<Hit>) {
     hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+    let mut stored_end = 0;
+    hits.retain(|h| {
+        if !matches!(h.what, What::Stored { .. }) {
+            return true;
+        }
+        let keep = h.start >= stored_end;
+        stored_end = stored_end.max(h.end);
+        keep
+    });
     let stored: Vec<(u64, u64)> =
         hits.iter().filter(|h| matches!(h.what, What::Stored { .. })).map(|h| (h.start, h.end)).collect();
     hits.retain(|h| {

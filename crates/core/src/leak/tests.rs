@@ -48,6 +48,31 @@ fn a_token_is_found_once_wherever_a_chunk_boundary_falls() {
     text.clear();
 }
 
+/// More needles than one automaton takes: each token is found once, as the right one, also
+/// where tokens of different automata stand side by side.
+#[test]
+fn every_needle_is_found_across_automata() {
+    let tokens: Vec<String> = (0..150).map(|i| format!("FAKEgroup{i:03}x{}", "abcdefgh".repeat(2))).collect();
+    let mut b = NeedleSet::builder();
+    for (i, t) in tokens.iter().enumerate() {
+        b.secret(tref(&format!("t{i}"), ""), t);
+    }
+    let needles = b.build();
+    assert!(needles.len() > 2 * needles::GROUP);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.txt");
+    let text: String = tokens.iter().rev().map(|t| format!("k={t} {t}\n")).collect();
+    std::fs::write(&path, text).unwrap();
+    let f = findings(&path, &needles);
+    assert_eq!(f.len(), 300);
+    for (line, t) in f.chunks(2).zip(tokens.iter().rev()) {
+        let want = format!("t{}", &t[9..12].trim_start_matches('0').parse::<u32>().unwrap_or(0));
+        for finding in line {
+            assert!(matches!(&finding.kind, FindingKind::Stored { label, .. } if *label == want), "{finding:?}");
+        }
+    }
+}
+
 #[test]
 fn excerpt_masks_every_token_on_the_line() {
     let (a, b2) = ("FAKEaaaa0123456789wxyz", "FAKEbbbb0123456789zzzz");
