@@ -1,10 +1,17 @@
-//! bench-leak: leak scan throughput of core's scanner against ripgrep on the same tree.
+//! bench-leak: leak scan throughput of core's scanner against ripgrep on the same trees.
 //!
-//! Generates (once; reused while its parameters match) a tree of text files of mixed sizes
-//! — source-like files, logs, a few binaries — with stored tokens planted one per line, then
-//! times, in the same run and alternating, `latchkey_core::leak::scan` (exact needles only,
-//! and with the unknown-token patterns as the app runs it) and `rg -F -f <needles file>`
-//! over it, with the page cache warm for both. Both must find the same planted tokens.
+//! Two trees, each timed in the same run and alternating, `latchkey_core::leak::scan` (exact
+//! needles only, and with the unknown-token patterns as the app runs it) against
+//! `rg -F -f <needles file>`, page cache warm for both; both must find the same planted tokens:
+//! - generated (once; reused while its parameters match): text files of mixed sizes —
+//!   source-like files, logs, a few binaries — with stored tokens planted one per line;
+//! - real code: the cargo registry's unpacked crates and `ui/node_modules` as this checkout's
+//!   build downloaded them (tens of thousands of small files; read-only), plus three copies of
+//!   real files with a stored token planted in each, scanned with ignored files included
+//!   (`rg -uu`). Left out when those folders are not there.
+//!
+//! For each tree a breakdown of the scan: the walk alone, then walk + open + read of every
+//! file (nothing searched), then the exact needles, then the patterns.
 //! All tokens are fake, made at run time; the needles file lives in a temp folder.
 //!
 //! Usage: `bench-leak [--size-gb 2] [--runs 3] [--dir <tree>] [--out bench/RESULTS.md]`.
@@ -15,7 +22,7 @@ use std::process::Command;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use latchkey_core::leak::{scan, LeakPlaces, NeedleSet, ScanOptions, TokenRef};
+use latchkey_core::leak::{scan, FindingKind, LeakPlaces, NeedleSet, ScanOptions, TokenRef};
 use latchkey_core::Platform;
 
 mod results;
@@ -213,28 +220,69 @@ fn tree_size(dir: &Path) -> (u64, u64) {
     (bytes, files)
 }
 
-fn time_core(needles: &NeedleSet, dir: &Path, unknown: bool) -> (Duration, usize) {
+/// A tree to scan: its folders, whether ignored files count, its size.
+struct Tree {
+    name: String,
+    roots: Vec<PathBuf>,
+    include_ignored: bool,
+    files: u64,
+    bytes: u64,
+}
+
+/// What a scan is asked to do, for the breakdown.
+#[derive(Clone, Copy)]
+enum Work {
+    /// Walk + open + read every file (an empty needle set, no patterns).
+    Read,
+    Exact,
+    Full,
+}
+
+fn time_core(needles: &NeedleSet, empty: &NeedleSet, tree: &Tree, work: Work) -> (Duration, usize) {
     let places = LeakPlaces {
         home_defaults: false,
-        folders: vec![dir.display().to_string()],
-        include_ignored: false,
+        folders: tree.roots.iter().map(|r| r.display().to_string()).collect(),
+        include_ignored: tree.include_ignored,
         schedule_hours: None,
     };
-    let options = ScanOptions { unknown_tokens: unknown, ..Default::default() };
+    let options = ScanOptions { unknown_tokens: matches!(work, Work::Full), ..Default::default() };
+    let needles = if matches!(work, Work::Read) { empty } else { needles };
     let start = Instant::now();
     let report = scan(needles, &places, None, &options, &|_| {}, &AtomicBool::new(false), chrono::Utc::now());
     let took = start.elapsed();
-    let stored =
-        report.findings.iter().filter(|f| matches!(f.kind, latchkey_core::leak::FindingKind::Stored { .. })).count();
-    (took, stored)
+    (took, report.findings.iter().filter(|f| matches!(f.kind, FindingKind::Stored { .. })).count())
 }
 
-fn time_rg(needles_file: &Path, dir: &Path) -> (Duration, usize) {
+/// The walk alone, with the scanner's settings (files are listed, not opened).
+fn time_walk(tree: &Tree) -> Duration {
+    let start = Instant::now();
+    let mut b = ignore::WalkBuilder::new(&tree.roots[0]);
+    for r in &tree.roots[1..] {
+        b.add(r);
+    }
+    let respect = !tree.include_ignored;
+    b.hidden(false).git_ignore(respect).git_global(respect).git_exclude(respect).ignore(respect).parents(respect);
+    b.require_git(false).follow_links(true).threads(ScanOptions::default().threads);
+    let count = std::sync::atomic::AtomicU64::new(0);
+    b.build_parallel().run(|| {
+        Box::new(|e| {
+            if e.is_ok_and(|e| e.file_type().is_some_and(|t| t.is_file())) {
+                count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    start.elapsed()
+}
+
+fn time_rg(needles_file: &Path, tree: &Tree) -> (Duration, usize) {
     let start = Instant::now();
     let out = Command::new("rg")
-        .args(["-F", "--hidden", "--no-messages", "--no-line-number", "-o", "-f"])
+        .args(["-F", "--hidden", "--no-messages", "--no-line-number", "-o"])
+        .args(if tree.include_ignored { &["--no-ignore"][..] } else { &[] })
+        .arg("-f")
         .arg(needles_file)
-        .arg(dir)
+        .args(&tree.roots)
         .output()
         .expect("run rg (install ripgrep: apt-get install ripgrep)");
     let took = start.elapsed();
@@ -248,6 +296,123 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn gbps(bytes: u64, d: Duration) -> String {
     format!("{:.2} GB/s", bytes as f64 / d.as_secs_f64() / 1e9)
+}
+
+/// The medians of one tree's timings.
+struct Timed {
+    rg: Duration,
+    walk: Duration,
+    read: Duration,
+    exact: Duration,
+    full: Duration,
+    core_found: usize,
+    rg_found: usize,
+}
+
+fn measure(tree: &Tree, needles: &NeedleSet, needles_file: &Path, runs: usize) -> Timed {
+    let empty = NeedleSet::builder().build();
+    // Warm the page cache (and check that both find the same).
+    let (_, core_found) = time_core(needles, &empty, tree, Work::Exact);
+    let (_, rg_found) = time_rg(needles_file, tree);
+    eprintln!(
+        "bench-leak: {}: {} files, {} bytes; core found {core_found}, rg {rg_found}",
+        tree.name, tree.files, tree.bytes
+    );
+    let mut t: [Vec<Duration>; 5] = Default::default();
+    for i in 0..runs {
+        eprintln!("bench-leak: {}: run {}/{runs}", tree.name, i + 1);
+        t[0].push(time_rg(needles_file, tree).0);
+        t[1].push(time_walk(tree));
+        t[2].push(time_core(needles, &empty, tree, Work::Read).0);
+        t[3].push(time_core(needles, &empty, tree, Work::Exact).0);
+        t[4].push(time_core(needles, &empty, tree, Work::Full).0);
+    }
+    let [rg, walk, read, exact, full] = t.map(median);
+    Timed { rg, walk, read, exact, full, core_found, rg_found }
+}
+
+/// One tree's table: the goals against ripgrep, then the breakdown.
+fn table(tree: &Tree, t: &Timed) -> String {
+    let ratio = |d: Duration| t.rg.as_secs_f64() / d.as_secs_f64();
+    let verdict = |r: f64, goal: f64| if r >= goal { "met" } else { "NOT met" };
+    let secs = |d: Duration| format!("{:.2} s", d.as_secs_f64());
+    let mut md = format!(
+        "### {}\n\n- {} files, {:.2} GB; both found {} planted tokens{}\n\n",
+        tree.name,
+        tree.files,
+        tree.bytes as f64 / 1e9,
+        t.core_found,
+        if t.core_found == t.rg_found { String::new() } else { format!(" — MISMATCH: rg found {}", t.rg_found) },
+    );
+    md.push_str("| Figure | Time | Throughput | vs ripgrep | Goal | Verdict |\n|---|---|---|---|---|---|\n");
+    let rg_args = if tree.include_ignored { "-uu -o" } else { "--hidden -o" };
+    md.push_str(&format!(
+        "| `rg -F -f <needles> {rg_args}` | {} | {} | 1.00× | | |\n",
+        secs(t.rg),
+        gbps(tree.bytes, t.rg)
+    ));
+    for (what, d, goal) in [
+        ("Latchkey scan, exact needles", t.exact, 1.0),
+        ("Latchkey scan as the app runs it (+ unknown-token patterns)", t.full, 0.8),
+    ] {
+        let r = ratio(d);
+        md.push_str(&format!(
+            "| {what} | {} | {} | {r:.2}× | ≥ {goal:.1}× | {} |\n",
+            secs(d),
+            gbps(tree.bytes, d),
+            verdict(r, goal)
+        ));
+    }
+    md.push_str(&format!(
+        "| ↳ of which the walk alone (listing the files, none opened) | {} | | | info | |\n\
+         | ↳ walk + open + read every file, nothing searched | {} | | | info | |\n\
+         | ↳ the exact needles' search (exact − read) | {:+.2} s | | | info | |\n\
+         | ↳ the patterns' search (app − exact) | {:+.2} s | | | info | |\n\n",
+        secs(t.walk),
+        secs(t.read),
+        t.exact.as_secs_f64() - t.read.as_secs_f64(),
+        t.full.as_secs_f64() - t.exact.as_secs_f64(),
+    ));
+    md
+}
+
+/// The real-code tree: the cargo registry's sources and `ui/node_modules`, plus a folder
+/// with three copies of real files, a stored token planted in each. `None` without them.
+fn real_tree(planted: &Path) -> Option<Tree> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))?;
+    let roots: Vec<PathBuf> =
+        [cargo_home.join("registry/src"), Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/node_modules")]
+            .into_iter()
+            .filter(|p| p.is_dir())
+            .collect();
+    // Three real source files, a token inserted in the middle of each.
+    let sources: Vec<PathBuf> = ignore::WalkBuilder::new(roots.first()?)
+        .build()
+        .flatten()
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs" || x == "js"))
+        .take(3)
+        .collect();
+    for (i, (src, (_, _, secret))) in sources.iter().zip(tokens()).enumerate() {
+        let text = std::fs::read_to_string(src).ok()?;
+        let mid = text.len() / 2;
+        let at = text[mid..].find('\n').map_or(text.len(), |n| mid + n + 1);
+        let planted_text = format!("{}const API: &str = \"{secret}\";\n{}", &text[..at], &text[at..]);
+        std::fs::write(planted.join(format!("planted{i}.{}", src.extension()?.to_string_lossy())), planted_text)
+            .ok()?;
+    }
+    let mut roots = roots;
+    roots.push(planted.to_path_buf());
+    let (bytes, files) = roots.iter().map(|r| tree_size(r)).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    Some(Tree {
+        name: "Real code: cargo registry sources + ui/node_modules, 3 planted tokens, ignored files included".into(),
+        roots,
+        include_ignored: true,
+        files,
+        bytes,
+    })
 }
 
 fn main() {
@@ -268,65 +433,50 @@ fn main() {
     };
     let gen_took = started.elapsed();
     let (bytes, files) = tree_size(&o.dir);
+    let gen_tree = Tree {
+        name: format!(
+            "Generated: text of mixed sizes up to 128 MiB, ~1% binary, {}",
+            if generated { format!("generated in {:.0} s", gen_took.as_secs_f64()) } else { "reused".into() }
+        ),
+        roots: vec![o.dir.clone()],
+        include_ignored: false,
+        files,
+        bytes,
+    };
 
     let needles = needles();
     let secrets_dir = tempfile::tempdir().unwrap();
     let needles_file = secrets_dir.path().join("needles");
     std::fs::write(&needles_file, needle_lines()).unwrap();
+    let planted = secrets_dir.path().join("planted");
+    std::fs::create_dir_all(&planted).unwrap();
+    let real = real_tree(&planted);
 
-    // Warm the page cache (and check that both find the same).
-    let (_, core_found) = time_core(&needles, &o.dir, false);
-    let (_, rg_found) = time_rg(&needles_file, &o.dir);
-    eprintln!("bench-leak: {files} files, {bytes} bytes; core found {core_found}, rg {rg_found}");
-    let (mut core, mut full, mut rg) = (vec![], vec![], vec![]);
-    for i in 0..o.runs {
-        eprintln!("bench-leak: run {}/{}", i + 1, o.runs);
-        rg.push(time_rg(&needles_file, &o.dir).0);
-        core.push(time_core(&needles, &o.dir, false).0);
-        full.push(time_core(&needles, &o.dir, true).0);
-    }
-    drop(secrets_dir);
-    let (core, full, rg) = (median(core), median(full), median(rg));
-    let ratio = rg.as_secs_f64() / core.as_secs_f64();
-    let ratio_full = rg.as_secs_f64() / full.as_secs_f64();
-    let verdict = |r: f64| if r >= 0.8 { "met" } else { "NOT met" };
     let mut md = String::from("## Leak scan (exact secrets vs ripgrep)\n\n");
     md.push_str(&format!(
-        "- Date: {}; commit {}\n- Machine: {nproc} cores, {cpu}; load average {load_before} before, {} after \
-         (shared cores: figures vary)\n- Tree: {files} files, {:.2} GB (text of mixed sizes up to 128 MiB, ~1% \
-         binary), {} ; {} needles from 50 fake tokens (10 per platform shape, env0 with its base64 Basic form, \
-         URL-encoded forms); page cache warm; {} runs, median\n- Both found {} planted tokens{}\n\n",
+        "- Date: {}; commit {}\n- Machine: {nproc} cores, {cpu}; load average {load_before} before, {{LOAD_AFTER}} after \
+         (shared cores: figures vary)\n- {} needles from 50 fake tokens (10 per platform shape, env0 with its base64 \
+         Basic form, URL-encoded forms); page cache warm; {} runs, median\n\n",
         chrono::Local::now().format("%Y-%m-%d %H:%M %Z"),
         results::commit(),
-        results::load(),
-        bytes as f64 / 1e9,
-        if generated { format!("generated in {:.0} s", gen_took.as_secs_f64()) } else { "reused".into() },
         needles.len(),
         o.runs,
-        core_found,
-        if core_found == rg_found { String::new() } else { format!(" — MISMATCH: rg found {rg_found}") },
     ));
-    md.push_str("| Figure | Time | Throughput | vs ripgrep | Goal | Verdict |\n|---|---|---|---|---|---|\n");
-    md.push_str(&format!(
-        "| `rg -F -f <needles> --hidden -o` | {:.2} s | {} | 1.00× | | |\n",
-        rg.as_secs_f64(),
-        gbps(bytes, rg)
-    ));
-    md.push_str(&format!(
-        "| Latchkey scan, exact needles | {:.2} s | {} | {ratio:.2}× | ≥ 0.8× | {} |\n",
-        core.as_secs_f64(),
-        gbps(bytes, core),
-        verdict(ratio)
-    ));
-    md.push_str(&format!(
-        "| Latchkey scan as the app runs it (+ unknown-token patterns) | {:.2} s | {} | {ratio_full:.2}× | info | |\n",
-        full.as_secs_f64(),
-        gbps(bytes, full)
-    ));
+    for tree in std::iter::once(&gen_tree).chain(real.as_ref()) {
+        let t = measure(tree, &needles, &needles_file, o.runs);
+        md.push_str(&table(tree, &t));
+    }
+    if real.is_none() {
+        md.push_str("The real-code tree was left out: no cargo registry sources or ui/node_modules here.\n\n");
+    }
+    drop(secrets_dir);
+    md = md.replace("{LOAD_AFTER}", &results::load());
     md.push_str(
-        "\nBoth tools use all cores (2 here) and skip binary files; ripgrep searches the same needle list \
+        "Both tools use all cores (2 here) and skip binary files; ripgrep searches the same needle list \
          (every form of every secret, one per line). Latchkey additionally works out line, column and a masked \
-         excerpt for each hit, in a second pass over only the files that had one.\n",
+         excerpt for each hit, in a second pass over only the files that had one. The breakdown rows are \
+         separate runs (the walk alone uses the scanner's walker settings); the scan overlaps walking, reading \
+         and searching on all threads, so the rows do not add up exactly.\n",
     );
     results::write_section(&o.out, &md).unwrap_or_else(|e| panic!("write {}: {e}", o.out.display()));
     println!("{md}");

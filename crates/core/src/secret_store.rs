@@ -23,6 +23,11 @@ pub trait SecretStore: Send + Sync {
     }
     /// The secret of `account`, or `None` when there is no entry.
     fn get(&self, account: &str) -> Result<Option<SecretString>>;
+    /// The secrets of `accounts`, in their order, as [`get`](SecretStore::get) gives them.
+    /// A store that can read many in one go (one Secret Service session) overrides this.
+    fn get_many(&self, accounts: &[String]) -> Vec<Result<Option<SecretString>>> {
+        accounts.iter().map(|a| self.get(a)).collect()
+    }
     /// Remove the entry; succeeds when there was none.
     fn delete(&self, account: &str) -> Result<()>;
     /// Check that the store answers at all (without touching real entries).
@@ -77,6 +82,45 @@ impl KeyringStore {
             .map_err(|e| Error::KeychainUnavailable { detail: format!("could not start a worker thread: {e}") })?;
         match rx.recv_timeout(self.timeout) {
             Ok(r) => r.map_err(map_keyring_error),
+            Err(_) => Err(Error::KeychainTimeout { secs: self.timeout.as_secs() }),
+        }
+    }
+}
+
+#[cfg(all(target_os = "linux", not(target_env = "ohos")))]
+impl KeyringStore {
+    /// Every unlocked item of this service that keyring made (target `default`) and that is
+    /// the only one for its account: account → secret. On a helper thread, with the timeout.
+    fn read_unlocked(&self) -> Result<std::collections::HashMap<String, SecretString>> {
+        use std::collections::HashMap;
+        let (tx, rx) = mpsc::channel();
+        let service = self.service.clone();
+        std::thread::Builder::new()
+            .name("keychain".into())
+            .spawn(move || {
+                let read = || -> std::result::Result<HashMap<String, SecretString>, dbus_secret_service::Error> {
+                    let ss = dbus_secret_service::SecretService::connect(dbus_secret_service::EncryptionType::Dh)?;
+                    let items =
+                        ss.search_items(HashMap::from([("service", service.as_str()), ("target", "default")]))?;
+                    let mut found = HashMap::new();
+                    let mut twice = std::collections::HashSet::new();
+                    for item in &items.unlocked {
+                        let Some(account) = item.get_attributes()?.remove("username") else { continue };
+                        // Not UTF-8: left to `get`, which says so.
+                        let Ok(secret) = String::from_utf8(item.get_secret()?) else { continue };
+                        if found.insert(account.clone(), SecretString::from(secret)).is_some() {
+                            twice.insert(account);
+                        }
+                    }
+                    // Two items for one account: `get` reports the ambiguity.
+                    found.retain(|a, _| !twice.contains(a));
+                    Ok(found)
+                };
+                let _ = tx.send(read());
+            })
+            .map_err(|e| Error::KeychainUnavailable { detail: format!("could not start a worker thread: {e}") })?;
+        match rx.recv_timeout(self.timeout) {
+            Ok(r) => r.map_err(|e| Error::KeychainUnavailable { detail: e.to_string() }),
             Err(_) => Err(Error::KeychainTimeout { secs: self.timeout.as_secs() }),
         }
     }
@@ -199,6 +243,25 @@ impl SecretStore for KeyringStore {
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(e),
         })
+    }
+
+    /// On Linux one Secret Service session reads every unlocked item of the service at once
+    /// (a leak scan reads all secrets; `get` opens a new D-Bus connection and an encrypted
+    /// session for each, ~10 ms apiece). Whatever that does not settle — a locked item, two
+    /// items for one account, an item of an older keyring version, an entry that is not
+    /// there, any error — is asked for with `get`, as before.
+    fn get_many(&self, accounts: &[String]) -> Vec<Result<Option<SecretString>>> {
+        #[cfg(all(target_os = "linux", not(target_env = "ohos")))]
+        let mut found = match self.read_unlocked() {
+            Ok(found) => found,
+            Err(Error::KeychainTimeout { secs }) => {
+                return accounts.iter().map(|_| Err(Error::KeychainTimeout { secs })).collect()
+            }
+            Err(_) => Default::default(),
+        };
+        #[cfg(not(all(target_os = "linux", not(target_env = "ohos"))))]
+        let mut found: std::collections::HashMap<String, SecretString> = Default::default();
+        accounts.iter().map(|a| found.remove(a).map_or_else(|| self.get(a), |s| Ok(Some(s)))).collect()
     }
 
     fn delete(&self, account: &str) -> Result<()> {

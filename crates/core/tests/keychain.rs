@@ -110,6 +110,35 @@ fn keyring_store_keeps_unicode_and_long_secrets_intact() {
     store.delete(&account).unwrap();
 }
 
+/// `get_many` (one Secret Service session for a leak scan's secrets) gives what `get` gives,
+/// in order: for entries keyring made, for one another tool stored (no `target` attribute,
+/// so read the slow way), and for one that is not there.
+#[test]
+fn keyring_store_get_many_matches_get() {
+    require_test_session();
+    let service = unique_service();
+    let store = KeyringStore::new(&service);
+    let accounts: Vec<String> = (0..4).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let values: Vec<String> = (0..3).map(|i| fake(&format!("many{i}"))).collect();
+    store.put(&accounts[0], &secret(&values[0])).unwrap();
+    store.put_labeled(&accounts[2], "a label", &secret(&values[2])).unwrap();
+    let mut tool = Command::new("secret-tool")
+        .args(["store", "--label", "by secret-tool", "service", &service, "username", &accounts[1]])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut tool.stdin.take().unwrap(), values[1].as_bytes()).unwrap();
+    assert!(tool.wait().unwrap().success());
+
+    let asked = [accounts[2].clone(), accounts[3].clone(), accounts[0].clone(), accounts[1].clone()];
+    let got: Vec<Option<String>> =
+        store.get_many(&asked).into_iter().map(|r| r.unwrap().map(|s| s.expose_secret().to_string())).collect();
+    assert_eq!(got, [Some(values[2].clone()), None, Some(values[0].clone()), Some(values[1].clone())]);
+    for a in &accounts {
+        store.delete(a).unwrap();
+    }
+}
+
 #[test]
 fn vault_cycle_against_the_real_keychain_never_writes_the_secret_to_disk() {
     require_test_session();

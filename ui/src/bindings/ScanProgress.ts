@@ -5,6 +5,6 @@
  */
 export type ScanProgress = { files_scanned: number, 
 /**
- * Known once the places are walked (0 while walking).
+ * Known when the scan ends (0 while it runs: files are scanned as the walk finds them).
  */
 files_total: number, bytes_scanned: number, bytes_total: number, current_path: string, };

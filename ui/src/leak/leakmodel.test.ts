@@ -33,6 +33,9 @@ describe("progress", () => {
     expect(progressPercent({ files_scanned: 1, files_total: 4, bytes_scanned: 0, bytes_total: 0, current_path: "" })).toBe(25);
     expect(progressPercent({ files_scanned: 0, files_total: 0, bytes_scanned: 0, bytes_total: 0, current_path: "" })).toBeNull();
     expect(progressText({ files_scanned: 0, files_total: 0, bytes_scanned: 0, bytes_total: 0, current_path: "" })).toBe("Listing files…");
+    expect(progressText({ files_scanned: 3, files_total: 0, bytes_scanned: 2048, bytes_total: 0, current_path: "" })).toBe(
+      "3 files, 2 KB scanned…",
+    );
     expect(progressText({ files_scanned: 2, files_total: 9, bytes_scanned: 2048, bytes_total: 3 * 1024 ** 2, current_path: "" })).toBe(
       "2 of 9 files, 2 KB of 3.0 MB",
     );

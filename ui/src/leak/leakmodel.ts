@@ -21,7 +21,8 @@ export function placesFrom(homeDefaults: boolean, foldersText: string, includeIg
   return { ...old, home_defaults: homeDefaults, folders: foldersFromText(foldersText), include_ignored: includeIgnored };
 }
 
-/** 0–100 by bytes (files while the sizes are unknown); null while the places are walked. */
+/** 0–100 by bytes (files while the sizes are unknown); null while the totals are unknown
+ * (files are scanned as the walk finds them, so the totals are known only at the end). */
 export function progressPercent(p: ScanProgress): number | null {
   if (p.bytes_total > 0) return Math.min(100, Math.floor((p.bytes_scanned / p.bytes_total) * 100));
   if (p.files_total > 0) return Math.min(100, Math.floor((p.files_scanned / p.files_total) * 100));
@@ -36,7 +37,9 @@ export function bytesText(n: number): string {
 }
 
 export function progressText(p: ScanProgress): string {
-  if (p.files_total === 0) return "Listing files…";
+  if (p.files_total === 0) {
+    return p.files_scanned === 0 ? "Listing files…" : `${p.files_scanned} files, ${bytesText(p.bytes_scanned)} scanned…`;
+  }
   return `${p.files_scanned} of ${p.files_total} files, ${bytesText(p.bytes_scanned)} of ${bytesText(p.bytes_total)}`;
 }
 

@@ -184,7 +184,7 @@ fn plural(n: usize) -> &'static str {
 pub struct ScanProgress {
     #[ts(type = "number")]
     pub files_scanned: u64,
-    /// Known once the places are walked (0 while walking).
+    /// Known when the scan ends (0 while it runs: files are scanned as the walk finds them).
     #[ts(type = "number")]
     pub files_total: u64,
     #[ts(type = "number")]

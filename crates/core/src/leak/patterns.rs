@@ -2,9 +2,13 @@
 //!
 //! Only CVAT's personal access token has a shape distinctive enough to find on its own
 //! (djangorestframework-api-key, which CVAT uses: 8 random letters/digits, a dot, 32 more;
-//! `cvat/apps/access_tokens/models.py`). The others are plain random strings, so they are
-//! looked for only where they are written down by name — the platform's own variable or
-//! config key — which keeps false positives low:
+//! `cvat/apps/api_tokens/models.py` keeps the library's `KeyGenerator`, whose
+//! `get_random_string` draws each character uniformly from the 62 letters and digits). A shape
+//! alone is not enough on real code — `factory2.createPartiallyEmittedExpression` in
+//! TypeScript's compiler fits it too — so a CVAT-shaped match must also look random
+//! ([`looks_random`]). The others are plain random strings, so they are looked for only where
+//! they are written down by name — the platform's own variable or config key — which keeps
+//! false positives low:
 //!
 //! | platform | where | shape |
 //! |---|---|---|
@@ -12,7 +16,7 @@
 //! | Roboflow | `ROBOFLOW_API_KEY=`; `Roboflow(api_key="…")`; `"api_key"`/`"apiKey"` in `~/.config/roboflow/config.json` | 16–64 letters/digits |
 //! | env0 | `ENV0_API_SECRET=` (the Terraform provider's and CLI's variable); `"apiSecret"` in `~/.env0/config.json` | 16–128 of letters, digits, `_`, `-` |
 //! | Encord | `ENCORD_SSH_KEY=-----BEGIN OPENSSH PRIVATE KEY-----`; `ENCORD_API_KEY=`; an OpenSSH private key in a file whose path mentions Encord | — |
-//! | CVAT | anywhere, between non-token characters | `[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}` |
+//! | CVAT | anywhere, between non-token characters | `[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}`, both cases, entropy ≥ 3.5 bits, not words |
 //!
 //! Context is matched on one line; `=` or `:` with optional quotes and spaces, as in shell,
 //! `.env`, YAML and JSON.
@@ -191,8 +195,9 @@ fn cvat_right(b: u8) -> bool {
 }
 
 /// CVAT personal access tokens: `[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}` with no token character
-/// on either side. Found from each dot (memchr), which is faster than a regex without a
-/// literal to start from.
+/// on either side, whose 40 letters and digits [look random](looks_random). Found from each
+/// dot (memchr), which is faster than a regex without a literal to start from; the cheapest
+/// tests (the bytes where the token must end) come first, as most dots in code are not one.
 fn find_cvat(buf: &[u8], from: usize, to: usize, out: &mut Vec<PatternHit>) {
     let scan_from = from + 8;
     let scan_to = (to + 8).min(buf.len());
@@ -203,10 +208,12 @@ fn find_cvat(buf: &[u8], from: usize, to: usize, out: &mut Vec<PatternHit>) {
         let start = i - 8;
         let end = i + 33;
         if end > buf.len()
+            || !buf[end - 1].is_ascii_alphanumeric()
+            || (end < buf.len() && cvat_right(buf[end]))
             || !buf[start..i].iter().all(u8::is_ascii_alphanumeric)
             || !buf[i + 1..end].iter().all(u8::is_ascii_alphanumeric)
             || (start > 0 && cvat_left(buf[start - 1]))
-            || (end < buf.len() && cvat_right(buf[end]))
+            || !looks_random(&buf[start..i], &buf[i + 1..end])
         {
             continue;
         }
@@ -220,6 +227,82 @@ fn find_cvat(buf: &[u8], from: usize, to: usize, out: &mut Vec<PatternHit>) {
     }
 }
 
+/// Whether the letters and digits of a token-shaped match (`parts`, the text between its
+/// separators) look like a random token rather than an identifier. A real token's characters
+/// are drawn uniformly from the 62 letters and digits; each test below is one such a token
+/// fails only by a chance too small to matter, while identifiers fail at least one:
+///
+/// - both upper- and lower-case letters: a random 40-character token lacks one with
+///   probability 2·(36/62)^40 ≈ 7·10⁻¹⁰ (this rejects hex digests, all-caps constants);
+/// - at least [`MIN_ENTROPY`] bits of Shannon entropy per character (gitleaks' threshold for
+///   its generic rule): repeated placeholders such as `AAAAAAAA.AAAA…b` fall below it, random
+///   tokens sit at 4.8 ± 0.15 and not one of 10⁸ simulated ones came below 3.8;
+/// - not words ([`word_evidence`] below [`MAX_WORD_EVIDENCE`] bits).
+///
+/// gitleaks' other test, "must contain a digit", is left out on purpose: 8.8·10⁻⁴ of real CVAT
+/// tokens (one in 1,100: (52/62)^40) have none, and identifiers often have one (`factory2`).
+/// So is TruffleHog's "contains a dictionary word": about one random token in a hundred
+/// contains a 5-letter English word by chance.
+pub(crate) fn looks_random(head: &[u8], tail: &[u8]) -> bool {
+    let all = || head.iter().chain(tail);
+    all().any(u8::is_ascii_uppercase)
+        && all().any(u8::is_ascii_lowercase)
+        && entropy(all()) >= MIN_ENTROPY
+        && word_evidence(head) + word_evidence(tail) < MAX_WORD_EVIDENCE
+}
+
+/// Least Shannon entropy of a random token's characters, in bits per character.
+pub(crate) const MIN_ENTROPY: f64 = 3.5;
+
+/// Above this many bits of [`word_evidence`] a match is taken for words.
+pub(crate) const MAX_WORD_EVIDENCE: f64 = 30.0;
+
+/// Shannon entropy of `bytes`, in bits per byte.
+fn entropy<'a>(bytes: impl Iterator<Item = &'a u8> + Clone) -> f64 {
+    let mut counts = [0u32; 256];
+    let mut n = 0u32;
+    for &b in bytes {
+        counts[b as usize] += 1;
+        n += 1;
+    }
+    let n = f64::from(n.max(1));
+    counts.iter().filter(|&&c| c > 0).map(|&c| f64::from(c) / n).map(|p| -p * p.log2()).sum()
+}
+
+/// How much likelier `text` (letters and digits) is as camelCase words than as a random token,
+/// in bits: log2 P(words) / P(random). P(random) is (1/62)^n; P(words) comes from a simple
+/// model of identifiers — long runs of lower-case letters, an upper-case letter starting each
+/// word, few digits — with English letter frequencies. Words score high (40–52 bits for the
+/// identifiers in the TypeScript compiler and wry that have a CVAT token's shape), random
+/// tokens low (median −50, the highest of 10⁸ simulated +19). Whatever the model's details,
+/// as long as P(words) is a probability distribution, a random token scores ≥ t bits with
+/// probability at most 2^−t (Markov's inequality on the likelihood ratio), so
+/// [`MAX_WORD_EVIDENCE`] = 30 misses at most one real token in 10⁹.
+pub(crate) fn word_evidence(text: &[u8]) -> f64 {
+    // Per cent, English text (the usual table); normalised below, so they need not sum to 100.
+    const LETTERS: [f64; 26] = [
+        8.2, 1.5, 2.8, 4.3, 12.7, 2.2, 2.0, 6.1, 7.0, 0.15, 0.77, 4.0, 2.4, 6.7, 7.5, 1.9, 0.095, 6.0, 6.3, 9.1, 2.8,
+        0.98, 2.4, 0.15, 2.0, 0.074,
+    ];
+    // Character classes: lower, upper, digit. First character, then after each class.
+    const START: [f64; 3] = [0.6, 0.35, 0.05];
+    const NEXT: [[f64; 3]; 3] = [[0.82, 0.15, 0.03], [0.8, 0.17, 0.03], [0.3, 0.3, 0.4]];
+    let letter_total: f64 = LETTERS.iter().sum();
+    let mut prev: Option<usize> = None;
+    let mut bits = 0.0;
+    for &b in text {
+        let (class, p_in_class) = match b {
+            b'a'..=b'z' => (0, LETTERS[(b - b'a') as usize] / letter_total),
+            b'A'..=b'Z' => (1, LETTERS[(b - b'A') as usize] / letter_total),
+            _ => (2, 0.1),
+        };
+        let p_class = prev.map_or(START[class], |p| NEXT[p][class]);
+        bits += (p_class * p_in_class * 62.0).log2();
+        prev = Some(class);
+    }
+    bits
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,6 +314,13 @@ mod tests {
     }
 
     const CVAT: &str = "AbCd1234.0123456789abcdefABCDEF0123456789";
+
+    fn xorshift(seed: &mut u64) -> u64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
+    }
 
     #[test]
     fn cvat_shape_with_boundaries() {
@@ -248,17 +338,55 @@ mod tests {
         );
     }
 
+    /// Member chains of CVAT's shape from real code (TypeScript's compiler, wry) and made-up
+    /// ones are not tokens; neither are hex digests, constants or placeholders.
+    #[test]
+    fn identifiers_of_a_cvat_token_shape_are_not_tokens() {
+        for text in [
+            "factory2.createPartiallyEmittedExpression",
+            "factory2.createModifiersFromModifierFlags",
+            "resolver.getPropertiesOfContainerFunction",
+            "SortText.MemberDeclaredBySpreadAssignment",
+            "settings.SetAreDefaultContextMenusEnabled",
+            "settings.mediaPlaybackRequiresUserGesture",
+            "visitor2.visitEachChildOfJsxAttributeNode",
+            "deadbeef.0123456789abcdef0123456789abcdef",
+            "ABCDEFGH.THE0CONSTANT1NAME2IN3UPPER4CASE5",
+            "Aaaaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1",
+            "XxXxXxXx.XxXxXxXxXxXxXxXxXxXxXxXxXxXxXxXx",
+        ] {
+            assert_eq!(text.len(), 41, "{text}");
+            assert!(hits(&format!("x = {text};"), FileContext::default()).is_empty(), "{text}");
+        }
+    }
+
+    /// Tokens made the way CVAT makes them (each character drawn uniformly from the 62
+    /// letters and digits) are all found, including those without a digit.
+    #[test]
+    fn random_cvat_tokens_are_found() {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut pick = |n: usize, alphabet: &[u8]| -> String {
+            (0..n).map(|_| alphabet[(xorshift(&mut seed) % alphabet.len() as u64) as usize] as char).collect()
+        };
+        let patterns = Patterns::new();
+        let mut out = vec![];
+        for i in 0..20_000 {
+            // Every tenth without digits, as about one real token in 1,100 is.
+            let alphabet = if i % 10 == 0 { &A[..52] } else { A };
+            let token = format!("{}.{}", pick(8, alphabet), pick(32, alphabet));
+            let text = format!("CVAT_ACCESS_TOKEN=\"{token}\"\n");
+            out.clear();
+            patterns.find(text.as_bytes(), 0, text.len(), FileContext::default(), &mut out);
+            assert_eq!(out.len(), 1, "a random token was not found (#{i})");
+        }
+    }
+
     #[test]
     fn random_base64_and_hex_are_not_tokens() {
         use base64::Engine;
         let mut seed = 0x2545F4914F6CDD1Du64;
-        let mut bytes = vec![0u8; 64 * 1024];
-        for b in bytes.iter_mut() {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            *b = seed as u8;
-        }
+        let bytes: Vec<u8> = (0..64 * 1024).map(|_| xorshift(&mut seed) as u8).collect();
         let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
         let wrapped: Vec<String> = b64.as_bytes().chunks(76).map(|c| String::from_utf8(c.to_vec()).unwrap()).collect();
         assert!(hits(&wrapped.join("\n"), FileContext::default()).is_empty());

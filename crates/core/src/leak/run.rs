@@ -1,13 +1,15 @@
-//! A whole scan: walk the places, scan the files on a few threads, collect the report.
+//! A whole scan: walk the places and scan each file as it is found, collect the report.
 //!
-//! Threads: files are independent, so they are shared out to a small pool of scoped
-//! threads (an atomic counter hands out the next file; no extra crate such as rayon is
-//! needed for that). The default is the number of cores, at most 4: scanning is bound by
-//! reading and searching memory, more threads than cores only contend, and the app must
-//! stay responsive while a scan runs in the background.
+//! Threads: the home defaults are scanned on the calling thread, the folders by the threads
+//! of ignore's parallel walker, each scanning the files it finds with buffers it keeps
+//! (`scan::Scratch`) — on a tree of many small files the walk, the opening and the reading
+//! cost more than the search, so they run in parallel too. The default is the number of
+//! cores, at most 4: scanning is bound by reading and searching memory, more threads than
+//! cores only contend, and the app must stay responsive while a scan runs in the background.
 
+use std::fs::File;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -15,8 +17,8 @@ use chrono::{DateTime, Utc};
 
 use super::needles::NeedleSet;
 use super::patterns::Patterns;
-use super::scan::{find_hits, locate, Outcome, MAX_HITS_PER_FILE};
-use super::walk::{collect, FileEntry};
+use super::scan::{scan_file, Job, Outcome, Scratch, MAX_HITS_PER_FILE};
+use super::walk::{walk, Seen};
 use super::{Finding, LeakPlaces, LeakReport, ScanIssue, ScanProgress};
 
 /// Issues kept in a report; more are only counted.
@@ -40,42 +42,48 @@ impl Default for ScanOptions {
 }
 
 struct Shared<'a> {
-    files: &'a [FileEntry],
-    next: AtomicUsize,
     files_scanned: AtomicU64,
     bytes_scanned: AtomicU64,
     binary: AtomicU64,
-    bytes_total: u64,
     last_report: Mutex<Instant>,
     progress: &'a (dyn Fn(&ScanProgress) + Sync),
     every: Duration,
     findings: Mutex<Vec<Finding>>,
     issues: Mutex<Vec<ScanIssue>>,
     incomplete: AtomicBool,
+    seen: Mutex<Seen>,
 }
 
 impl Shared<'_> {
-    fn report(&self, current: &Path, force: bool) {
+    /// Report progress (at most every `every`, unless `done`, which also gives the totals).
+    fn report(&self, current: &Path, done: bool) {
         let Ok(mut last) =
-            (if force { self.last_report.lock().map_err(|_| ()) } else { self.last_report.try_lock().map_err(|_| ()) })
+            (if done { self.last_report.lock().map_err(|_| ()) } else { self.last_report.try_lock().map_err(|_| ()) })
         else {
             return;
         };
-        if !force && last.elapsed() < self.every {
+        if !done && last.elapsed() < self.every {
             return;
         }
         *last = Instant::now();
+        let files_scanned = self.files_scanned.load(Ordering::Relaxed);
+        let bytes_scanned = self.bytes_scanned.load(Ordering::Relaxed);
+        let total = |n: u64| if done { n } else { 0 };
         (self.progress)(&ScanProgress {
-            files_scanned: self.files_scanned.load(Ordering::Relaxed),
-            files_total: self.files.len() as u64,
-            bytes_scanned: self.bytes_scanned.load(Ordering::Relaxed),
-            bytes_total: self.bytes_total,
+            files_scanned,
+            files_total: total(files_scanned),
+            bytes_scanned,
+            bytes_total: total(bytes_scanned),
             current_path: current.display().to_string(),
         });
     }
 
     fn issue(&self, path: &Path, message: String) {
-        self.issues.lock().expect("issues").push(ScanIssue { path: path.display().to_string(), message });
+        self.add_issue(ScanIssue { path: path.display().to_string(), message });
+    }
+
+    fn add_issue(&self, issue: ScanIssue) {
+        self.issues.lock().expect("issues").push(issue);
     }
 }
 
@@ -100,28 +108,26 @@ pub fn scan(
         bytes_total: 0,
         current_path: String::new(),
     });
-    let walked = collect(places, home, cancel);
     let patterns = options.unknown_tokens.then(Patterns::new);
     let shared = Shared {
-        files: &walked.files,
-        next: AtomicUsize::new(0),
         files_scanned: AtomicU64::new(0),
         bytes_scanned: AtomicU64::new(0),
         binary: AtomicU64::new(0),
-        bytes_total: walked.files.iter().map(|f| f.len).sum(),
         last_report: Mutex::new(Instant::now() - options.progress_every),
         progress,
         every: options.progress_every,
         findings: Mutex::new(vec![]),
-        issues: Mutex::new(walked.issues),
+        issues: Mutex::new(vec![]),
         incomplete: AtomicBool::new(cancel.load(Ordering::Relaxed)),
+        seen: Mutex::new(Seen::default()),
     };
-    let threads = options.threads.max(1).min(walked.files.len().max(1));
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| worker(&shared, needles, patterns.as_ref(), cancel));
-        }
-    });
+    let job = Job { needles, patterns: patterns.as_ref(), cancel, bytes: &shared.bytes_scanned };
+    let visitor = || -> Box<dyn FnMut(&Path) + Send + '_> {
+        let mut scratch = Scratch::default();
+        let (shared, job) = (&shared, &job);
+        Box::new(move |path: &Path| scan_one(shared, job, &mut scratch, path))
+    };
+    walk(places, home, options.threads.max(1), cancel, &|i| shared.add_issue(i), &visitor);
     if cancel.load(Ordering::Relaxed) {
         shared.incomplete.store(true, Ordering::Relaxed);
     }
@@ -130,6 +136,8 @@ pub fn scan(
     let mut findings = shared.findings.into_inner().expect("findings");
     findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
     let mut issues = shared.issues.into_inner().expect("issues");
+    // Found by several threads: in a stable order.
+    issues.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     let dropped = issues.len().saturating_sub(MAX_ISSUES) as u64;
     issues.truncate(MAX_ISSUES);
     let elapsed = chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();
@@ -147,44 +155,45 @@ pub fn scan(
     }
 }
 
-fn worker(shared: &Shared, needles: &NeedleSet, patterns: Option<&Patterns>, cancel: &AtomicBool) {
-    loop {
-        if cancel.load(Ordering::Relaxed) {
-            return;
-        }
-        let i = shared.next.fetch_add(1, Ordering::Relaxed);
-        let Some(file) = shared.files.get(i) else { return };
-        let path = file.path.as_path();
-        let tick = || shared.report(path, false);
-        match find_hits(path, needles, patterns, cancel, &shared.bytes_scanned, &tick) {
-            Ok(Outcome::Binary) => {
-                shared.binary.fetch_add(1, Ordering::Relaxed);
-            }
-            Ok(Outcome::Scanned { hits, complete, truncated }) => {
-                if !complete {
-                    shared.incomplete.store(true, Ordering::Relaxed);
-                }
-                if truncated {
-                    shared.issue(
-                        path,
-                        format!(
-                            "More than {MAX_HITS_PER_FILE} matches; only the first {MAX_HITS_PER_FILE} are listed."
-                        ),
-                    );
-                }
-                if !hits.is_empty() {
-                    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from);
-                    match locate(path, &hits, needles, modified) {
-                        Ok(found) => shared.findings.lock().expect("findings").extend(found),
-                        Err(e) => shared.issue(path, format!("could not be read again to locate a match: {e}")),
-                    }
-                }
-                if complete {
-                    shared.files_scanned.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            Err(e) => shared.issue(path, format!("could not be read: {e}")),
-        }
-        shared.report(path, false);
+/// Open, check and scan one file found by the walk.
+fn scan_one(shared: &Shared, job: &Job, scratch: &mut Scratch, path: &Path) {
+    if job.cancel.load(Ordering::Relaxed) {
+        return;
     }
+    let opened = File::open(path).and_then(|f| f.metadata().map(|m| (f, m)));
+    let (file, meta) = match opened {
+        Ok(x) => x,
+        // Gone since it was listed.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Err(e) => return shared.issue(path, format!("could not be read: {e}")),
+    };
+    if !meta.is_file() || !shared.seen.lock().expect("seen").first(path, &meta) {
+        return;
+    }
+    let modified = meta.modified().ok().map(DateTime::<Utc>::from);
+    let tick = || shared.report(path, false);
+    match scan_file(file, meta.len(), path, modified, job, scratch, &tick) {
+        Ok(Outcome::Binary) => {
+            shared.binary.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(Outcome::Scanned { findings, complete, truncated }) => {
+            if !complete {
+                shared.incomplete.store(true, Ordering::Relaxed);
+            }
+            if truncated {
+                shared.issue(
+                    path,
+                    format!("More than {MAX_HITS_PER_FILE} matches; only the first {MAX_HITS_PER_FILE} are listed."),
+                );
+            }
+            if !findings.is_empty() {
+                shared.findings.lock().expect("findings").extend(findings);
+            }
+            if complete {
+                shared.files_scanned.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        Err(message) => shared.issue(path, message),
+    }
+    shared.report(path, false);
 }

@@ -1,8 +1,9 @@
-//! One file: find every needle and pattern in one streaming pass, then — only for the rare
-//! file with a hit — a second pass that turns byte offsets into line, column and a masked
-//! excerpt.
+//! One file: find every needle and pattern in one pass, then — only for the rare file with a
+//! hit — a second pass that turns byte offsets into line, column and a masked excerpt.
 //!
-//! Streaming: the file is read in 256 KiB chunks (small enough to stay in the CPU cache
+//! Small files (at most one chunk: nearly all of a source tree) are read whole with one read
+//! into a buffer the thread keeps, and both passes work there. Larger ones are streamed: the
+//! file is read in 256 KiB chunks (small enough to stay in the CPU cache
 //! while the automaton and the patterns go over it). Each window keeps the last
 //! `overlap` bytes of the previous one (the longest needle or pattern, plus one byte of
 //! left context), and a match is taken by the window in which it *starts*, so a token
@@ -10,7 +11,8 @@
 //! large the file. Lines are not counted in the first pass at all (a scanner that counts
 //! every newline of every file is slower than one that only searches).
 
-use std::io;
+use std::fs::File;
+use std::io::{self, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -18,7 +20,7 @@ use aho_corasick::Input;
 
 use super::needles::{fingerprint_bytes, NeedleForm, NeedleSet};
 use super::patterns::{FileContext, PatternHit, Patterns, MAX_PATTERN_LEN};
-use super::source::Reader;
+use super::source::{read_full, sniff, Encoding, Fill, Memory, Reader, Sniff, SNIFF_LEN};
 use super::{Finding, FindingKind};
 
 pub(crate) const CHUNK: usize = 256 * 1024;
@@ -56,74 +58,178 @@ pub(crate) const MAX_HITS_PER_FILE: usize = 1000;
 
 pub(crate) enum Outcome {
     Binary,
-    /// Hits found (possibly none); `complete` false when cancelled midway; `truncated` when
-    /// the file had more than [`MAX_HITS_PER_FILE`] (the scan of it stopped there).
+    /// The file's findings (possibly none); `complete` false when cancelled midway;
+    /// `truncated` when it had more than [`MAX_HITS_PER_FILE`] (the scan of it stopped there).
     Scanned {
-        hits: Vec<Hit>,
+        findings: Vec<Finding>,
         complete: bool,
         truncated: bool,
     },
 }
 
-/// Pass 1: every needle and pattern in the file. `bytes` counts raw bytes read as it goes.
-pub(crate) fn find_hits(
+/// What every file of a scan is searched for, and where the bytes read are counted.
+pub(crate) struct Job<'a> {
+    pub(crate) needles: &'a NeedleSet,
+    pub(crate) patterns: Option<&'a Patterns>,
+    pub(crate) cancel: &'a AtomicBool,
+    pub(crate) bytes: &'a AtomicU64,
+}
+
+/// A thread's buffers, kept from file to file (most files are small: allocating and
+/// faulting in a fresh 256 KiB buffer for each would cost more than searching it).
+#[derive(Default)]
+pub(crate) struct Scratch {
+    buf: Vec<u8>,
+    found: Vec<PatternHit>,
+}
+
+/// Both passes over one open file of `len` bytes (`modified_at` from its metadata). A file
+/// of at most one chunk — nearly every file of a source tree — is read whole with one read
+/// into the thread's buffer, searched there and, only if it has a hit, located there too; a
+/// larger, empty-looking or UTF-16 one is streamed. Errors are messages for the report.
+pub(crate) fn scan_file(
+    mut file: File,
+    len: u64,
     path: &Path,
-    needles: &NeedleSet,
-    patterns: Option<&Patterns>,
-    cancel: &AtomicBool,
-    bytes: &AtomicU64,
+    modified_at: Option<chrono::DateTime<chrono::Utc>>,
+    job: &Job,
+    scratch: &mut Scratch,
     tick: &dyn Fn(),
-) -> io::Result<Outcome> {
-    let Some(mut reader) = Reader::open(path)? else {
+) -> Result<Outcome, String> {
+    let unreadable = |e: io::Error| format!("could not be read: {e}");
+    let relocate = |e: io::Error| format!("could not be read again to locate a match: {e}");
+    if len > 0 && len <= CHUNK as u64 {
+        let buf = &mut scratch.buf;
+        buf.clear();
+        buf.resize(len as usize, 0);
+        let n = read_full(&mut file, buf).map_err(unreadable)?;
+        buf.truncate(n);
+        match sniff(&buf[..n.min(SNIFF_LEN)]) {
+            Sniff::Binary => return Ok(Outcome::Binary),
+            Sniff::Text { encoding: Encoding::Bytes, bom } => {
+                job.bytes.fetch_add(n as u64, Ordering::Relaxed);
+                let text = &buf[bom..];
+                let mut search = Search::new(job, path);
+                search.window(text, 0, 0, text.len(), &mut scratch.found);
+                let (hits, truncated) = search.finish();
+                let findings = if hits.is_empty() {
+                    vec![]
+                } else {
+                    locate(&mut Memory(text), &hits, job.needles, path, modified_at).map_err(relocate)?
+                };
+                return Ok(Outcome::Scanned { findings, complete: true, truncated });
+            }
+            // UTF-16: decoded while streaming, from the start.
+            Sniff::Text { .. } => {
+                file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+            }
+        }
+    }
+    let Some(mut reader) = Reader::from_file(file).map_err(unreadable)? else {
         return Ok(Outcome::Binary);
     };
-    let ctx = FileContext::of(path);
-    let longest = needles.max_len().max(if patterns.is_some() { MAX_PATTERN_LEN } else { 0 });
-    let overlap = longest + 1;
+    let (hits, complete, truncated) =
+        find_hits(&mut reader, Search::new(job, path), job, &mut scratch.found, tick).map_err(unreadable)?;
+    let findings = if hits.is_empty() {
+        vec![]
+    } else {
+        let again = Reader::open(path).map_err(relocate)?;
+        let mut again = again.ok_or_else(|| relocate(io::Error::other("it is binary now")))?;
+        locate(&mut again, &hits, job.needles, path, modified_at).map_err(relocate)?
+    };
+    Ok(Outcome::Scanned { findings, complete, truncated })
+}
+
+/// The search of one file, window by window.
+struct Search<'a> {
+    needles: &'a NeedleSet,
+    patterns: Option<&'a Patterns>,
+    ctx: FileContext,
+    /// End of the last needle match, per automaton.
+    ac_done: Vec<u64>,
+    hits: Vec<Hit>,
+}
+
+impl<'a> Search<'a> {
+    fn new(job: &Job<'a>, path: &Path) -> Search<'a> {
+        let ctx = if job.patterns.is_some() { FileContext::of(path) } else { FileContext::default() };
+        Search { needles: job.needles, patterns: job.patterns, ctx, ac_done: vec![], hits: vec![] }
+    }
+
+    /// The longest text a match can span, so the overlap a window keeps of the previous one.
+    fn longest(&self) -> usize {
+        self.needles.max_len().max(if self.patterns.is_some() { MAX_PATTERN_LEN } else { 0 })
+    }
+
+    /// Every needle and pattern match that starts in `from..to` of `buf` (the text from
+    /// `base`; the rest of `buf` is context).
+    fn window(&mut self, buf: &[u8], base: u64, from: usize, to: usize, found: &mut Vec<PatternHit>) {
+        let groups = self.needles.automata();
+        self.ac_done.resize(groups.len(), 0);
+        for ((first, ac), done) in groups.iter().zip(self.ac_done.iter_mut()) {
+            // Resume after the last match taken (it may reach into this window), so matches
+            // never overlap, exactly as in one pass over the whole file.
+            let ac_from = from.max(done.saturating_sub(base) as usize);
+            for m in ac.find_iter(Input::new(buf).range(ac_from..)) {
+                if m.start() >= to {
+                    break;
+                }
+                let what = What::Stored { needle: first + m.pattern().as_usize() };
+                *done = base + m.end() as u64;
+                self.hits.push(Hit { start: base + m.start() as u64, end: *done, what });
+            }
+        }
+        if let Some(p) = self.patterns {
+            found.clear();
+            p.find(buf, from, to, self.ctx, found);
+            pattern_hits(found, buf, base, self.needles, &mut self.hits);
+        }
+    }
+
+    fn too_many(&self) -> bool {
+        self.hits.len() > MAX_HITS_PER_FILE
+    }
+
+    /// The hits, sorted, without duplicates; true if there were too many.
+    fn finish(mut self) -> (Vec<Hit>, bool) {
+        let truncated = self.too_many();
+        self.hits.truncate(MAX_HITS_PER_FILE);
+        drop_overlapping_unknowns(&mut self.hits);
+        (self.hits, truncated)
+    }
+}
+
+/// Pass 1 over a streamed file: every needle and pattern, chunk by chunk. `job.bytes`
+/// counts raw bytes read as it goes. Returns the hits, whether the file was read to its end
+/// (false when cancelled), and whether it had too many hits.
+fn find_hits(
+    reader: &mut Reader,
+    mut search: Search,
+    job: &Job,
+    found: &mut Vec<PatternHit>,
+    tick: &dyn Fn(),
+) -> io::Result<(Vec<Hit>, bool, bool)> {
+    let overlap = search.longest() + 1;
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + overlap);
     let mut base: u64 = 0; // offset of buf[0] in the text
     let mut accepted: u64 = 0; // matches starting before this are done
-    let mut ac_done: u64 = 0; // end of the last needle match
-    let mut hits = vec![];
-    let mut found = vec![];
     let mut read_before = 0;
     loop {
-        if cancel.load(Ordering::Relaxed) {
-            return Ok(Outcome::Scanned { hits, complete: false, truncated: false });
+        if job.cancel.load(Ordering::Relaxed) {
+            return Ok((search.finish().0, false, false));
         }
         let eof = reader.fill(&mut buf, CHUNK)?;
-        bytes.fetch_add(reader.raw_read - read_before, Ordering::Relaxed);
+        job.bytes.fetch_add(reader.raw_read - read_before, Ordering::Relaxed);
         read_before = reader.raw_read;
         tick();
         let end = base + buf.len() as u64;
         let accept_to = if eof { end } else { end.saturating_sub(overlap as u64) };
         if accept_to > accepted {
-            let from = (accepted - base) as usize;
-            let to = (accept_to - base) as usize;
-            if let Some(ac) = needles.automaton() {
-                // Resume after the last match taken (it may reach into this window), so
-                // matches never overlap, exactly as in one pass over the whole file.
-                let ac_from = from.max(ac_done.saturating_sub(base) as usize);
-                for m in ac.find_iter(Input::new(&buf).range(ac_from..)) {
-                    if m.start() >= to {
-                        break;
-                    }
-                    let what = What::Stored { needle: m.pattern().as_usize() };
-                    ac_done = base + m.end() as u64;
-                    hits.push(Hit { start: base + m.start() as u64, end: ac_done, what });
-                }
-            }
-            if let Some(p) = patterns {
-                found.clear();
-                p.find(&buf, from, to, ctx, &mut found);
-                pattern_hits(&found, &buf, base, needles, &mut hits);
-            }
+            search.window(&buf, base, (accepted - base) as usize, (accept_to - base) as usize, found);
             accepted = accept_to;
         }
-        if hits.len() > MAX_HITS_PER_FILE {
-            hits.truncate(MAX_HITS_PER_FILE);
-            drop_overlapping_unknowns(&mut hits);
-            return Ok(Outcome::Scanned { hits, complete: true, truncated: true });
+        if search.too_many() {
+            return Ok((search.finish().0, true, true));
         }
         if eof {
             break;
@@ -133,8 +239,7 @@ pub(crate) fn find_hits(
         buf.drain(..keep_from);
         base += keep_from as u64;
     }
-    drop_overlapping_unknowns(&mut hits);
-    Ok(Outcome::Scanned { hits, complete: true, truncated: false })
+    Ok((search.finish().0, true, false))
 }
 
 /// The pattern matches of one window as hits: a stored token is already reported by its
@@ -157,8 +262,20 @@ fn pattern_hits(found: &[PatternHit], buf: &[u8], base: u64, needles: &NeedleSet
 /// An unknown-token hit overlapping a stored-token hit is the same token seen twice. A hit
 /// that only marks a place (the header of an SSH key) counts as overlapping when a stored
 /// key's lines follow within [`PEM_REACH`] bytes.
+///
+/// Needles of different automata (see `needles::GROUP`) that overlap — distinct random secrets
+/// never do — are resolved as one automaton over all would: the leftmost, then longest.
 fn drop_overlapping_unknowns(hits: &mut Vec<Hit>) {
     hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+    let mut stored_end = 0;
+    hits.retain(|h| {
+        if !matches!(h.what, What::Stored { .. }) {
+            return true;
+        }
+        let keep = h.start >= stored_end;
+        stored_end = stored_end.max(h.end);
+        keep
+    });
     let stored: Vec<(u64, u64)> =
         hits.iter().filter(|h| matches!(h.what, What::Stored { .. })).map(|h| (h.start, h.end)).collect();
     hits.retain(|h| {
@@ -178,17 +295,16 @@ fn drop_overlapping_unknowns(hits: &mut Vec<Hit>) {
 /// body line, line breaks, perhaps `\n` escapes).
 const PEM_REACH: u64 = 200;
 
-/// Pass 2: line, column and masked excerpt of each hit (sorted by start).
+/// Pass 2: line, column and masked excerpt of each hit (sorted by start) in the text of
+/// `reader`, the file at `path`.
 pub(crate) fn locate(
-    path: &Path,
+    reader: &mut dyn Fill,
     hits: &[Hit],
     needles: &NeedleSet,
+    path: &Path,
     modified_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> io::Result<Vec<Finding>> {
     let mut out = Vec::with_capacity(hits.len());
-    let Some(mut reader) = Reader::open(path)? else {
-        return Ok(out);
-    };
     let tail = (needles.max_len().max(MAX_PATTERN_LEN) + CONTEXT + 1) as u64;
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 2 * tail as usize);
     let mut base: u64 = 0;

@@ -67,7 +67,11 @@ pub(crate) struct Reader {
 impl Reader {
     /// Open `path`; `None` when it is binary.
     pub(crate) fn open(path: &Path) -> io::Result<Option<Reader>> {
-        let mut file = File::open(path)?;
+        Reader::from_file(File::open(path)?)
+    }
+
+    /// Read `file` from where it is; `None` when it is binary.
+    pub(crate) fn from_file(mut file: File) -> io::Result<Option<Reader>> {
         let mut head = vec![0u8; SNIFF_LEN];
         let n = read_full(&mut file, &mut head)?;
         head.truncate(n);
@@ -164,13 +168,37 @@ impl Reader {
     }
 }
 
+/// A text handed out in pieces: a file being read, or one already in memory.
+pub(crate) trait Fill {
+    /// Append about `want` bytes of text to `out`; true at the end.
+    fn fill(&mut self, out: &mut Vec<u8>, want: usize) -> io::Result<bool>;
+}
+
+impl Fill for Reader {
+    fn fill(&mut self, out: &mut Vec<u8>, want: usize) -> io::Result<bool> {
+        Reader::fill(self, out, want)
+    }
+}
+
+/// A whole text already in memory (a small file read in one go).
+pub(crate) struct Memory<'a>(pub(crate) &'a [u8]);
+
+impl Fill for Memory<'_> {
+    fn fill(&mut self, out: &mut Vec<u8>, want: usize) -> io::Result<bool> {
+        let take = want.min(self.0.len());
+        out.extend_from_slice(&self.0[..take]);
+        self.0 = &self.0[take..];
+        Ok(self.0.is_empty())
+    }
+}
+
 fn push_char(out: &mut Vec<u8>, c: char) {
     let mut tmp = [0u8; 4];
     out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
 }
 
 /// Read until `buf` is full or the file ends; returns how much was read.
-fn read_full(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_full(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match file.read(&mut buf[n..]) {

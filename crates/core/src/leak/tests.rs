@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use secrecy::ExposeSecret;
 use uuid::Uuid;
 
-use super::scan::{find_hits, locate, Outcome, CHUNK};
+use super::scan::{scan_file, Job, Outcome, Scratch, CHUNK};
 use super::*;
 use crate::record::Platform;
 use crate::secret::SecretInput;
@@ -16,12 +16,14 @@ fn tref(label: &str, hint: &str) -> TokenRef {
 
 fn findings(path: &std::path::Path, needles: &NeedleSet) -> Vec<Finding> {
     let patterns = Patterns::new();
-    let hits =
-        match find_hits(path, needles, Some(&patterns), &AtomicBool::new(false), &AtomicU64::new(0), &|| {}).unwrap() {
-            Outcome::Scanned { hits, complete: true, truncated: false } => hits,
-            _ => panic!("not scanned"),
-        };
-    locate(path, &hits, needles, None).unwrap()
+    let (cancel, bytes) = (AtomicBool::new(false), AtomicU64::new(0));
+    let job = Job { needles, patterns: Some(&patterns), cancel: &cancel, bytes: &bytes };
+    let file = std::fs::File::open(path).unwrap();
+    let len = file.metadata().unwrap().len();
+    match scan_file(file, len, path, None, &job, &mut Scratch::default(), &|| {}).unwrap() {
+        Outcome::Scanned { findings, complete: true, truncated: false } => findings,
+        _ => panic!("not scanned"),
+    }
 }
 
 #[test]
@@ -44,6 +46,31 @@ fn a_token_is_found_once_wherever_a_chunk_boundary_falls() {
         assert_eq!((f[0].line, f[0].column), (line, col), "at {at}");
     }
     text.clear();
+}
+
+/// More needles than one automaton takes: each token is found once, as the right one, also
+/// where tokens of different automata stand side by side.
+#[test]
+fn every_needle_is_found_across_automata() {
+    let tokens: Vec<String> = (0..150).map(|i| format!("FAKEgroup{i:03}x{}", "abcdefgh".repeat(2))).collect();
+    let mut b = NeedleSet::builder();
+    for (i, t) in tokens.iter().enumerate() {
+        b.secret(tref(&format!("t{i}"), ""), t);
+    }
+    let needles = b.build();
+    assert!(needles.len() > 2 * needles::GROUP);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.txt");
+    let text: String = tokens.iter().rev().map(|t| format!("k={t} {t}\n")).collect();
+    std::fs::write(&path, text).unwrap();
+    let f = findings(&path, &needles);
+    assert_eq!(f.len(), 300);
+    for (line, t) in f.chunks(2).zip(tokens.iter().rev()) {
+        let want = format!("t{}", &t[9..12].trim_start_matches('0').parse::<u32>().unwrap_or(0));
+        for finding in line {
+            assert!(matches!(&finding.kind, FindingKind::Stored { label, .. } if *label == want), "{finding:?}");
+        }
+    }
 }
 
 #[test]

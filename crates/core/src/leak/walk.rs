@@ -13,7 +13,8 @@
 //!   file (they read `CVAT_ACCESS_TOKEN` / `--auth` and `ENCORD_SSH_KEY[_FILE]`); their uses
 //!   show up in the shell histories and dotfiles instead.
 //!
-//! Project folders are walked with the `ignore` crate (ripgrep's walker): `.gitignore`,
+//! Project folders are walked with the `ignore` crate's parallel walker (ripgrep's), whose
+//! threads scan the files as they find them: `.gitignore`,
 //! `.ignore` and git's excludes respected unless `include_ignored`, also outside a git
 //! repository; hidden files included (`.env`!); `.git` itself skipped (its objects are
 //! compressed, nothing to match). Symbolic links are followed, so a `.env` linked into a
@@ -60,22 +61,9 @@ pub fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {
     }
 }
 
-/// A file to scan.
-#[derive(Debug, Clone)]
-pub(crate) struct FileEntry {
-    pub(crate) path: PathBuf,
-    pub(crate) len: u64,
-}
-
+/// Files already scanned: by device and inode on Unix, by canonical path elsewhere.
 #[derive(Default)]
-pub(crate) struct Walked {
-    pub(crate) files: Vec<FileEntry>,
-    pub(crate) issues: Vec<ScanIssue>,
-}
-
-/// Files already listed: by device and inode on Unix, by canonical path elsewhere.
-#[derive(Default)]
-struct Seen {
+pub(crate) struct Seen {
     #[cfg(unix)]
     inodes: HashSet<(u64, u64)>,
     #[cfg(not(unix))]
@@ -83,8 +71,8 @@ struct Seen {
 }
 
 impl Seen {
-    /// True the first time a file is seen.
-    fn first(&mut self, path: &Path, meta: &std::fs::Metadata) -> bool {
+    /// True the first time a file is seen (`meta`: of the open file, so of a link's target).
+    pub(crate) fn first(&mut self, path: &Path, meta: &std::fs::Metadata) -> bool {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
@@ -99,51 +87,68 @@ impl Seen {
     }
 }
 
-/// List the files of `places`. Stops early (with what it has) when `cancel` is set.
-pub(crate) fn collect(places: &LeakPlaces, home: Option<&Path>, cancel: &AtomicBool) -> Walked {
-    let mut out = Walked::default();
-    let mut seen = Seen::default();
+/// Makes the visitor of one walking thread: it is handed each regular file that thread finds.
+pub(crate) type MakeVisitor<'a> = dyn Fn() -> Box<dyn FnMut(&Path) + Send + 'a> + Sync + 'a;
+
+/// Hand every regular file of `places` to a visitor: the home defaults on the calling
+/// thread, the folders from ignore's parallel walker on `threads` threads, each of which
+/// scans what it finds (no list of files is built first, and no file is looked at twice
+/// before it is read). Stops early when `cancel` is set. Missing folders, link loops and
+/// unreadable folders go to `issue`. The same file may be handed over twice (by a link and
+/// directly): the visitor tells by [`Seen`].
+pub(crate) fn walk(
+    places: &LeakPlaces,
+    home: Option<&Path>,
+    threads: usize,
+    cancel: &AtomicBool,
+    issue: &(dyn Fn(ScanIssue) + Sync),
+    visitor: &MakeVisitor,
+) {
     if places.home_defaults {
         match home {
-            Some(home) => home_files(home, &mut seen, &mut out),
-            None => out.issues.push(ScanIssue {
+            Some(home) => home_files(home, issue, &mut visitor()),
+            None => issue(ScanIssue {
                 path: "~".into(),
                 message: "The home folder is not known, so its files were not scanned.".into(),
             }),
         }
     }
+    let mut roots = vec![];
     for folder in &places.folders {
-        if cancel.load(Ordering::Relaxed) {
-            break;
-        }
         let root = expand_home(folder, home);
-        walk_folder(&root, places.include_ignored, cancel, &mut seen, &mut out);
+        if root.exists() {
+            roots.push(root);
+        } else {
+            issue(ScanIssue {
+                path: root.display().to_string(),
+                message: "This folder does not exist (any more); remove it from the scan places or pick it again."
+                    .into(),
+            });
+        }
     }
-    out
+    if !roots.is_empty() && !cancel.load(Ordering::Relaxed) {
+        walk_folders(&roots, places.include_ignored, threads, cancel, issue, visitor);
+    }
 }
 
-fn add_file(path: PathBuf, seen: &mut Seen, out: &mut Walked) {
-    // Follow a link to its target; only regular files (never a FIFO or a device).
-    match std::fs::metadata(&path) {
-        Ok(m) if m.is_file() => {
-            if seen.first(&path, &m) {
-                out.files.push(FileEntry { path, len: m.len() });
-            }
-        }
+/// Hand `path` to `visit` if it is a regular file (following a link; never a FIFO or a device).
+fn visit_file(path: &Path, issue: &dyn Fn(ScanIssue), visit: &mut dyn FnMut(&Path)) {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => visit(path),
         Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => out.issues.push(ScanIssue { path: path.display().to_string(), message: e.to_string() }),
+        Err(e) => issue(ScanIssue { path: path.display().to_string(), message: e.to_string() }),
     }
 }
 
-fn home_files(home: &Path, seen: &mut Seen, out: &mut Walked) {
+fn home_files(home: &Path, issue: &dyn Fn(ScanIssue), visit: &mut dyn FnMut(&Path)) {
     for p in default_home_files(home) {
-        add_file(p, seen, out);
+        visit_file(&p, issue, visit);
     }
     let entries = match std::fs::read_dir(home) {
         Ok(e) => e,
         Err(e) => {
-            out.issues.push(ScanIssue { path: home.display().to_string(), message: e.to_string() });
+            issue(ScanIssue { path: home.display().to_string(), message: e.to_string() });
             return;
         }
     };
@@ -158,20 +163,24 @@ fn home_files(home: &Path, seen: &mut Seen, out: &mut Walked) {
         .collect();
     names.sort();
     for p in names {
-        add_file(p, seen, out);
+        visit_file(&p, issue, visit);
     }
 }
 
-fn walk_folder(root: &Path, include_ignored: bool, cancel: &AtomicBool, seen: &mut Seen, out: &mut Walked) {
-    if !root.exists() {
-        out.issues.push(ScanIssue {
-            path: root.display().to_string(),
-            message: "This folder does not exist (any more); remove it from the scan places or pick it again.".into(),
-        });
-        return;
-    }
+fn walk_folders(
+    roots: &[PathBuf],
+    include_ignored: bool,
+    threads: usize,
+    cancel: &AtomicBool,
+    issue: &(dyn Fn(ScanIssue) + Sync),
+    visitor: &MakeVisitor,
+) {
     let respect = !include_ignored;
-    let walker = ignore::WalkBuilder::new(root)
+    let mut builder = ignore::WalkBuilder::new(&roots[0]);
+    for root in &roots[1..] {
+        builder.add(root);
+    }
+    builder
         .hidden(false)
         .git_ignore(respect)
         .git_global(respect)
@@ -180,21 +189,23 @@ fn walk_folder(root: &Path, include_ignored: bool, cancel: &AtomicBool, seen: &m
         .parents(respect)
         .require_git(false)
         .follow_links(true)
-        .filter_entry(|e| e.file_name() != ".git")
-        .build();
-    for entry in walker {
-        if cancel.load(Ordering::Relaxed) {
-            return;
-        }
-        match entry {
-            Ok(e) => {
-                if e.file_type().is_some_and(|t| t.is_file()) {
-                    add_file(e.into_path(), seen, out);
-                }
+        .threads(threads.max(1))
+        .filter_entry(|e| e.file_name() != ".git");
+    builder.build_parallel().run(|| {
+        let mut visit = visitor();
+        Box::new(move |entry| {
+            if cancel.load(Ordering::Relaxed) {
+                return ignore::WalkState::Quit;
             }
-            Err(e) => out.issues.push(describe(&e)),
-        }
-    }
+            match entry {
+                // The type comes from the directory listing (of the target, for a link).
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => visit(e.path()),
+                Ok(_) => {}
+                Err(e) => issue(describe(&e)),
+            }
+            ignore::WalkState::Continue
+        })
+    });
 }
 
 fn describe(e: &ignore::Error) -> ScanIssue {

@@ -17,6 +17,9 @@ impl Vault {
         let records = self.records()?;
         let mut builder = NeedleSet::builder();
         let mut issues = vec![];
+        // All live secrets in one go: one keychain session instead of one per token.
+        let live: Vec<String> = records.iter().filter(|r| r.revoked.is_none()).map(|r| r.id.to_string()).collect();
+        let mut secrets = self.secrets.get_many(&live).into_iter();
         for r in records {
             let token = TokenRef { token_id: r.id, platform: r.platform, label: r.label.clone(), hint: r.hint.clone() };
             for f in &r.revoked_secrets {
@@ -25,7 +28,7 @@ impl Vault {
             if r.revoked.is_some() {
                 continue;
             }
-            let got = self.secrets.get(&r.id.to_string());
+            let got = secrets.next().unwrap_or(Ok(None));
             match self.keychain_result(got) {
                 Ok(Some(payload)) => {
                     if let Err(e) = builder.payload(token, r.kind, &payload) {
