@@ -39,7 +39,8 @@ impl Vault {
     /// dropped, and the current record returned unchanged.
     ///
     /// Valid: identity, expiry (the platform's overrides a hand-entered one, which is kept in
-    /// `user_expires_at`, and a note says so) and the platform's last use are taken.
+    /// `user_expires_at`, and a note says so) and the platform's own creation and last-use
+    /// dates (`platform_*`, never Latchkey's `last_used_at`) are taken.
     /// Invalid: stored as the verdict. Cannot check: stored as the last attempt only; the
     /// previous verdict stands (a network failure never changes valid/invalid).
     pub fn record_validation(
@@ -119,8 +120,13 @@ pub(crate) fn apply_validation(
         if let Some(expiry) = validation.expiry {
             apply_platform_expiry(r, expiry, checked.platform.name(), &mut notes);
         }
+        // The platform's own facts, kept apart from Latchkey's use. A last use only moves
+        // forward (a check that could not read it does not forget an earlier one).
         if let Some(used) = validation.last_used_at {
-            r.last_used_at = Some(r.last_used_at.map_or(used, |mine| mine.max(used)));
+            r.platform_last_used_at = Some(r.platform_last_used_at.map_or(used, |known| known.max(used)));
+        }
+        if validation.created_at.is_some() {
+            r.platform_created_at = validation.created_at;
         }
     }
     let outcome = ValidationOutcome { at, validity: validation.validity.clone(), notes };
@@ -239,12 +245,16 @@ mod tests {
         let mut learnt = Validation::valid().identity(Identity { owner: Some("alice".into()), ..Default::default() });
         learnt.expiry = Some(PlatformExpiry::At("2026-12-24T00:00:00Z".parse().unwrap()));
         learnt.last_used_at = Some("2026-11-20T00:00:00Z".parse().unwrap());
+        learnt.created_at = Some("2025-01-02T00:00:00Z".parse().unwrap());
         let out = v.record_validation(&r, &learnt, now()).unwrap();
         assert_eq!(out.expires_at, Some("2026-12-24T00:00:00Z".parse().unwrap()));
         assert_eq!(out.user_expires_at, Some("2027-01-01T00:00:00Z".parse().unwrap()));
         assert_eq!(out.expiry_source, ExpirySource::Platform);
         assert_eq!(out.identity.owner.as_deref(), Some("alice"));
-        assert_eq!(out.last_used_at, Some("2026-11-20T00:00:00Z".parse().unwrap()));
+        // The platform's facts are its own; Latchkey's use is untouched.
+        assert_eq!(out.platform_last_used_at, Some("2026-11-20T00:00:00Z".parse().unwrap()));
+        assert_eq!(out.platform_created_at, Some("2025-01-02T00:00:00Z".parse().unwrap()));
+        assert_eq!(out.last_used_at, None);
         let notes = &out.last_validation.as_ref().unwrap().notes;
         assert!(notes.iter().any(|n| n.contains("replaces the one entered by hand")), "{notes:?}");
         // Editing the expiry makes it the user's again; sending it back unchanged does not.
@@ -257,6 +267,7 @@ mod tests {
             tags: vec![],
             notes: String::new(),
             check: None,
+            stale_period_days: None,
         };
         assert_eq!(v.update(r.id, keep.clone()).unwrap().expiry_source, ExpirySource::Platform);
         let changed = v.update(r.id, crate::MetaUpdate { expires_at: None, ..keep }).unwrap();
