@@ -30,9 +30,11 @@ describe("rowModel", () => {
   it("a stale token says whose word that is", () => {
     const local = rowModel(testToken("CI", {}, { stale_for_secs: 100 * 86_400 }), ctx);
     expect(local.staleSource).toBe("as far as Latchkey knows");
+    expect(local.staleBy).toBe(null);
     const cvat = rowModel(testToken("CI", {}, { stale_for_secs: 400 * 86_400, unused_source: "platform_last_use" }), ctx);
     expect(cvat.staleSinceMs).toBe(now - 400 * 86_400 * 1000);
     expect(cvat.staleSource).toBe("according to CVAT");
+    expect(cvat.staleBy).toBe("CVAT");
     // Never used on the platform since its creation there: still the platform's word.
     expect(rowModel(testToken("CI", {}, { stale_for_secs: 1, unused_source: "platform_created" }), ctx).staleSource).toBe("according to CVAT");
     expect(partKey(cvat, "staleSource")).not.toBe(partKey(local, "staleSource"));

@@ -35,8 +35,11 @@ export interface RowModel {
   countdown: { expMs: number } | { text: string };
   /** "Unused for …" counts from here; null when not stale (or revoked). */
   staleSinceMs: number | null;
-  /** Whose word that is: "according to CVAT", "as far as Latchkey knows". */
+  /** Whose word that is: "according to CVAT", "as far as Latchkey knows" (the chip's title). */
   staleSource: string;
+  /** The platform whose report it is, named in the chip ("unused for 400 d · CVAT"); null
+   *  when it is only what Latchkey saw. */
+  staleBy: string | null;
   rotationDue: boolean;
   snoozed: string | null;
   copied: boolean;
@@ -86,6 +89,7 @@ export function rowModel(t: ListToken, c: RowContext): RowModel {
     countdown: r.revoked ? { text: `revoked ${ago(r.revoked.at, c.nowMs)}` } : r.expires_at ? { expMs: Date.parse(r.expires_at) } : { text: "no expiry set" },
     staleSinceMs: t.status.stale_for_secs != null && c.viewNowMs !== null && !revoked ? c.viewNowMs - t.status.stale_for_secs * 1000 : null,
     staleSource: unusedSourceWords(t.status.unused_source, c.platformName),
+    staleBy: t.status.unused_source === "local" ? null : c.platformName,
     rotationDue: t.status.rotation_due && !revoked,
     snoozed,
     copied: c.copied,
