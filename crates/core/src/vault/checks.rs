@@ -276,6 +276,44 @@ mod tests {
     }
 
     #[test]
+    fn a_cvat_servers_own_period_is_kept_by_edits_and_refused_elsewhere_or_out_of_range() {
+        let (_d, _m, mut v, r) = vault_with(Platform::Cvat, None);
+        let edit = |days| crate::MetaUpdate {
+            label: "t".into(),
+            server_url: None,
+            expires_at: None,
+            owner: None,
+            workspace: None,
+            tags: vec![],
+            notes: String::new(),
+            check: None,
+            stale_period_days: days,
+        };
+        assert_eq!(v.update(r.id, edit(Some(365))).unwrap().stale_period_days, Some(365));
+        for bad in [0, 3651] {
+            let e = v.update(r.id, edit(Some(bad))).unwrap_err();
+            assert!(matches!(e, Error::InvalidInput { field: Some(crate::Field::StalePeriod), .. }), "{bad}: {e}");
+        }
+        assert_eq!(v.get(r.id).unwrap().stale_period_days, Some(365));
+        assert_eq!(v.update(r.id, edit(None)).unwrap().stale_period_days, None, "empty is CVAT's default");
+        let (_d2, _m2, mut v2, rf) = vault_with(Platform::Roboflow, None);
+        assert!(v2.update(rf.id, edit(Some(30))).unwrap_err().to_string().contains("CVAT servers only"));
+    }
+
+    #[test]
+    fn replacing_the_secret_forgets_what_the_platform_said_about_the_old_one() {
+        let (_d, _m, mut v, r) = vault_with(Platform::Cvat, None);
+        let mut learnt = Validation::valid();
+        learnt.last_used_at = Some("2025-01-01T00:00:00Z".parse().unwrap());
+        learnt.created_at = Some("2024-01-01T00:00:00Z".parse().unwrap());
+        let out = v.record_validation(&r, &learnt, now()).unwrap();
+        assert!(out.platform_last_used_at.is_some() && out.platform_created_at.is_some());
+        let new = SecretInput::Token { token: SecretString::from("FAKEcvat.secret0000000000000000009".to_string()) };
+        let replaced = v.replace_secret(r.id, new, now()).unwrap();
+        assert_eq!((replaced.platform_last_used_at, replaced.platform_created_at), (None, None));
+    }
+
+    #[test]
     fn cannot_check_keeps_the_verdict_and_learns_nothing() {
         let (_d, _m, mut v, r) = vault_with(Platform::Cvat, None);
         v.record_validation(&r, &Validation::invalid("CVAT refused the token (HTTP 401)"), now()).unwrap();
