@@ -73,6 +73,7 @@ impl Member {
             tags: r.tags.clone(),
             notes: notes.into(),
             check: r.check.clone(),
+            stale_period_days: None,
         };
         self.client
             .update(t.record.id, update, t.version)

@@ -164,7 +164,12 @@ async fn p1_validate_each_platform_shows_what_the_platform_reports() {
     assert_eq!(r.header("authorization"), Some(format!("Bearer {cvat}").as_str()));
     assert_eq!(r.query, None);
 
-    let r = only_request(&fakes, "roboflow");
+    // Roboflow: the key check, then the workspace's key list for the key's `created_on`
+    // (refused here: this key may not manage keys, and the check stays valid).
+    let reqs = fakes.requests("roboflow");
+    assert_eq!(reqs.len(), 2, "{reqs:#?}");
+    assert_eq!((reqs[1].method.as_str(), reqs[1].path.as_str()), ("GET", "/e2e-robo-workspace/api-keys"));
+    let r = reqs.into_iter().next().unwrap();
     assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/"));
     assert_eq!(r.query.as_deref(), Some(format!("api_key={robo}").as_str()), "the key travels as api_key");
     assert_eq!(r.header("content-length"), Some("0"));
@@ -339,9 +344,11 @@ async fn p3_validate_all_reports_progress_and_updates_every_row() {
             _ => assert_ne!(row.state, "invalid", "{}: {row:?}", t.label),
         }
     }
-    // The hanging token was asked once; the 429 was retried once.
+    // The hanging token was asked once; the 429 was retried once (then the key list was read
+    // for the key's creation date).
     assert_eq!(fakes.requests("cvat").iter().filter(|r| r.contains(&hang)).count(), 1);
-    assert_eq!(fakes.requests("roboflow").iter().filter(|r| r.contains(&slow)).count(), 2);
+    let checks = fakes.requests("roboflow").into_iter().filter(|r| r.contains(&slow) && r.method == "POST").count();
+    assert_eq!(checks, 2);
     app.finish().await;
 }
 
@@ -610,4 +617,41 @@ impl NoNanos for DateTime<Utc> {
         use chrono::Timelike;
         self.with_nanosecond(0).unwrap()
     }
+}
+
+#[tokio::test]
+async fn p9_a_cvat_token_unused_for_400_days_is_stale_according_to_cvat_once_validated() {
+    let fakes = FakePlatforms::start();
+    let app = App::start("cvat_stale").await;
+    let cvat = cvat_token();
+    let days_ago = |d: i64| (Utc::now() - chrono::Duration::days(d)).to_rfc3339();
+    fakes.add_token(
+        "cvat",
+        json!({"secret": cvat, "owner": "e2e-cvat-dora", "expires_at": null,
+               "last_used_at": days_ago(400), "created_at": days_ago(500)}),
+    );
+    let row = app.add_token(&TokenInput::token("cvat", "E2E old CVAT", &cvat).server(&fakes.url("cvat"))).await;
+    // Stored just now: nothing Latchkey saw makes it stale.
+    assert_eq!(row.stale, "", "{row:?}");
+
+    app.open_detail("E2E old CVAT").await;
+    assert_eq!(validate_selected(&app, &row.id).await.checked, "valid");
+    let row =
+        app.wait_row_where(&row.id, "the stale badge on CVAT's word", TIMEOUT, |r| r.stale.contains("CVAT")).await;
+    assert_eq!(row.stale, "unused for 400 d · CVAT", "{row:?}");
+    let title = app.exec("return document.querySelector('[data-testid=row-stale]').title", vec![]).await;
+    assert!(title.as_str().is_some_and(|t| t.ends_with("according to CVAT")), "{title:?}");
+    assert_eq!(row.state, "stale", "{row:?}");
+    // The detail pane: CVAT's own dates apart from Latchkey's use, and when CVAT drops it.
+    let callout = app.wait_text("detail-stale", "the stale callout", |t| t.contains("according to CVAT")).await;
+    assert!(callout.starts_with("Unused for 400 d according to CVAT"), "{callout:?}");
+    let drop = app.text("detail-drop").await;
+    assert!(drop.contains("Refused for inactivity since then"), "180 days after the last use: {drop:?}");
+    let details = app.text_css(".meta").await.unwrap_or_default();
+    assert!(details.contains("Not used through Latchkey yet"), "{details:?}");
+    assert!(details.contains("Last used on CVAT") && details.contains("Created on CVAT"), "{details:?}");
+    let rec = record(&app, &row.id);
+    assert!(rec.get("last_used_at").is_none(), "a check is not a use through Latchkey: {rec:#}");
+    assert!(rec["platform_last_used_at"].is_string() && rec["platform_created_at"].is_string(), "{rec:#}");
+    app.page_screenshot("p9-cvat-stale-according-to-cvat").await;
 }

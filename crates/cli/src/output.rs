@@ -1,7 +1,8 @@
 //! Tables and words for people; JSON for scripts.
 
 use chrono::{DateTime, Utc};
-use latchkey_core::status::{countdown_text, Health, Status};
+use latchkey_core::record::Platform;
+use latchkey_core::status::{countdown_text, Health, Status, UnusedSource};
 use latchkey_core::TokenRecord;
 
 /// The one-word state, as the app's list colours it.
@@ -32,9 +33,14 @@ pub fn remarks(record: &TokenRecord, status: &Status) -> Vec<String> {
         return out;
     }
     if let Some(secs) = status.stale_for_secs {
-        if !matches!(status.health, Health::Stale { .. }) {
-            out.push(format!("unused {} d", secs / 86_400));
-        }
+        out.push(unused_words(record.platform, secs, status.unused_source));
+    }
+    if let Some(at) = status.drop_at {
+        let day = at.format("%Y-%m-%d");
+        out.push(match status.stale_for_secs {
+            Some(_) => format!("{} refuses it since {day} (unused)", record.platform),
+            None => format!("{} drops it if unused until {day}", record.platform),
+        });
     }
     if status.rotation_due {
         out.push("rotation due".into());
@@ -49,6 +55,19 @@ pub fn remarks(record: &TokenRecord, status: &Status) -> Vec<String> {
         .into(),
     );
     out
+}
+
+/// "unused for 400 days according to CVAT" when the platform reported it, else "unused for
+/// 90 days as far as Latchkey knows" (the app's wording).
+pub fn unused_words(platform: Platform, unused_secs: i64, source: UnusedSource) -> String {
+    let days = unused_secs / 86_400;
+    let span = format!("{days} day{}", if days == 1 { "" } else { "s" });
+    match source {
+        UnusedSource::PlatformLastUse | UnusedSource::PlatformCreated => {
+            format!("unused for {span} according to {platform}")
+        }
+        UnusedSource::Local => format!("unused for {span} as far as Latchkey knows"),
+    }
 }
 
 /// The hint as shown: "…abcd", or "" without one.

@@ -143,3 +143,29 @@ fn a_guided_revoke_changes_nothing_until_confirmed() {
     let rec = sb.list().into_iter().find(|r| r["id"] == id.as_str()).unwrap();
     assert_eq!(rec["revoked"]["reason"], "left on a shared box; revocation confirmed by CVAT (401)");
 }
+
+#[test]
+fn list_says_a_validated_cvat_token_is_stale_according_to_cvat() {
+    let f = fakes();
+    let sb = Sandbox::new();
+    let secret = cvat_secret();
+    let days_ago = |d: i64| (chrono::Utc::now() - chrono::Duration::days(d)).to_rfc3339();
+    f.all.cvat.add(FakeToken {
+        last_used_at: Some(days_ago(400)),
+        created_at: Some(days_ago(500)),
+        ..token(&secret, Behaviour::Valid)
+    });
+    sb.add("cvat", "old", &secret, &["--server", &f.all.cvat.url]);
+    // Stored just now: Latchkey alone would not call it stale.
+    let before = sb.run(&["list"], None).ok();
+    assert!(!before.stdout.contains("according to CVAT"), "{before:?}");
+    sb.run(&["validate", "old"], None).ok();
+    let after = sb.run(&["list"], None).ok();
+    assert!(after.stdout.contains("stale"), "{after:?}");
+    assert!(after.stdout.contains("unused for 400 days according to CVAT"), "{after:?}");
+    assert!(after.stdout.contains("CVAT refuses it since"), "{after:?}");
+    let rec = by_label(&sb.list(), "old").clone();
+    assert_eq!(rec["status"]["unused_source"], "platform_last_use", "{rec:#}");
+    assert!(rec["platform_last_used_at"].is_string() && rec["platform_created_at"].is_string(), "{rec:#}");
+    assert!(rec.get("last_used_at").is_none(), "a check is not a use through Latchkey: {rec:#}");
+}

@@ -15,7 +15,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::record::{Pending, Platform, TokenRecord, Validity};
-use crate::status::{unused_since, Policy};
+use crate::status::{drop_at, unused_since, Policy};
 
 /// When to alert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -54,6 +54,16 @@ pub enum AlertReason {
     Stale {
         #[ts(type = "number")]
         unused_secs: i64,
+    },
+    /// The server will refuse the token for inactivity (CVAT) in this long.
+    Dropping {
+        #[ts(type = "number")]
+        remaining_secs: i64,
+    },
+    /// The server refuses the token for inactivity since this long.
+    Dropped {
+        #[ts(type = "number")]
+        since_secs: i64,
     },
     Invalid {
         reason: String,
@@ -104,6 +114,40 @@ fn expiry_key(lead: i64, expires_at: DateTime<Utc>) -> String {
     format!("expiry:{lead}@{}", expires_at.to_rfc3339())
 }
 
+/// The keys of `deadline`'s lead times that have passed and were not sent yet (the most
+/// urgent is shown, all are settled); the lead times still to come are passed to `wake`.
+fn deadline_keys(
+    deadline: DateTime<Utc>,
+    key: impl Fn(i64) -> String,
+    alerts: &AlertPolicy,
+    now: DateTime<Utc>,
+    sent: &impl Fn(&str) -> bool,
+    wake: &mut impl FnMut(DateTime<Utc>),
+) -> Vec<String> {
+    let mut passed = vec![];
+    for &lead in &alerts.lead_times_secs {
+        let at = deadline - Duration::seconds(lead);
+        let key = key(lead);
+        if at > now {
+            wake(at);
+        } else if !sent(&key) {
+            passed.push(key);
+        }
+    }
+    passed
+}
+
+/// Whole seconds to `deadline` (negative once past), rounded towards it: 9.4 s left reads
+/// "10 seconds".
+fn secs_left(deadline: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    let left_ms = (deadline - now).num_milliseconds();
+    if left_ms <= 0 {
+        left_ms / 1000
+    } else {
+        (left_ms + 999) / 1000
+    }
+}
+
 pub fn plan(records: &[TokenRecord], alerts: &AlertPolicy, policy: &Policy, now: DateTime<Utc>) -> Plan {
     let mut out = Plan::default();
     let mut wake = |t: DateTime<Utc>| {
@@ -124,33 +168,34 @@ pub fn plan(records: &[TokenRecord], alerts: &AlertPolicy, policy: &Policy, now:
         let alert = |reason, keys| DueAlert { id: r.id, platform: r.platform, label: r.label.clone(), reason, keys };
 
         if let Some(exp) = r.expires_at {
-            let mut passed: Vec<(i64, String)> = vec![];
-            for &lead in &alerts.lead_times_secs {
-                let at = exp - Duration::seconds(lead);
-                let key = expiry_key(lead, exp);
-                if at <= now {
-                    if !sent(&key) {
-                        passed.push((lead, key));
-                    }
-                } else {
-                    wake(at);
-                }
-            }
-            if !passed.is_empty() {
-                // Whole seconds, rounded towards the expiry: 9.4 s left reads "10 seconds".
-                let left_ms = (exp - now).num_milliseconds();
-                let reason = if left_ms <= 0 {
-                    AlertReason::Expired { since_secs: -left_ms / 1000 }
-                } else {
-                    AlertReason::Expiring { remaining_secs: (left_ms + 999) / 1000 }
+            let keys = deadline_keys(exp, |lead| expiry_key(lead, exp), alerts, now, &sent, &mut wake);
+            if !keys.is_empty() {
+                let reason = match secs_left(exp, now) {
+                    left if left <= 0 => AlertReason::Expired { since_secs: -left },
+                    left => AlertReason::Expiring { remaining_secs: left },
                 };
-                due.push(alert(reason, passed.into_iter().map(|(_, k)| k).collect()));
+                due.push(alert(reason, keys));
             }
         }
 
-        if alerts.on_stale {
-            let since = unused_since(r);
-            let stale_at = since + policy.stale_period(r.platform);
+        // CVAT refuses a token unused for its period: alert before that as before an expiry.
+        let dropped_at = drop_at(r);
+        if let Some(at) = dropped_at {
+            let keys =
+                deadline_keys(at, |lead| format!("drop:{lead}@{}", at.to_rfc3339()), alerts, now, &sent, &mut wake);
+            if !keys.is_empty() {
+                let reason = match secs_left(at, now) {
+                    left if left <= 0 => AlertReason::Dropped { since_secs: -left },
+                    left => AlertReason::Dropping { remaining_secs: left },
+                };
+                due.push(alert(reason, keys));
+            }
+        }
+
+        // Where the server drops the token, its drop alerts say more than a stale alert.
+        if alerts.on_stale && dropped_at.is_none() {
+            let (since, _) = unused_since(r);
+            let stale_at = since + policy.stale_period(r);
             let key = format!("stale@{}", since.to_rfc3339());
             if stale_at <= now {
                 if !sent(&key) {
@@ -194,6 +239,13 @@ fn describe(reason: &AlertReason) -> String {
         AlertReason::Expired { since_secs } if *since_secs < 60 => "has expired".into(),
         AlertReason::Expired { since_secs } => format!("expired {} ago", human_duration(*since_secs)),
         AlertReason::Stale { unused_secs } => format!("unused for {}", human_duration(*unused_secs)),
+        AlertReason::Dropping { remaining_secs } => {
+            format!("will be dropped by its server for inactivity in {}", human_duration(*remaining_secs))
+        }
+        AlertReason::Dropped { since_secs } if *since_secs < 60 => "was dropped by its server for inactivity".into(),
+        AlertReason::Dropped { since_secs } => {
+            format!("was dropped by its server for inactivity {} ago", human_duration(*since_secs))
+        }
         AlertReason::Invalid { reason } => format!("was rejected by the platform ({reason})"),
     }
 }
@@ -284,6 +336,40 @@ mod tests {
         }
         assert_eq!(fired.len(), 5);
         assert_eq!(send(&mut rs, &a, at("2027-01-01T00:00:00Z")).next_wake, None);
+    }
+
+    #[test]
+    fn cvat_inactivity_drop_alerts_at_the_expiry_lead_times_instead_of_a_stale_alert() {
+        let mut r = token("ci", "2026-06-01T00:00:00Z", None);
+        r.platform_last_used_at = Some(at("2026-06-01T00:00:00Z"));
+        let mut rs = vec![r];
+        let a = AlertPolicy::default();
+        // CVAT refuses it 180 days after its last use: 28 November.
+        let p = send(&mut rs, &a, at("2026-11-13T23:59:59Z"));
+        assert!(p.due.is_empty(), "{:?}", p.due);
+        assert_eq!(p.next_wake, Some(at("2026-11-14T00:00:00Z")));
+        let p = send(&mut rs, &a, at("2026-11-14T00:00:00Z"));
+        assert_eq!(p.due.len(), 1);
+        assert_eq!(p.due[0].reason, AlertReason::Dropping { remaining_secs: 14 * DAY });
+        assert_eq!(p.due[0].keys, ["drop:1209600@2026-11-28T00:00:00+00:00"]);
+        let note = compose(&p.due).unwrap();
+        assert_eq!(note.title, "CVAT token will be dropped by its server for inactivity in 14 days");
+        // At the drop itself: one alert, not a second one for staleness.
+        let p = send(&mut rs, &a, at("2026-11-28T00:00:00Z"));
+        assert_eq!(
+            p.due.iter().map(|d| d.reason.clone()).collect::<Vec<_>>(),
+            [AlertReason::Dropped { since_secs: 0 }]
+        );
+        // A use CVAT reports moves the drop date, and the alerts re-arm.
+        rs[0].platform_last_used_at = Some(at("2026-11-27T00:00:00Z"));
+        assert!(send(&mut rs, &a, at("2026-11-28T00:00:00Z")).due.is_empty());
+        // A token imported long after CVAT dropped it: one alert, every lead time settled.
+        let mut old = token("old", "2026-11-28T00:00:00Z", None);
+        old.platform_last_used_at = Some(at("2025-10-29T00:00:00Z"));
+        let p = plan(&[old], &a, &Policy::default(), at("2026-11-28T00:00:00Z"));
+        assert_eq!(p.due.len(), 1);
+        assert_eq!(p.due[0].reason, AlertReason::Dropped { since_secs: 215 * DAY });
+        assert_eq!(p.due[0].keys.len(), 5);
     }
 
     #[test]

@@ -151,6 +151,8 @@ pub enum Field {
     CheckMethod,
     /// ... and the status that means valid.
     CheckStatus,
+    /// A CVAT server's own inactivity period (days), when it is not CVAT's default.
+    StalePeriod,
     /// A team vault's name, address, KV mount, path prefix and Vault token.
     TeamName,
     TeamAddress,

@@ -219,11 +219,27 @@ pub struct TokenRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub user_expires_at: Option<DateTime<Utc>>,
-    /// Last time the secret was used through Latchkey (copied, injected) or, once validated,
-    /// the last use the platform reports.
+    /// Last time the secret was used through Latchkey (copied, fetched, injected). Only
+    /// Latchkey's own use: what the platform reports is kept in `platform_last_used_at`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub last_used_at: Option<DateTime<Utc>>,
+    /// When the platform says the current secret was created (CVAT `created_date`, env0
+    /// `createdAt`, Roboflow `created_on`), learnt at the last valid check. It may be long
+    /// before the secret was stored here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub platform_created_at: Option<DateTime<Utc>>,
+    /// The last use the platform reports (CVAT `last_used_date`, env0 `lastUsedAt`), learnt
+    /// at the last valid check. Uses through Latchkey do not move it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub platform_last_used_at: Option<DateTime<Utc>>,
+    /// CVAT: the server's inactivity period in days, for a self-hosted server that sets
+    /// `CVAT_ACCESS_TOKEN_STALE_PERIOD`; `None` is CVAT's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub stale_period_days: Option<u32>,
     /// The outcome of the last check, whatever it was (including "cannot check").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -292,6 +308,9 @@ impl TokenRecord {
             expiry_source: Default::default(),
             user_expires_at: None,
             last_used_at: None,
+            platform_created_at: None,
+            platform_last_used_at: None,
+            stale_period_days: None,
             last_validation: None,
             last_verdict: None,
             identity: Default::default(),
@@ -320,6 +339,12 @@ impl TokenRecord {
             Some(v) if !matches!(v.validity, Validity::CannotCheck { .. }) => Some(v),
             _ => self.last_verdict.as_ref(),
         }
+    }
+
+    /// When the current secret was made, as far as anyone knows: the platform's creation date
+    /// when it reported one, else when it was stored here (or last replaced).
+    pub fn secret_born(&self) -> DateTime<Utc> {
+        self.platform_created_at.unwrap_or_else(|| self.secret_since())
     }
 
     /// The start of the record's current secret: creation or last rotation.

@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::platforms::documented_stale_period;
-use crate::record::{Platform, TokenRecord, Validity};
+use crate::platforms::{drops_unused, reports_last_use, server_stale_period};
+use crate::record::{TokenRecord, Validity};
 
 mod countdown;
 pub use countdown::{ago_text, countdown_text};
@@ -37,9 +37,10 @@ impl Policy {
         Duration::days(self.expiring_soon_days.into())
     }
 
-    /// The platform's own staleness period where it documents one, else the policy's.
-    pub fn stale_period(&self, platform: Platform) -> Duration {
-        documented_stale_period(platform).unwrap_or_else(|| Duration::days(self.stale_days.into()))
+    /// The staleness period of `record`'s server where the platform has one (CVAT: the
+    /// record's per-server override, else CVAT's default), else the policy's.
+    pub fn stale_period(&self, record: &TokenRecord) -> Duration {
+        server_stale_period(record).unwrap_or_else(|| Duration::days(self.stale_days.into()))
     }
 
     fn rotate_after(&self) -> Duration {
@@ -70,7 +71,8 @@ pub enum Health {
         #[ts(type = "number")]
         unused_secs: i64,
     },
-    /// No expiry is known; `age_secs` since the current secret was stored.
+    /// No expiry is known; `age_secs` since the current secret was created on the platform
+    /// (when it reported that), else since it was stored.
     NoExpirySet {
         #[ts(type = "number")]
         age_secs: i64,
@@ -99,6 +101,13 @@ pub struct Status {
     /// The next instant at which this status changes by itself; the UI re-reads then.
     #[ts(optional)]
     pub changes_at: Option<DateTime<Utc>>,
+    /// Where "unused" counts from (for `stale_for_secs`).
+    pub unused_source: UnusedSource,
+    /// When the platform's server refuses the token for inactivity (CVAT: last use, else
+    /// creation, plus the server's period), when the platform reported those dates. May be
+    /// in the past.
+    #[ts(optional)]
+    pub drop_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -111,21 +120,56 @@ pub enum Checked {
     CannotCheck,
 }
 
-/// When the token was last used, or stored if it never was: the start of "unused".
-pub(crate) fn unused_since(record: &TokenRecord) -> DateTime<Utc> {
+/// Where the start of "unused" comes from, so the UI and the command line can say it
+/// ("unused for 400 days according to CVAT").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum UnusedSource {
+    /// The platform's own report of the token's last use.
+    PlatformLastUse,
+    /// The platform reports last uses but none for this token: counted from its creation
+    /// on the platform.
+    PlatformCreated,
+    /// The platform reported nothing: counted from the last use through Latchkey, else from
+    /// when the secret was stored here.
+    Local,
+}
+
+/// The start of "unused", and where it comes from. The platform's facts beat what Latchkey
+/// saw: a copy through Latchkey does not mean the platform saw the token used.
+pub(crate) fn unused_since(record: &TokenRecord) -> (DateTime<Utc>, UnusedSource) {
+    if let Some(used) = record.platform_last_used_at {
+        return (used, UnusedSource::PlatformLastUse);
+    }
+    if let Some(created) = record.platform_created_at.filter(|_| reports_last_use(record.platform)) {
+        return (created, UnusedSource::PlatformCreated);
+    }
     let since = record.secret_since();
     match record.last_used_at {
-        Some(used) if used > since => used,
-        _ => since,
+        Some(used) if used > since => (used, UnusedSource::Local),
+        _ => (since, UnusedSource::Local),
     }
+}
+
+/// When the platform's server will refuse the token for inactivity (CVAT), if the platform
+/// told us when it was last used or created.
+pub(crate) fn drop_at(record: &TokenRecord) -> Option<DateTime<Utc>> {
+    let (since, source) = unused_since(record);
+    if !drops_unused(record.platform) || source == UnusedSource::Local {
+        return None;
+    }
+    server_stale_period(record).map(|period| since + period)
 }
 
 pub fn status(record: &TokenRecord, now: DateTime<Utc>, policy: &Policy) -> Status {
     let expires_in = record.expires_at.map(|e| e - now);
-    let unused_for = now - unused_since(record);
-    let stale_period = policy.stale_period(record.platform);
+    let (unused_from, unused_source) = unused_since(record);
+    let unused_for = now - unused_from;
+    let stale_period = policy.stale_period(record);
     let is_stale = unused_for >= stale_period;
-    let age = now - record.secret_since();
+    // Rotation age counts from the platform's creation date when it reported one.
+    let age = now - record.secret_born();
     let rotation_due = record.expires_at.is_none() && age >= policy.rotate_after();
 
     let checked = match record.last_validation.as_ref().map(|v| &v.validity) {
@@ -155,9 +199,9 @@ pub fn status(record: &TokenRecord, now: DateTime<Utc>, policy: &Policy) -> Stat
         edges.push(exp - policy.soon());
         edges.push(exp);
     }
-    edges.push(unused_since(record) + stale_period);
+    edges.push(unused_from + stale_period);
     if record.expires_at.is_none() {
-        edges.push(record.secret_since() + policy.rotate_after());
+        edges.push(record.secret_born() + policy.rotate_after());
     }
     let changes_at = if matches!(health, Health::Revoked | Health::Invalid { .. }) {
         None
@@ -172,6 +216,8 @@ pub fn status(record: &TokenRecord, now: DateTime<Utc>, policy: &Policy) -> Stat
         rotation_due,
         checked,
         changes_at,
+        unused_source,
+        drop_at: drop_at(record),
     }
 }
 
@@ -294,10 +340,10 @@ mod tests {
         let mut used = r.clone();
         used.last_used_at = Some(at("2026-03-20T00:00:00Z"));
         assert!(matches!(status(&used, at("2026-04-01T00:00:00Z"), &P).health, Health::NoExpirySet { .. }));
-        // CVAT's own period is one year (it deletes tokens unused that long).
+        // CVAT's own period is 180 days by default (its server refuses tokens unused that long).
         let cvat = with_expiry(record(Platform::Cvat, "2026-01-01T00:00:00Z"), "2030-01-01T00:00:00Z");
-        assert!(matches!(status(&cvat, at("2026-12-31T00:00:00Z"), &P).health, Health::Active { .. }));
-        let s = status(&cvat, at("2027-01-01T00:00:00Z"), &P);
+        assert!(matches!(status(&cvat, at("2026-06-29T23:59:59Z"), &P).health, Health::Active { .. }));
+        let s = status(&cvat, at("2026-06-30T00:00:00Z"), &P);
         assert!(matches!(s.health, Health::Stale { .. }), "{:?}", s.health);
         // Expiry outranks staleness, but the stale warning still shows.
         let soon = with_expiry(record(Platform::Roboflow, "2026-01-01T00:00:00Z"), "2026-04-03T00:00:00Z");
@@ -308,6 +354,97 @@ mod tests {
         let p30 = Policy { stale_days: 30, ..P };
         assert!(status(&r, at("2026-01-31T00:00:00Z"), &p30).stale_for_secs.is_some());
         assert!(status(&cvat, at("2026-01-31T00:00:00Z"), &p30).stale_for_secs.is_none());
+    }
+
+    /// A CVAT token stored on 1 June 2026 that CVAT reports as created 500 days before and
+    /// last used `used` (if at all).
+    fn cvat_reported(used: Option<&str>) -> TokenRecord {
+        let mut r = record(Platform::Cvat, "2026-06-01T00:00:00Z");
+        r.platform_created_at = Some(at("2025-01-17T00:00:00Z"));
+        r.platform_last_used_at = used.map(at);
+        r
+    }
+
+    #[test]
+    fn a_platform_last_use_older_than_storing_makes_a_fresh_import_stale() {
+        let r = cvat_reported(Some("2025-04-27T00:00:00Z"));
+        let s = status(&r, at("2026-06-01T00:00:00Z"), &P);
+        assert_eq!(s.health, Health::Stale { unused_secs: 400 * 86_400 });
+        assert_eq!(s.stale_for_secs, Some(400 * 86_400));
+        assert_eq!(s.unused_source, UnusedSource::PlatformLastUse);
+        // CVAT refused it 180 days after that last use.
+        assert_eq!(s.drop_at, Some(at("2025-10-24T00:00:00Z")));
+    }
+
+    #[test]
+    fn a_platform_last_use_newer_than_storing_counts_from_that_use() {
+        let r = cvat_reported(Some("2026-06-20T00:00:00Z"));
+        let s = status(&r, at("2026-07-01T00:00:00Z"), &P);
+        assert_eq!(s.stale_for_secs, None);
+        assert_eq!(s.unused_source, UnusedSource::PlatformLastUse);
+        assert_eq!(s.drop_at, Some(at("2026-12-17T00:00:00Z")));
+        assert_eq!(s.changes_at, Some(at("2026-12-17T00:00:00Z")));
+    }
+
+    #[test]
+    fn a_missing_platform_last_use_counts_from_the_platform_creation_where_uses_are_reported() {
+        // CVAT reports last uses: none means never used since it was created there.
+        let r = cvat_reported(None);
+        let s = status(&r, at("2026-06-01T00:00:00Z"), &P);
+        assert_eq!(s.unused_source, UnusedSource::PlatformCreated);
+        assert_eq!(s.stale_for_secs, Some(500 * 86_400));
+        assert_eq!(s.drop_at, Some(at("2025-07-16T00:00:00Z")));
+        // Roboflow reports a creation date but no uses: unused counts from storing here.
+        let mut rf = record(Platform::Roboflow, "2026-06-01T00:00:00Z");
+        rf.platform_created_at = Some(at("2025-01-17T00:00:00Z"));
+        let s = status(&rf, at("2026-06-02T00:00:00Z"), &P);
+        assert_eq!((s.unused_source, s.stale_for_secs, s.drop_at), (UnusedSource::Local, None, None));
+        // Nothing reported (never checked): from storing, and no drop date is known.
+        let plain = record(Platform::Cvat, "2026-06-01T00:00:00Z");
+        let s = status(&plain, at("2026-12-01T00:00:00Z"), &P);
+        assert_eq!((s.unused_source, s.stale_for_secs, s.drop_at), (UnusedSource::Local, Some(183 * 86_400), None));
+    }
+
+    #[test]
+    fn a_copy_through_latchkey_does_not_reset_platform_staleness() {
+        let mut r = cvat_reported(Some("2025-04-27T00:00:00Z"));
+        r.last_used_at = Some(at("2026-05-31T23:00:00Z"));
+        let s = status(&r, at("2026-06-01T00:00:00Z"), &P);
+        assert_eq!(s.health, Health::Stale { unused_secs: 400 * 86_400 });
+        assert_eq!(s.unused_source, UnusedSource::PlatformLastUse);
+        // Without the platform's report, the copy is the last use known.
+        r.platform_last_used_at = None;
+        r.platform_created_at = None;
+        let s = status(&r, at("2026-06-01T00:00:00Z"), &P);
+        assert_eq!((s.unused_source, s.stale_for_secs), (UnusedSource::Local, None));
+    }
+
+    #[test]
+    fn the_cvat_drop_date_follows_the_servers_own_period() {
+        let mut r = cvat_reported(Some("2026-01-01T00:00:00Z"));
+        assert_eq!(status(&r, at("2026-06-01T00:00:00Z"), &P).drop_at, Some(at("2026-06-30T00:00:00Z")));
+        // A self-hosted server with CVAT_ACCESS_TOKEN_STALE_PERIOD of a year.
+        r.stale_period_days = Some(365);
+        let s = status(&r, at("2026-07-01T00:00:00Z"), &P);
+        assert_eq!(s.drop_at, Some(at("2027-01-01T00:00:00Z")));
+        assert_eq!(s.stale_for_secs, None, "the server's period decides staleness too");
+        // Only CVAT drops unused tokens; an override elsewhere is ignored.
+        let mut env0 = record(Platform::Env0, "2026-06-01T00:00:00Z");
+        env0.platform_last_used_at = Some(at("2026-01-01T00:00:00Z"));
+        env0.stale_period_days = Some(365);
+        let s = status(&env0, at("2026-06-01T00:00:00Z"), &P);
+        assert_eq!((s.drop_at, s.stale_for_secs), (None, Some(151 * 86_400)));
+    }
+
+    #[test]
+    fn rotation_age_counts_from_the_platform_creation() {
+        let mut r = record(Platform::Roboflow, "2026-06-01T00:00:00Z");
+        r.last_used_at = Some(at("2026-06-01T00:00:00Z"));
+        assert!(!status(&r, at("2026-06-02T00:00:00Z"), &P).rotation_due);
+        r.platform_created_at = Some(at("2025-06-01T00:00:00Z"));
+        let s = status(&r, at("2026-06-02T00:00:00Z"), &P);
+        assert!(s.rotation_due);
+        assert_eq!(s.health, Health::NoExpirySet { age_secs: 366 * 86_400 });
     }
 
     #[test]
@@ -398,6 +535,7 @@ mod tests {
             created in 0i64..4_000_000_000,
             expiry_offset in proptest::option::of(-400i64 * 86_400..800 * 86_400),
             used_offset in proptest::option::of(0i64..500 * 86_400),
+            platform_used_offset in proptest::option::of(-600i64 * 86_400..500 * 86_400),
             now_offset in 0i64..900 * 86_400,
             platform in proptest::sample::select(Platform::ALL.to_vec()),
         ) {
@@ -406,6 +544,7 @@ mod tests {
             r.created_at = created_at;
             r.expires_at = expiry_offset.map(|o| created_at + Duration::seconds(o));
             r.last_used_at = used_offset.map(|o| created_at + Duration::seconds(o));
+            r.platform_last_used_at = platform_used_offset.map(|o| created_at + Duration::seconds(o));
             let now = created_at + Duration::seconds(now_offset);
             let s = status(&r, now, &P);
             match &s.health {

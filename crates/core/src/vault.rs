@@ -122,6 +122,11 @@ pub struct MetaUpdate {
     #[serde(default)]
     #[ts(optional)]
     pub check: Option<CheckSettings>,
+    /// CVAT only: the server's inactivity period in days when it is not CVAT's default;
+    /// `None` is the default. Sent back unchanged by an edit that does not touch it.
+    #[serde(default)]
+    #[ts(optional)]
+    pub stale_period_days: Option<u32>,
 }
 
 /// Why a secret is taken out of the keychain.

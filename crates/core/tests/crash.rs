@@ -99,6 +99,7 @@ fn crash_child_writer() {
                     tags: vec![format!("t{n}")],
                     notes: format!("edited in life {life}"),
                     check: None,
+                    stale_period_days: None,
                 };
                 vault.update(r.id, update).unwrap();
                 println!("ACK edit {} {label}", r.id);

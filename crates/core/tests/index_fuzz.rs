@@ -56,6 +56,7 @@ fn valid_index() -> Vec<u8> {
         tags: vec![],
         notes: String::new(),
         check: None,
+        stale_period_days: None,
     };
     v.update(a.id, update).unwrap();
     fs::read(dir.path().join("data/latchkey.json")).unwrap()

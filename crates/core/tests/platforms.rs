@@ -25,12 +25,14 @@ async fn valid_tokens_are_valid_and_what_the_platform_reports_is_learnt() {
     let cvat = validate(&make(&fakes, Subject::Cvat, 11, Behaviour::Valid, |t| {
         t.expires_at = Some("2027-03-01T00:00:00Z".into());
         t.last_used_at = Some("2026-02-01T10:00:00.123456Z".into());
+        t.created_at = Some("2025-01-17T08:00:00.000001Z".into());
         t.read_only = true;
         t.name = "ci-runner".into();
     }))
     .await;
     assert_eq!(cvat.expiry, Some(PlatformExpiry::At("2027-03-01T00:00:00Z".parse().unwrap())));
     assert_eq!(cvat.last_used_at, Some("2026-02-01T10:00:00.123456Z".parse().unwrap()));
+    assert_eq!(cvat.created_at, Some("2025-01-17T08:00:00.000001Z".parse().unwrap()));
     let id = cvat.identity.unwrap();
     assert_eq!((id.owner.as_deref(), id.read_only), (Some("alice"), Some(true)));
     assert_eq!(id.scopes, vec!["read-only".to_string()]);
@@ -40,14 +42,24 @@ async fn valid_tokens_are_valid_and_what_the_platform_reports_is_learnt() {
 
     let rf = validate(&make(&fakes, Subject::Roboflow, 13, Behaviour::Valid, |_| {})).await;
     assert_eq!(rf.identity.unwrap().workspace.as_deref(), Some("acme-ws"));
+    // Roboflow's `created_on` comes from the key list, which a key that may manage keys reads.
+    let rf = validate(&make(&fakes, Subject::Roboflow, 16, Behaviour::Valid, |t| {
+        t.admin = true;
+        t.created_at = Some("2025-05-05T05:05:05Z".into());
+    }))
+    .await;
+    assert_eq!(rf.validity, Validity::Valid);
+    assert_eq!(rf.created_at, Some("2025-05-05T05:05:05Z".parse().unwrap()));
 
     let env0 = validate(&make(&fakes, Subject::Env0, 14, Behaviour::Valid, |t| {
         t.last_used_at = Some("2026-03-03T03:03:03.000Z".into());
+        t.created_at = Some("2025-02-02T02:02:02.000Z".into());
     }))
     .await;
     let id = env0.identity.clone().unwrap();
     assert_eq!((id.workspace.as_deref(), id.role.as_deref()), (Some("Acme Org"), Some("Admin")));
     assert_eq!(env0.last_used_at, Some("2026-03-03T03:03:03Z".parse().unwrap()));
+    assert_eq!(env0.created_at, Some("2025-02-02T02:02:02Z".parse().unwrap()));
 
     let legacy = validate(&make(&fakes, Subject::EncordLegacy, 15, Behaviour::Valid, |t| {
         t.resource_type = "dataset".into();

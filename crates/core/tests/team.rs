@@ -59,6 +59,7 @@ fn edit(label: &str) -> MetaUpdate {
         tags: vec![],
         notes: String::new(),
         check: None,
+        stale_period_days: None,
     }
 }
 

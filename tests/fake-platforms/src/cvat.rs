@@ -56,8 +56,8 @@ pub(crate) async fn handle(s: &Shared, req: &Incoming) -> Response {
             json!({
                 "id": 7,
                 "name": token.name,
-                "created_date": "2025-01-10T09:00:00.000000Z",
-                "updated_date": "2025-01-10T09:00:00.000000Z",
+                "created_date": crate::created(&token),
+                "updated_date": crate::created(&token),
                 "expiry_date": token.expires_at,
                 "last_used_date": token.last_used_at,
                 "read_only": token.read_only,

@@ -89,7 +89,7 @@ pub(crate) async fn handle(s: &Shared, req: &Incoming) -> Response {
                         "lastUsedAt": t.last_used_at,
                         "organizationId": ORG_ID,
                         "organizationRole": if t.role.is_empty() { "User" } else { t.role.as_str() },
-                        "createdAt": "2025-01-01T00:00:00.000Z",
+                        "createdAt": crate::created(t),
                     })
                 })
                 .collect();

@@ -124,6 +124,9 @@ pub struct FakeToken {
     pub expires_at: Option<String>,
     /// CVAT `last_used_date`, env0 `lastUsedAt` (RFC 3339).
     pub last_used_at: Option<String>,
+    /// CVAT `created_date`, env0 `createdAt`, Roboflow `created_on` (RFC 3339); unset, the
+    /// fake says the token was created a minute before the request.
+    pub created_at: Option<String>,
     /// CVAT read-only token.
     pub read_only: bool,
     /// Encord legacy: "project" or "dataset" (default project).
@@ -139,6 +142,13 @@ pub struct FakeToken {
     /// Roboflow / env0: the delete answers success but the key keeps working (a fault to
     /// test that a revoke is confirmed by validating afterwards).
     pub revoke_ignored: bool,
+}
+
+/// The creation date the fake reports for `t` (see [`FakeToken::created_at`]).
+pub(crate) fn created(t: &FakeToken) -> String {
+    t.created_at.clone().unwrap_or_else(|| {
+        (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    })
 }
 
 /// One request as the fake received it.

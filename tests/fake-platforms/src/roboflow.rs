@@ -1,6 +1,6 @@
 //! Roboflow: the key travels as the `api_key` query parameter (never a header).
 //! - `POST /?api_key=` → `{"welcome", "instructions", "docs", "workspace"}`, 401 for a bad key.
-//! - `GET /{workspace}/api-keys?api_key=` → `{"apiKeys": [{keyId, name, prefix, default, protected, disabled}]}`.
+//! - `GET /{workspace}/api-keys?api_key=` → `{"apiKeys": [{keyId, name, prefix, default, protected, disabled, created_on}]}`.
 //! - `DELETE /{workspace}/api-keys/{keyId}?api_key=` → revokes; 409 for a protected key.
 
 use axum::http::{Method, StatusCode};
@@ -87,6 +87,7 @@ pub(crate) async fn handle(s: &Shared, req: &Incoming) -> Response {
                         "default": false,
                         "protected": t.protected,
                         "disabled": false,
+                        "created_on": crate::created(t),
                     })
                 })
                 .collect();

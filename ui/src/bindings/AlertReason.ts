@@ -3,4 +3,4 @@
 /**
  * Why a token needs attention.
  */
-export type AlertReason = { "kind": "expiring", remaining_secs: number, } | { "kind": "expired", since_secs: number, } | { "kind": "stale", unused_secs: number, } | { "kind": "invalid", reason: string, };
+export type AlertReason = { "kind": "expiring", remaining_secs: number, } | { "kind": "expired", since_secs: number, } | { "kind": "stale", unused_secs: number, } | { "kind": "dropping", remaining_secs: number, } | { "kind": "dropped", since_secs: number, } | { "kind": "invalid", reason: string, };

@@ -8,4 +8,9 @@ export type MetaUpdate = { label: string, server_url?: string, expires_at?: stri
 /**
  * Other platform only: how to check the token.
  */
-check?: CheckSettings, };
+check?: CheckSettings, 
+/**
+ * CVAT only: the server's inactivity period in days when it is not CVAT's default;
+ * `None` is the default. Sent back unchanged by an edit that does not touch it.
+ */
+stale_period_days?: number, };

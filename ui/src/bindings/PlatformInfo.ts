@@ -19,7 +19,8 @@ self_hosted: boolean,
  */
 kinds: Array<TokenKind>, 
 /**
- * The platform's own staleness period, where it documents one (CVAT: a year).
+ * The platform's own staleness period, where it documents one (CVAT: 180 days by default,
+ * after which the server refuses and later deletes the token).
  */
 stale_after_days?: number, 
 /**

@@ -31,10 +31,26 @@ expiry_source?: ExpirySource,
  */
 user_expires_at?: string, 
 /**
- * Last time the secret was used through Latchkey (copied, injected) or, once validated,
- * the last use the platform reports.
+ * Last time the secret was used through Latchkey (copied, fetched, injected). Only
+ * Latchkey's own use: what the platform reports is kept in `platform_last_used_at`.
  */
 last_used_at?: string, 
+/**
+ * When the platform says the current secret was created (CVAT `created_date`, env0
+ * `createdAt`, Roboflow `created_on`), learnt at the last valid check. It may be long
+ * before the secret was stored here.
+ */
+platform_created_at?: string, 
+/**
+ * The last use the platform reports (CVAT `last_used_date`, env0 `lastUsedAt`), learnt
+ * at the last valid check. Uses through Latchkey do not move it.
+ */
+platform_last_used_at?: string, 
+/**
+ * CVAT: the server's inactivity period in days, for a self-hosted server that sets
+ * `CVAT_ACCESS_TOKEN_STALE_PERIOD`; `None` is CVAT's default.
+ */
+stale_period_days?: number, 
 /**
  * The outcome of the last check, whatever it was (including "cannot check").
  */

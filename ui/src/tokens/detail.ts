@@ -8,7 +8,7 @@ import { validateSection, expiresValue, showsIdentity } from "../checks/detailva
 import { h, keepFocus, replace, type Child } from "../shell/dom";
 import { openEditForm, openReplaceForm } from "./form";
 import { icon, platformBadge, type IconName } from "../shell/icons";
-import { KIND_NAMES, maskedHint, publicPart, statusPill } from "./labels";
+import { KIND_NAMES, maskedHint, publicPart, statusPill, unusedSourceWords } from "./labels";
 import { addReplacement, revokeToken } from "../checks/revoke";
 import { alertsRow, snoozedLine } from "./snooze";
 import { changed, platformName, selectedToken, state } from "../shell/state";
@@ -160,7 +160,9 @@ function warningView(t: ListToken, w: DetailWarning): HTMLElement {
     case "stale": {
       const el = h("span");
       live.stale = { el, sinceMs: Date.parse(state.view!.now) - t.status.stale_for_secs! * 1000 };
-      const text = h("span", null, el, ". Platforms may remove tokens that go unused; check it still works or delete it.");
+      const source = unusedSourceWords(t.status.unused_source, platformName(t.record.platform));
+      const advice = w.platformSaid ? "" : " Platforms may remove tokens that go unused; check it still works or delete it.";
+      const text = h("span", null, el, ` ${source}.${advice}`);
       return h("div", { class: "callout callout-warn", testid: "detail-stale" }, icon("clock", 14), text);
     }
     case "rotation":
@@ -187,7 +189,7 @@ function warningView(t: ListToken, w: DetailWarning): HTMLElement {
 function metaList(t: ListToken, name: string, now: number): HTMLElement {
   const pub = publicPart(t.record);
   const rows = metaRows(t, showsIdentity(t), !!pub);
-  return h("dl", { class: "meta" }, rows.map((k) => [h("dt", null, metaCaption(k, pub?.caption)), h("dd", null, metaValue(k, t, name, now))]));
+  return h("dl", { class: "meta" }, rows.map((k) => [h("dt", null, metaCaption(k, name, pub?.caption)), h("dd", null, metaValue(k, t, name, now))]));
 }
 
 const CAPTIONS: Record<MetaRow, string> = {
@@ -204,12 +206,15 @@ const CAPTIONS: Record<MetaRow, string> = {
   alerts: "Alerts",
   created: "Created",
   lastUsed: "Last used",
+  platformCreated: "Created on {p}",
+  platformLastUsed: "Last used on {p}",
+  dropAt: "{p} drops it",
   rotated: "Rotated",
   tags: "Tags",
 };
 
-function metaCaption(k: MetaRow, publicCaption = ""): string {
-  return k === "public" ? publicCaption : CAPTIONS[k];
+function metaCaption(k: MetaRow, platform: string, publicCaption = ""): string {
+  return k === "public" ? publicCaption : CAPTIONS[k].replace("{p}", platform);
 }
 
 const muted = (text: string) => h("span", { class: "muted" }, text);
@@ -247,6 +252,16 @@ function metaValue(k: MetaRow, t: ListToken, name: string, now: number): Child {
       return when(r.created_at, now);
     case "lastUsed":
       return r.last_used_at ? when(r.last_used_at, now) : muted("Not used through Latchkey yet");
+    case "platformCreated":
+      return when(r.platform_created_at!, now);
+    case "platformLastUsed":
+      return when(r.platform_last_used_at!, now);
+    case "dropAt": {
+      const at = t.status.drop_at!;
+      const gone = Date.parse(at) <= now;
+      const words = gone ? "Refused for inactivity since then" : "if it stays unused until then (its inactivity period)";
+      return h("span", { class: "stack", testid: "detail-drop" }, h("span", null, localString(at)), muted(`${relative(Date.parse(at), now)} · ${words}`));
+    }
     case "rotated":
       return r.rotated_at?.length ? h("ul", { class: "plain-list" }, [...r.rotated_at].reverse().map((at) => h("li", null, localString(at)))) : muted("Never");
     case "tags":

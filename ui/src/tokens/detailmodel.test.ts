@@ -12,8 +12,13 @@ describe("detail warnings", () => {
   it("stale and rotation due, in order", () => {
     const t = testToken("a", {}, { stale_for_secs: 100, rotation_due: true });
     expect(detailWarnings(t, 90, true).map((w) => w.kind)).toEqual(["stale", "rotation"]);
+    expect(detailWarnings(t, 90, true)[0]).toEqual({ kind: "stale", platformSaid: false });
     expect(detailWarnings(t, 90, false).map((w) => w.kind)).toEqual(["rotation"]);
     expect(detailWarnings(t, 90, true)[1]).toMatchObject({ text: expect.stringContaining("older than 90 days") });
+  });
+  it("stale on the platform's word", () => {
+    const t = testToken("a", {}, { stale_for_secs: 100, unused_source: "platform_last_use" });
+    expect(detailWarnings(t, 90, true)).toEqual([{ kind: "stale", platformSaid: true }]);
   });
   it("a revoked token: no stale or rotation, where its secret was", () => {
     const revoked = { at: "2026-02-01T00:00:00Z", reason: "leaked" };
@@ -39,6 +44,13 @@ describe("detail rows", () => {
     };
     expect(metaRows(t, false, true)).toEqual(["team", "platform", "credential", "server", "owner", "workspace", "hint", "public", "publicKey", "expires", "alerts", "created", "lastUsed", "rotated", "tags"]);
     expect(metaRows(t, true, true)).not.toContain("owner");
+  });
+  it("what the platform reported follows Latchkey's own last use; the drop date while not revoked", () => {
+    const facts = { platform_created_at: "2025-01-01T00:00:00Z", platform_last_used_at: "2025-02-01T00:00:00Z" };
+    const t = testToken("a", facts, { drop_at: "2025-07-31T00:00:00Z" });
+    expect(metaRows(t, false, false)).toEqual(["platform", "credential", "server", "hint", "expires", "alerts", "created", "lastUsed", "platformCreated", "platformLastUsed", "dropAt", "rotated"]);
+    const revoked = testToken("a", { ...facts, revoked: { at: "2026-02-01T00:00:00Z", reason: "x" } }, { drop_at: "2025-07-31T00:00:00Z" });
+    expect(metaRows(revoked, false, false)).not.toContain("dropAt");
   });
 });
 

@@ -4,7 +4,7 @@
 import type { ListToken } from "../team/teammodel";
 
 export type DetailWarning =
-  | { kind: "stale" }
+  | { kind: "stale"; platformSaid: boolean }
   | { kind: "rotation"; text: string }
   | { kind: "expired"; text: string }
   | { kind: "revoked"; why: string; where: string };
@@ -14,7 +14,7 @@ export function detailWarnings(t: ListToken, rotateDays: number | undefined, has
   const r = t.record;
   const revoked = !!r.revoked;
   const out: DetailWarning[] = [];
-  if (t.status.stale_for_secs != null && hasView && !revoked) out.push({ kind: "stale" });
+  if (t.status.stale_for_secs != null && hasView && !revoked) out.push({ kind: "stale", platformSaid: t.status.unused_source !== "local" });
   if (t.status.rotation_due && !revoked) {
     const text = `Rotation due: this secret has no expiry and is older than ${rotateDays ?? "the rotation period in"} days. Create a new one on the platform, then use Replace secret.`;
     out.push({ kind: "rotation", text });
@@ -42,6 +42,9 @@ export type MetaRow =
   | "alerts"
   | "created"
   | "lastUsed"
+  | "platformCreated"
+  | "platformLastUsed"
+  | "dropAt"
   | "rotated"
   | "tags";
 
@@ -63,6 +66,10 @@ export function metaRows(t: ListToken, identityInSection: boolean, hasPublicPart
     "alerts",
     "created",
     "lastUsed",
+    // What the platform itself reported, apart from Latchkey's own use above.
+    !!r.platform_created_at && "platformCreated",
+    !!r.platform_last_used_at && "platformLastUsed",
+    !!t.status.drop_at && !r.revoked && "dropAt",
     "rotated",
     !!r.tags?.length && "tags",
   ];

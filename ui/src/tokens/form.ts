@@ -139,6 +139,7 @@ function formElements(mode: FormMode, record: TokenRecord | undefined, pre: Pref
     owner: text("form-owner", record?.identity.owner ?? pre?.owner ?? "", "User or account"),
     workspace: text("form-workspace", record?.identity.workspace ?? pre?.workspace ?? "", "Team, organisation or project"),
     tags: text("form-tags", (record?.tags ?? pre?.tags ?? []).join(", "), "prod, ci, team-vision"),
+    stalePeriod: h("input", { class: "input", type: "text", inputmode: "numeric", testid: "form-stale-period", placeholder: "CVAT's default", value: record?.stale_period_days?.toString() ?? "" }),
     notes: h("textarea", { class: "input", testid: "form-notes", rows: 3, placeholder: "Not secret: stored unencrypted", value: record?.notes ?? "" }),
     error: h("div", { class: "form-error", testid: "form-error", role: "alert", hidden: true }),
     conflict: h("div", { class: "conflict-slot", hidden: true }),
@@ -238,7 +239,8 @@ function readMeta(f: Form): MetaUpdate | null {
   // Editing without touching the expiry keeps it to the second.
   if (f.record && e.date.value === f.exp.date && e.time.value === f.exp.time) expiresAt = f.record.expires_at;
   const v = { label: e.label.value, server: e.server.value, owner: e.owner.value, workspace: e.workspace.value, tags: e.tags.value, notes: e.notes.value };
-  return metaUpdate({ ...v, expiresAt, check });
+  const stalePeriod = e.stalePeriod.isConnected ? e.stalePeriod.value : (f.record?.stale_period_days?.toString() ?? "");
+  return metaUpdate({ ...v, expiresAt, check, stalePeriod });
 }
 
 async function submit(f: Form, ev: Event): Promise<void> {
@@ -361,6 +363,10 @@ function formBody(f: Form): Child[] {
     h("div", { class: "grid-2" }, field("Owner", e.owner, { optional: true }), field("Workspace", e.workspace, { optional: true })),
     field("Tags", e.tags, { optional: true, note: "Separate with commas." }),
     field("Notes", e.notes, { optional: true }),
+    // Only CVAT drops unused tokens, and a self-hosted server may set its own period.
+    f.mode.kind === "edit" && f.record?.platform === "cvat"
+      ? field("Server's inactivity period (days)", e.stalePeriod, { optional: true, note: "A self-hosted CVAT server's CVAT_ACCESS_TOKEN_STALE_PERIOD, in days. Empty: CVAT's default." })
+      : null,
     f.validate?.root,
   ];
   if (f.mode.kind === "edit") return [...metaFields, ...rest, e.advanced];

@@ -34,8 +34,16 @@ describe("form words", () => {
   });
 
   it("meta from what was typed", () => {
-    const m = metaUpdate({ label: "CI", server: "  ", expiresAt: undefined, owner: " me ", workspace: "", tags: "a, ,b ", notes: "n", check: undefined });
-    expect(m).toEqual({ label: "CI", server_url: undefined, expires_at: undefined, owner: "me", workspace: undefined, tags: ["a", "b"], notes: "n", check: undefined });
+    const m = metaUpdate({ label: "CI", server: "  ", expiresAt: undefined, owner: " me ", workspace: "", tags: "a, ,b ", notes: "n", check: undefined, stalePeriod: "" });
+    expect(m).toEqual({ label: "CI", server_url: undefined, expires_at: undefined, owner: "me", workspace: undefined, tags: ["a", "b"], notes: "n", check: undefined, stale_period_days: undefined });
+  });
+
+  it("a CVAT server's inactivity period: days, empty for the default, anything else refused by the vault", () => {
+    const typed = { label: "CI", server: "", expiresAt: undefined, owner: "", workspace: "", tags: "", notes: "", check: undefined };
+    expect(metaUpdate({ ...typed, stalePeriod: " 365 " }).stale_period_days).toBe(365);
+    expect(metaUpdate({ ...typed, stalePeriod: "" }).stale_period_days).toBe(undefined);
+    expect(metaUpdate({ ...typed, stalePeriod: "1.5" }).stale_period_days).toBe(0);
+    expect(errorField({ kind: "invalid_input", message: "x", field: "stale_period" })).toBe("stalePeriod");
   });
 
   it("which field an error is about", () => {

@@ -60,6 +60,8 @@ export interface TypedMeta {
   tags: string;
   notes: string;
   check: CheckSettings | undefined;
+  /** CVAT: the server's inactivity period in days as typed; "" for CVAT's default. */
+  stalePeriod: string;
 }
 
 /** What the form sends: optional texts trimmed to undefined, tags split at commas. */
@@ -74,10 +76,12 @@ export function metaUpdate(v: TypedMeta): MetaUpdate {
     tags: v.tags.split(",").map((t) => t.trim()).filter(Boolean),
     notes: v.notes,
     check: v.check,
+    // Not a whole number: 0, which the vault refuses with a message about this field.
+    stale_period_days: v.stalePeriod.trim() ? (/^\d+$/.test(v.stalePeriod.trim()) ? Number(v.stalePeriod.trim()) : 0) : undefined,
   };
 }
 
-export type FormField = "label" | "server" | "tags" | "notes" | "secret";
+export type FormField = "label" | "server" | "tags" | "notes" | "secret" | "stalePeriod";
 
 /** The field an error from Rust is most likely about (the validate fields are asked first). */
 export function errorField(err: ErrorPayload): FormField | null {
@@ -90,6 +94,8 @@ export function errorField(err: ErrorPayload): FormField | null {
       return err.field;
     case "server_url":
       return "server";
+    case "stale_period":
+      return "stalePeriod";
     case "secret":
     case "key_id":
     case "resource_id":

@@ -3,6 +3,7 @@
 import type { Health } from "../bindings/Health";
 import type { TokenKind } from "../bindings/TokenKind";
 import type { TokenRecord } from "../bindings/TokenRecord";
+import type { UnusedSource } from "../bindings/UnusedSource";
 import { h } from "../shell/dom";
 
 export type Tone = "ok" | "neutral" | "warn" | "muted-warn" | "bad";
@@ -24,6 +25,12 @@ export function statusInfo(health: Health): { label: string; tone: Tone } {
     case "revoked":
       return { label: "Revoked", tone: "bad" };
   }
+}
+
+/** Whose word "unused" rests on: "according to CVAT" when the platform reported the last
+ *  use (or, reporting uses, none since the token's creation), else Latchkey's own view. */
+export function unusedSourceWords(source: UnusedSource, platformName: string): string {
+  return source === "local" ? "as far as Latchkey knows" : `according to ${platformName}`;
 }
 
 /** A status pill: coloured dot plus words, never colour alone. */

@@ -19,7 +19,7 @@ import { partKey, rowModel, type RowModel } from "./rowmodel";
 /** The elements of one row that the timer updates. */
 interface Live {
   countdown: { el: HTMLElement; expMs: number } | null;
-  stale: { el: HTMLElement; sinceMs: number } | null;
+  stale: { el: HTMLElement; sinceMs: number; by: string | null } | null;
   feedback: HTMLElement | null;
 }
 
@@ -133,7 +133,7 @@ function clearSearch(): void {
 /** A row's parts in order, each rebuilt only when its key (the data it shows) changed. */
 const PARTS: { key: (m: RowModel) => string; build: (m: RowModel, live: Live) => HTMLElement }[] = [
   { key: (m) => partKey(m, "platform"), build: (m) => h("div", { class: "c-badge" }, platformBadge(m.platform, 30)) },
-  { key: (m) => partKey(m, "label", "snoozed", "staleSinceMs", "rotationDue", "copied", "team", "platformName", "owner", "tags", "moreTags"), build: mainPart },
+  { key: (m) => partKey(m, "label", "snoozed", "staleSinceMs", "staleSource", "staleBy", "rotationDue", "copied", "team", "platformName", "owner", "tags", "moreTags"), build: mainPart },
   { key: (m) => partKey(m, "hint", "publicPart"), build: hintPart },
   { key: (m) => partKey(m, "pill", "mark", "checked", "revoked", "countdown"), build: statusPart },
   { key: (m) => partKey(m, "label", "revoked"), build: actionsPart },
@@ -193,8 +193,8 @@ function mainPart(m: RowModel, live: Live): HTMLElement {
   let stale: HTMLElement | null = null;
   if (m.staleSinceMs !== null) {
     const text = h("span", { class: "chip-text" });
-    stale = h("span", { class: "chip chip-warn", testid: "row-stale", title: "Not used for longer than the platform's staleness period" }, icon("clock", 12), text);
-    live.stale = { el: text, sinceMs: m.staleSinceMs };
+    stale = h("span", { class: "chip chip-warn", testid: "row-stale", title: `Not used for longer than the staleness period, ${m.staleSource}` }, icon("clock", 12), text);
+    live.stale = { el: text, sinceMs: m.staleSinceMs, by: m.staleBy };
   }
   live.feedback = m.copied ? h("span", { class: "chip chip-ok feedback", testid: "row-feedback", role: "status" }) : null;
   const rotation = m.rotationDue
@@ -290,7 +290,11 @@ function tickList(now: number): number {
   };
   for (const [id, { live }] of rows) {
     if (live.countdown) show(live.countdown.el, formatCountdown(live.countdown.expMs, now, watched()));
-    if (live.stale) show(live.stale.el, formatUnused(live.stale.sinceMs, now));
+    if (live.stale) {
+      const f = formatUnused(live.stale.sinceMs, now);
+      // The row has little room: the platform's name only; the title has the whole phrase.
+      show(live.stale.el, { ...f, text: live.stale.by ? `${f.text} · ${live.stale.by}` : f.text });
+    }
     if (live.feedback) next = Math.min(next, tickFeedback(id, live, now));
   }
   return next;

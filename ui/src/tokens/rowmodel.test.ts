@@ -27,6 +27,18 @@ describe("rowModel", () => {
     expect(m.mark).toEqual({ pending: true, sentence: "Checking with the platform…" });
     expect(m.copied).toBe(true);
   });
+  it("a stale token says whose word that is", () => {
+    const local = rowModel(testToken("CI", {}, { stale_for_secs: 100 * 86_400 }), ctx);
+    expect(local.staleSource).toBe("as far as Latchkey knows");
+    expect(local.staleBy).toBe(null);
+    const cvat = rowModel(testToken("CI", {}, { stale_for_secs: 400 * 86_400, unused_source: "platform_last_use" }), ctx);
+    expect(cvat.staleSinceMs).toBe(now - 400 * 86_400 * 1000);
+    expect(cvat.staleSource).toBe("according to CVAT");
+    expect(cvat.staleBy).toBe("CVAT");
+    // Never used on the platform since its creation there: still the platform's word.
+    expect(rowModel(testToken("CI", {}, { stale_for_secs: 1, unused_source: "platform_created" }), ctx).staleSource).toBe("according to CVAT");
+    expect(partKey(cvat, "staleSource")).not.toBe(partKey(local, "staleSource"));
+  });
   it("a revoked token shows no stale, rotation or check word", () => {
     const t = testToken("CI", { revoked: { at: "2026-05-31T22:00:00Z", reason: "x" } }, { stale_for_secs: 10, rotation_due: true, health: { state: "revoked" } });
     const m = rowModel(t, { ...ctx, viewNowMs: now });

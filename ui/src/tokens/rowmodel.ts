@@ -6,7 +6,7 @@ import type { Checked } from "../bindings/Checked";
 import type { Platform } from "../bindings/Platform";
 import { ago, VALIDATION_INFO, validationSentence } from "../checks/validation";
 import type { ListToken } from "../team/teammodel";
-import { maskedHint, ownerText, publicPart, statusInfo, type Tone } from "./labels";
+import { maskedHint, ownerText, publicPart, statusInfo, unusedSourceWords, type Tone } from "./labels";
 
 export const MAX_TAGS = 3;
 
@@ -35,6 +35,11 @@ export interface RowModel {
   countdown: { expMs: number } | { text: string };
   /** "Unused for …" counts from here; null when not stale (or revoked). */
   staleSinceMs: number | null;
+  /** Whose word that is: "according to CVAT", "as far as Latchkey knows" (the chip's title). */
+  staleSource: string;
+  /** The platform whose report it is, named in the chip ("unused for 400 d · CVAT"); null
+   *  when it is only what Latchkey saw. */
+  staleBy: string | null;
   rotationDue: boolean;
   snoozed: string | null;
   copied: boolean;
@@ -83,6 +88,8 @@ export function rowModel(t: ListToken, c: RowContext): RowModel {
     pill: { label: info.label, tone: info.tone, title: h.state === "invalid" ? `Invalid: ${h.reason}` : info.label },
     countdown: r.revoked ? { text: `revoked ${ago(r.revoked.at, c.nowMs)}` } : r.expires_at ? { expMs: Date.parse(r.expires_at) } : { text: "no expiry set" },
     staleSinceMs: t.status.stale_for_secs != null && c.viewNowMs !== null && !revoked ? c.viewNowMs - t.status.stale_for_secs * 1000 : null,
+    staleSource: unusedSourceWords(t.status.unused_source, c.platformName),
+    staleBy: t.status.unused_source === "local" ? null : c.platformName,
     rotationDue: t.status.rotation_due && !revoked,
     snoozed,
     copied: c.copied,

@@ -17,7 +17,7 @@ export function testRecord(label: string, extra: Partial<TokenRecord> = {}): Tok
   };
 }
 
-export const TEST_STATUS: TokenView["status"] = { health: { state: "no_expiry_set", age_secs: 0 }, rotation_due: false, checked: "unknown" };
+export const TEST_STATUS: TokenView["status"] = { health: { state: "no_expiry_set", age_secs: 0 }, rotation_due: false, checked: "unknown", unused_source: "local" };
 
 export function testToken(label: string, extra: Partial<TokenRecord> = {}, status: Partial<TokenView["status"]> = {}): TokenView {
   return { record: testRecord(label, extra), status: { ...TEST_STATUS, ...status } };

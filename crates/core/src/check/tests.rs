@@ -91,7 +91,8 @@ fn validate_stores_what_the_platform_reports_and_never_the_secret() {
     assert_eq!(checked.user_expires_at, Some("2026-12-31T00:00:00Z".parse().unwrap()));
     assert_eq!(checked.expiry_source, ExpirySource::Platform);
     assert_eq!(checked.identity.owner.as_deref(), Some("alice"));
-    assert_eq!(checked.last_used_at, Some("2026-10-01T00:00:00Z".parse().unwrap()));
+    assert_eq!(checked.platform_last_used_at, Some("2026-10-01T00:00:00Z".parse().unwrap()));
+    assert_eq!(checked.last_used_at, None, "a check is not a use through Latchkey");
     let index = std::fs::read_to_string(w.dir.path().join("data/latchkey.json")).unwrap();
     assert!(!index.contains(CVAT), "secret in the index");
     assert!(index.contains("\"expiry_source\": \"platform\""));

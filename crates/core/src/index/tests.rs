@@ -153,3 +153,21 @@ fn save_after_a_kill_between_backup_and_replace_leaves_no_staged_file() {
     names.sort();
     assert_eq!(names, ["latchkey.json", "latchkey.json.bak"]);
 }
+
+#[test]
+fn an_index_written_before_platform_facts_loads_without_them() {
+    let (_d, s) = store();
+    s.ensure_dir().unwrap();
+    // As Latchkey wrote it before `platform_created_at`, `platform_last_used_at` and
+    // `stale_period_days` existed.
+    fs::write(s.index_path(), br#"{"schema":1,"records":[{"id":"6f1c1f9e-3f7a-4c59-9a57-3e6f4f3f3f3f","platform":"cvat","kind":"token","label":"a","hint":"abcd","created_at":"2026-01-01T00:00:00Z","last_used_at":"2026-02-01T00:00:00Z"}]}"#).unwrap();
+    let mut notes = vec![];
+    let idx = s.load(&mut notes).unwrap();
+    assert!(notes.is_empty(), "{notes:?}");
+    let r = &idx.records[0];
+    assert_eq!(r.last_used_at, Some("2026-02-01T00:00:00Z".parse().unwrap()));
+    assert_eq!((r.platform_created_at, r.platform_last_used_at, r.stale_period_days), (None, None, None));
+    assert!(r.extra.is_empty(), "{:?}", r.extra);
+    s.save(&idx).unwrap();
+    assert!(!fs::read_to_string(s.index_path()).unwrap().contains("platform_"), "unset facts are not written");
+}

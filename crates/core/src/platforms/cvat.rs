@@ -8,8 +8,11 @@
 //! - `cvat/apps/access_tokens/serializers.py` `AccessTokenReadSerializer`: id, name,
 //!   created_date, updated_date, expiry_date (null = never), last_used_date (resolution ~1 day),
 //!   read_only, owner (BasicUserSerializer: url, id, username, first_name, last_name).
-//! - `cvat/apps/access_tokens/models.py`: tokens unused for `ACCESS_TOKEN_STALE_PERIOD`
-//!   (a year by default) stop working; authenticating updates `last_used_date`.
+//! - `cvat/apps/access_tokens/models.py`: a token whose `last_used_date` (else its creation)
+//!   is older than `ACCESS_TOKEN_STALE_PERIOD` is stale and stops working
+//!   (`AccessToken.is_stale`); authenticating updates `last_used_date`, at most every 2 h.
+//!   `default_settings.py`: the period is `CVAT_ACCESS_TOKEN_STALE_PERIOD` seconds, default
+//!   6 × 30 days; `cron.py` deletes stale tokens later.
 //! - Token-authenticated clients may not modify tokens (models.py comment, and the docs), so
 //!   revocation is guided: user settings → Security (`cvat-ui/.../profile-page.tsx`, tab
 //!   `#security`).
@@ -34,6 +37,7 @@ pub struct Cvat {
 #[derive(Deserialize)]
 struct TokenInfo {
     name: Option<String>,
+    created_date: Option<String>,
     expiry_date: Option<String>,
     last_used_date: Option<String>,
     read_only: Option<bool>,
@@ -98,6 +102,7 @@ fn described(t: TokenInfo) -> Validation {
     let expiry: Option<DateTime<Utc>> = t.expiry_date.as_deref().and_then(parse_time);
     v.expiry = Some(expiry.map(PlatformExpiry::At).unwrap_or(PlatformExpiry::Never));
     v.last_used_at = t.last_used_date.as_deref().and_then(parse_time);
+    v.created_at = t.created_date.as_deref().and_then(parse_time);
     if let Some(name) = t.name.filter(|n| !n.trim().is_empty()) {
         v.notes.push(format!("CVAT knows this token as “{name}”."));
     }

@@ -7,7 +7,7 @@
 //! - `client/organization.go`: `GET /organizations` answers a list of
 //!   `{id, name, role, …}`; with more than one, an organization id must be chosen.
 //! - `client/api_key.go`: `GET /api-keys?organizationId=<id>` lists
-//!   `{id, name, apiKeyId, lastUsedAt, organizationId, organizationRole, …}`;
+//!   `{id, name, apiKeyId, lastUsedAt, organizationId, organizationRole, createdAt, …}`;
 //!   `DELETE /api-keys/{id}` deletes one (by `id`, not `apiKeyId`).
 //! - The authentication check `HEAD /` comes from env0's API reference (GettingStartedApi
 //!   `authentication`), in the seed notes; the provider itself does not call it.
@@ -45,6 +45,7 @@ struct ApiKey {
     id: String,
     api_key_id: Option<String>,
     last_used_at: Option<String>,
+    created_at: Option<String>,
     organization_role: Option<String>,
 }
 
@@ -117,6 +118,7 @@ impl Adapter for Env0 {
             if let Ok(Some(keys)) = self.keys(&server, &cred, &org.id).await {
                 if let Some(me) = keys.iter().find(|k| k.api_key_id.as_deref() == Some(cred.user.as_str())) {
                     v.last_used_at = me.last_used_at.as_deref().and_then(parse_time);
+                    v.created_at = me.created_at.as_deref().and_then(parse_time);
                     identity.role = me.organization_role.clone().or(identity.role);
                 }
             }

@@ -46,7 +46,8 @@ pub struct PlatformInfo {
     pub self_hosted: bool,
     /// Secret forms the platform uses, first is the default.
     pub kinds: Vec<TokenKind>,
-    /// The platform's own staleness period, where it documents one (CVAT: a year).
+    /// The platform's own staleness period, where it documents one (CVAT: 180 days by default,
+    /// after which the server refuses and later deletes the token).
     #[ts(optional)]
     pub stale_after_days: Option<u32>,
     /// Short help shown under the secret field: where the user finds the token.
@@ -61,11 +62,13 @@ pub fn info(platform: Platform) -> PlatformInfo {
             None,
             "Account settings → API token. Enterprise instances use their own server address.",
         ),
-        // CVAT removes personal access tokens unused for a year (ACCESS_TOKEN_STALE_PERIOD).
+        // CVAT refuses personal access tokens unused for ACCESS_TOKEN_STALE_PERIOD, whose
+        // default is 6 × 30 days (`cvat/apps/access_tokens/default_settings.py`; the user
+        // docs still say a year). Self-hosted servers may set their own.
         Platform::Cvat => (
             Some("https://app.cvat.ai"),
             true,
-            Some(365),
+            Some(CVAT_STALE_DAYS),
             "User settings → Security → Personal access tokens. Shown once when created.",
         ),
         Platform::Roboflow => (
@@ -97,6 +100,21 @@ pub fn info(platform: Platform) -> PlatformInfo {
         stale_after_days: stale,
         where_to_find: where_to_find.to_string(),
     }
+}
+
+/// CVAT's default `ACCESS_TOKEN_STALE_PERIOD`, in days.
+pub const CVAT_STALE_DAYS: u32 = 6 * 30;
+
+/// Whether the platform reports a token's last use, so that "no last use" from it means
+/// "never used" (and its creation date starts the unused stretch).
+pub fn reports_last_use(platform: Platform) -> bool {
+    matches!(platform, Platform::Cvat | Platform::Env0)
+}
+
+/// Whether the platform itself stops accepting a token left unused for its staleness period
+/// (CVAT), rather than only documenting the period.
+pub fn drops_unused(platform: Platform) -> bool {
+    platform == Platform::Cvat
 }
 
 pub fn catalogue() -> Vec<PlatformInfo> {
@@ -160,6 +178,8 @@ pub struct Validation {
     pub expiry: Option<PlatformExpiry>,
     /// The last use the platform reports.
     pub last_used_at: Option<DateTime<Utc>>,
+    /// When the platform says the token was created.
+    pub created_at: Option<DateTime<Utc>>,
     /// Remarks worth showing next to the result ("the key is accepted, but …").
     pub notes: Vec<String>,
 }
@@ -174,7 +194,7 @@ pub enum PlatformExpiry {
 
 impl Validation {
     fn with(validity: Validity) -> Self {
-        Validation { validity, identity: None, expiry: None, last_used_at: None, notes: vec![] }
+        Validation { validity, identity: None, expiry: None, last_used_at: None, created_at: None, notes: vec![] }
     }
     pub fn valid() -> Self {
         Validation::with(Validity::Valid)
@@ -354,6 +374,15 @@ pub fn documented_stale_period(platform: Platform) -> Option<Duration> {
     info(platform).stale_after_days.map(|d| Duration::days(d.into()))
 }
 
+/// The staleness period of `record`'s server: the per-server override where the platform
+/// has one (CVAT's `ACCESS_TOKEN_STALE_PERIOD`), else the documented period.
+pub fn server_stale_period(record: &TokenRecord) -> Option<Duration> {
+    match record.stale_period_days {
+        Some(days) if drops_unused(record.platform) => Some(Duration::days(days.into())),
+        _ => documented_stale_period(record.platform),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,7 +418,7 @@ mod tests {
             }
             assert!(!p.kinds.is_empty());
         }
-        assert_eq!(documented_stale_period(Platform::Cvat), Some(Duration::days(365)));
+        assert_eq!(documented_stale_period(Platform::Cvat), Some(Duration::days(180)));
         assert_eq!(documented_stale_period(Platform::Roboflow), None);
     }
 }

@@ -10,18 +10,21 @@
 //! - `roboflow/adapters/rfapi.py`: `GET /{workspace}/api-keys?api_key=` lists keys
 //!   (`{"apiKeys": [{keyId, name, prefix, default, protected, disabled, …}]}`, field names from
 //!   `roboflow/cli/handlers/api_key.py`); `DELETE /{workspace}/api-keys/{keyId}?api_key=`
-//!   revokes; "Revoking a protected key returns 409".
+//!   revokes; "Revoking a protected key returns 409". `roboflow/cli/handlers/api_key.py`
+//!   `_get_key` prints a key's `created_on` as "Created"; the check reads it from our key's
+//!   list entry (found by prefix, as for revoking) to learn the key's creation date.
 //! - `roboflow/cli/handlers/api_key.py`: protected keys are revoked on the dashboard,
 //!   `app.roboflow.com/settings/api`.
 //!
 //! Assumption (not in the SDK): a key's `prefix` is the start of its secret; a revoke goes
 //! through the API only when exactly one listed key's prefix starts our key.
 
+use chrono::{DateTime, Utc};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::common::{cannot, endpoint, guided, server, unexpected, unreachable, web_app};
+use super::common::{cannot, endpoint, guided, parse_time, server, unexpected, unreachable, web_app};
 use super::http::{HttpClient, QueryCredential, Request, Response};
 use super::{Adapter, RevokeOutcome, Validation};
 use crate::error::Result;
@@ -51,6 +54,10 @@ struct KeyEntry {
     prefix: String,
     #[serde(default)]
     protected: bool,
+    /// Printed as the key's "Created" by `roboflow api-key get`; read only when it is a time
+    /// stamp string (the SDK does not say its form).
+    #[serde(default, rename = "created_on")]
+    created_on: Option<serde_json::Value>,
 }
 
 const DEFAULT_API: &str = "https://api.roboflow.com";
@@ -76,10 +83,49 @@ impl Roboflow {
         );
         self.http.send(&req, &key(secret)).await
     }
+
+    /// The workspace's key list (`Err` with why it could not be had).
+    async fn list(
+        &self,
+        server: &str,
+        ws: &str,
+        secret: &SecretString,
+    ) -> Result<std::result::Result<Vec<KeyEntry>, String>> {
+        let req = Request::new(Method::GET, endpoint(server, &format!("/{ws}/api-keys"))?);
+        let list = self.http.send(&req, &key(secret)).await.map_err(|e| unreachable(Platform::Roboflow, e))?;
+        if !list.status.is_success() {
+            return Ok(Err(format!(
+                "Roboflow did not list the workspace's keys (HTTP {}); this key may not manage API keys.",
+                list.status.as_u16()
+            )));
+        }
+        Ok(Ok(list.json::<KeyList>().map(|l| l.api_keys).unwrap_or_default()))
+    }
+
+    /// When Roboflow says the key was created, from the workspace's key list; `None` when it
+    /// cannot be listed or the key is not recognised in it. Never makes the key invalid.
+    async fn created_on(&self, server: &str, workspace: &str, secret: &SecretString) -> Option<DateTime<Utc>> {
+        let keys = self.list(server, &percent(workspace), secret).await.ok()?.ok()?;
+        let entry = own_key(&keys, secret).ok()?;
+        entry.created_on.as_ref()?.as_str().and_then(parse_time)
+    }
+}
+
+/// The one listed key whose prefix starts `secret`, or why there is none.
+fn own_key<'k>(keys: &'k [KeyEntry], secret: &SecretString) -> std::result::Result<&'k KeyEntry, &'static str> {
+    let mine: Vec<&KeyEntry> =
+        keys.iter().filter(|k| !k.prefix.is_empty() && secret.expose_secret().starts_with(&k.prefix)).collect();
+    match mine.as_slice() {
+        [one] => Ok(*one),
+        [] => Err("This key is not among the workspace's listed keys."),
+        _ => Err("Several listed keys could be this one; pick it on the settings page."),
+    }
 }
 
 impl Adapter for Roboflow {
     const PLATFORM: Platform = Platform::Roboflow;
+    /// The key check, then the key list for its creation date.
+    const REQUESTS_PER_CHECK: u32 = 2;
 
     async fn check(&self, record: &TokenRecord, secret: &SecretString) -> Result<Validation> {
         let server = server(record)?;
@@ -89,7 +135,13 @@ impl Adapter for Roboflow {
         };
         Ok(match resp.status.as_u16() {
             200 => match resp.json::<KeyCheck>() {
-                Some(k) => Validation::valid().identity(Identity { workspace: k.workspace, ..Default::default() }),
+                Some(k) => {
+                    let mut v = Validation::valid();
+                    if let Some(ws) = k.workspace.as_deref().filter(|w| !w.is_empty()) {
+                        v.created_at = self.created_on(&server, ws, secret).await;
+                    }
+                    v.identity(Identity { workspace: k.workspace, ..Default::default() })
+                }
                 None => unexpected(Platform::Roboflow, &server, &resp),
             },
             401 | 403 => Validation::invalid(format!(
@@ -113,21 +165,13 @@ impl Adapter for Roboflow {
             (s, _) => return guide(format!("Roboflow's key check answered HTTP {s}, so the key could not be found.")),
         };
         let ws = percent(&workspace);
-        let list_req = Request::new(Method::GET, endpoint(&server, &format!("/{ws}/api-keys"))?);
-        let list = self.http.send(&list_req, &key(secret)).await.map_err(|e| unreachable(Platform::Roboflow, e))?;
-        if !list.status.is_success() {
-            return guide(format!(
-                "Roboflow did not list the workspace's keys (HTTP {}); this key may not manage API keys.",
-                list.status.as_u16()
-            ));
-        }
-        let keys = list.json::<KeyList>().map(|l| l.api_keys).unwrap_or_default();
-        let mine: Vec<&KeyEntry> =
-            keys.iter().filter(|k| !k.prefix.is_empty() && secret.expose_secret().starts_with(&k.prefix)).collect();
-        let entry = match mine.as_slice() {
-            [one] => *one,
-            [] => return guide("This key is not among the workspace's listed keys.".into()),
-            _ => return guide("Several listed keys could be this one; pick it on the settings page.".into()),
+        let keys = match self.list(&server, &ws, secret).await? {
+            Ok(keys) => keys,
+            Err(why) => return guide(why),
+        };
+        let entry = match own_key(&keys, secret) {
+            Ok(entry) => entry,
+            Err(why) => return guide(why.into()),
         };
         if entry.protected {
             return guide("This key is protected: Roboflow only lets you revoke it on its website.".into());

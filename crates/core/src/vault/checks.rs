@@ -39,7 +39,8 @@ impl Vault {
     /// dropped, and the current record returned unchanged.
     ///
     /// Valid: identity, expiry (the platform's overrides a hand-entered one, which is kept in
-    /// `user_expires_at`, and a note says so) and the platform's last use are taken.
+    /// `user_expires_at`, and a note says so) and the platform's own creation and last-use
+    /// dates (`platform_*`, never Latchkey's `last_used_at`) are taken.
     /// Invalid: stored as the verdict. Cannot check: stored as the last attempt only; the
     /// previous verdict stands (a network failure never changes valid/invalid).
     pub fn record_validation(
@@ -119,8 +120,13 @@ pub(crate) fn apply_validation(
         if let Some(expiry) = validation.expiry {
             apply_platform_expiry(r, expiry, checked.platform.name(), &mut notes);
         }
+        // The platform's own facts, kept apart from Latchkey's use. A last use only moves
+        // forward (a check that could not read it does not forget an earlier one).
         if let Some(used) = validation.last_used_at {
-            r.last_used_at = Some(r.last_used_at.map_or(used, |mine| mine.max(used)));
+            r.platform_last_used_at = Some(r.platform_last_used_at.map_or(used, |known| known.max(used)));
+        }
+        if validation.created_at.is_some() {
+            r.platform_created_at = validation.created_at;
         }
     }
     let outcome = ValidationOutcome { at, validity: validation.validity.clone(), notes };
@@ -239,12 +245,16 @@ mod tests {
         let mut learnt = Validation::valid().identity(Identity { owner: Some("alice".into()), ..Default::default() });
         learnt.expiry = Some(PlatformExpiry::At("2026-12-24T00:00:00Z".parse().unwrap()));
         learnt.last_used_at = Some("2026-11-20T00:00:00Z".parse().unwrap());
+        learnt.created_at = Some("2025-01-02T00:00:00Z".parse().unwrap());
         let out = v.record_validation(&r, &learnt, now()).unwrap();
         assert_eq!(out.expires_at, Some("2026-12-24T00:00:00Z".parse().unwrap()));
         assert_eq!(out.user_expires_at, Some("2027-01-01T00:00:00Z".parse().unwrap()));
         assert_eq!(out.expiry_source, ExpirySource::Platform);
         assert_eq!(out.identity.owner.as_deref(), Some("alice"));
-        assert_eq!(out.last_used_at, Some("2026-11-20T00:00:00Z".parse().unwrap()));
+        // The platform's facts are its own; Latchkey's use is untouched.
+        assert_eq!(out.platform_last_used_at, Some("2026-11-20T00:00:00Z".parse().unwrap()));
+        assert_eq!(out.platform_created_at, Some("2025-01-02T00:00:00Z".parse().unwrap()));
+        assert_eq!(out.last_used_at, None);
         let notes = &out.last_validation.as_ref().unwrap().notes;
         assert!(notes.iter().any(|n| n.contains("replaces the one entered by hand")), "{notes:?}");
         // Editing the expiry makes it the user's again; sending it back unchanged does not.
@@ -257,11 +267,50 @@ mod tests {
             tags: vec![],
             notes: String::new(),
             check: None,
+            stale_period_days: None,
         };
         assert_eq!(v.update(r.id, keep.clone()).unwrap().expiry_source, ExpirySource::Platform);
         let changed = v.update(r.id, crate::MetaUpdate { expires_at: None, ..keep }).unwrap();
         assert_eq!(changed.expiry_source, ExpirySource::User);
         assert_eq!(changed.user_expires_at, None);
+    }
+
+    #[test]
+    fn a_cvat_servers_own_period_is_kept_by_edits_and_refused_elsewhere_or_out_of_range() {
+        let (_d, _m, mut v, r) = vault_with(Platform::Cvat, None);
+        let edit = |days| crate::MetaUpdate {
+            label: "t".into(),
+            server_url: None,
+            expires_at: None,
+            owner: None,
+            workspace: None,
+            tags: vec![],
+            notes: String::new(),
+            check: None,
+            stale_period_days: days,
+        };
+        assert_eq!(v.update(r.id, edit(Some(365))).unwrap().stale_period_days, Some(365));
+        for bad in [0, 3651] {
+            let e = v.update(r.id, edit(Some(bad))).unwrap_err();
+            assert!(matches!(e, Error::InvalidInput { field: Some(crate::Field::StalePeriod), .. }), "{bad}: {e}");
+        }
+        assert_eq!(v.get(r.id).unwrap().stale_period_days, Some(365));
+        assert_eq!(v.update(r.id, edit(None)).unwrap().stale_period_days, None, "empty is CVAT's default");
+        let (_d2, _m2, mut v2, rf) = vault_with(Platform::Roboflow, None);
+        assert!(v2.update(rf.id, edit(Some(30))).unwrap_err().to_string().contains("CVAT servers only"));
+    }
+
+    #[test]
+    fn replacing_the_secret_forgets_what_the_platform_said_about_the_old_one() {
+        let (_d, _m, mut v, r) = vault_with(Platform::Cvat, None);
+        let mut learnt = Validation::valid();
+        learnt.last_used_at = Some("2025-01-01T00:00:00Z".parse().unwrap());
+        learnt.created_at = Some("2024-01-01T00:00:00Z".parse().unwrap());
+        let out = v.record_validation(&r, &learnt, now()).unwrap();
+        assert!(out.platform_last_used_at.is_some() && out.platform_created_at.is_some());
+        let new = SecretInput::Token { token: SecretString::from("FAKEcvat.secret0000000000000000009".to_string()) };
+        let replaced = v.replace_secret(r.id, new, now()).unwrap();
+        assert_eq!((replaced.platform_last_used_at, replaced.platform_created_at), (None, None));
     }
 
     #[test]

@@ -40,6 +40,9 @@ pub(crate) fn new_record(new: NewToken, now: DateTime<Utc>) -> Result<(TokenReco
         expiry_source: Default::default(),
         user_expires_at: None,
         last_used_at: None,
+        platform_created_at: None,
+        platform_last_used_at: None,
+        stale_period_days: None,
         last_validation: None,
         last_verdict: None,
         identity,
@@ -69,6 +72,7 @@ pub(crate) struct CleanUpdate {
     tags: Vec<String>,
     notes: String,
     check: Option<CheckSettings>,
+    stale_period_days: Option<u32>,
 }
 
 impl CleanUpdate {
@@ -83,6 +87,7 @@ impl CleanUpdate {
             workspace: clean_opt(update.workspace),
             tags: clean_tags(&update.tags)?,
             notes: clean_notes(&update.notes)?,
+            stale_period_days: clean_stale_period(platform, update.stale_period_days)?,
         })
     }
 
@@ -101,6 +106,23 @@ impl CleanUpdate {
         r.identity.workspace = self.workspace;
         r.tags = self.tags;
         r.notes = self.notes;
+        r.stale_period_days = self.stale_period_days;
+    }
+}
+
+/// A server's own inactivity period: CVAT only, a whole number of days up to ten years.
+fn clean_stale_period(platform: Platform, days: Option<u32>) -> Result<Option<u32>> {
+    match days {
+        None => Ok(None),
+        Some(_) if !crate::platforms::drops_unused(platform) => Err(Error::invalid_field(
+            Field::StalePeriod,
+            format!("{platform} does not drop unused tokens; an inactivity period applies to CVAT servers only."),
+        )),
+        Some(d) if (1..=3650).contains(&d) => Ok(Some(d)),
+        Some(_) => Err(Error::invalid_field(
+            Field::StalePeriod,
+            "Give the server's inactivity period in days, from 1 to 3650 (its CVAT_ACCESS_TOKEN_STALE_PERIOD).",
+        )),
     }
 }
 
@@ -374,6 +396,9 @@ pub(crate) fn take_replacement(r: &mut TokenRecord, prepared: &PreparedSecret, n
     r.last_validation = None;
     r.last_verdict = None;
     r.last_used_at = None;
+    // What the platform said was about the old secret.
+    r.platform_created_at = None;
+    r.platform_last_used_at = None;
     r.revoked = None;
 }
 
