@@ -196,6 +196,19 @@ impl App {
         .sum()
     }
 
+    /// The app process's resident memory (KiB) by kind: (anonymous, file pages), from
+    /// /proc/<pid>/status (RssAnon, RssFile).
+    pub fn app_rss_parts_kib(&self) -> (u64, u64) {
+        let status = self.app_pids().first().and_then(|p| fs::read_to_string(format!("/proc/{p}/status")).ok());
+        let field = |name: &str| {
+            status
+                .as_deref()
+                .and_then(|s| s.lines().find(|l| l.starts_with(name))?.split_whitespace().nth(1)?.parse().ok())
+                .unwrap_or(0)
+        };
+        (field("RssAnon:"), field("RssFile:"))
+    }
+
     /// Wait until the app has no main window on the X display (it was destroyed, not hidden).
     pub async fn wait_x_window_gone(&self, timeout: Duration) {
         let deadline = Instant::now() + timeout;

@@ -330,6 +330,17 @@ async fn n6_closed_window_keeps_running_and_a_second_launch_brings_it_back() {
         in_tray / 1024
     );
     assert!(in_tray < with_window, "closing the window gives memory back: {in_tray} KiB vs {with_window} KiB");
+    // Once the engine is stopped, the pages of its libraries' code leave the app's memory too
+    // (with them ~150 MiB of the debug app's are file pages; without, under 20 MiB).
+    let stopped = app
+        .wait_until("the log to say the browser engine stopped", TIMEOUT, async || {
+            let log = fs::read_to_string(&log_path).unwrap_or_default();
+            log.lines().find(|l| l.contains("no window for a while: browser engine stopped")).map(str::to_string)
+        })
+        .await;
+    let (anon, file_after) = app.app_rss_parts_kib();
+    eprintln!("in the tray: {anon} KiB anonymous, {file_after} KiB file pages; {stopped}");
+    assert!(file_after < 64 * 1024, "the browser engine's library pages stay resident: {file_after} KiB; {stopped}");
 
     // A second launch hands over to the running Latchkey and exits at once; the window is
     // made again, with the list.

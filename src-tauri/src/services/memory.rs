@@ -2,13 +2,26 @@
 //! web process has nothing left to show and is ended; its network process would stay for the
 //! life of the app (WebKit keeps it for the web context, which Tauri keeps alive on Linux), so
 //! after a while without a window Latchkey ends it too — the next window starts a fresh one.
-//! Each time glibc is asked to return the freed heap to the system.
+//! Each time glibc is asked to return the freed heap to the system. Once the engine is gone,
+//! the pages of its code (and of every other library's code and read-only data) that only this
+//! process maps are dropped from its page tables: they are clean copies of files, stay in the
+//! page cache for the kernel to keep or reclaim, and are faulted back in when a window needs
+//! them again ([`pages`]).
 
 use std::time::Duration;
 
 use tauri::{AppHandle, Manager};
 
 use crate::state::MAIN;
+
+#[cfg(target_os = "linux")]
+mod pages;
+#[cfg(not(target_os = "linux"))]
+mod pages {
+    pub fn release_file_pages() -> u64 {
+        0
+    }
+}
 
 /// Time for WebKit to end its web process by itself after the page is gone.
 const GRACE: Duration = Duration::from_millis(800);
@@ -34,7 +47,8 @@ pub fn reclaim_after_window(app: AppHandle) {
         }
         let stopped = stop_webkit_children(|_| true);
         trim_heap();
-        tracing::info!(stopped = ?stopped, "no window for a while: browser engine stopped");
+        let released = pages::release_file_pages();
+        tracing::info!(stopped = ?stopped, released_kib = released / 1024, "no window for a while: browser engine stopped");
     });
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "could not give the window's memory back");
