@@ -36,8 +36,14 @@ pub fn tokens(vault: Vault) -> Tokens {
     Tokens::new(Arc::new(Mutex::new(vault)), SecureClipboard::new())
 }
 
+/// The vault without asking the keychain and without printing its notices: the caller probes
+/// it ([`Vault::check_keychain`]) and then prints them ([`report_notices`]).
+pub fn open_unprobed() -> Vault {
+    Vault::open_index(default_data_dir(), store())
+}
+
 /// Anything the vault had to say on opening (a recovered index, a finished interrupted add).
-fn report_notices(vault: &Vault) {
+pub fn report_notices(vault: &Vault) {
     for n in vault.notices() {
         eprintln!("latchkey: note: {}", n.message);
     }

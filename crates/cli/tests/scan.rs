@@ -47,3 +47,25 @@ fn scan_finds_a_stored_secret_in_history_and_ignored_files_without_printing_it()
     // Nothing to scan is a usage error.
     sb.run(&["scan", "--no-home"], None).code(2);
 }
+
+/// The secrets are read from the keychain while the walk starts; a keychain that is not there
+/// still ends the scan at once with exit code 4 and its reason, and keeps no report (a scan
+/// without the secrets would say "no leak").
+#[test]
+fn scan_without_a_keychain_is_exit_4_and_keeps_no_report() {
+    let sb = Sandbox::new();
+    let secret = fake("cvat-nokeychain");
+    sb.add("cvat", "kept", &secret, &[]);
+    let project = sb.home().join("project");
+    fs::create_dir_all(&project).unwrap();
+    for i in 0..200 {
+        fs::write(project.join(format!("f{i}.txt")), format!("line {i}\nCVAT_TOKEN={secret}\n")).unwrap();
+    }
+    let mut c = sb.cmd(&["scan", "--no-home", project.to_str().unwrap()]);
+    c.env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}", sb.home().join("no-bus").display()));
+    let ran = support::run_with_stdin(&mut c, None);
+    assert_eq!(ran.code, 4, "{ran:?}");
+    assert!(ran.stderr.contains("keychain"), "{ran:?}");
+    assert!(!ran.all().contains(&secret), "the secret was printed: {ran:?}");
+    assert!(!sb.data_dir().join("leak-scan.json").exists(), "a report without the secrets was kept");
+}

@@ -343,3 +343,50 @@ fn cancel_stops_and_marks_the_report_incomplete() {
     assert!(!report.complete);
     assert!(report.findings.is_empty());
 }
+
+/// The command line reads the secrets from the keychain while the walk starts: files found
+/// before the needles are there wait, and are all scanned once they come.
+#[test]
+fn needles_that_come_while_the_walk_runs_find_the_same() {
+    let mut tree = build_tree();
+    let ready = run(&tree, false);
+    let expected = stored(&ready);
+    assert_eq!(expected, tree.expected);
+    let needles = std::mem::replace(&mut tree.needles, NeedleSet::builder().build());
+    let coming = std::sync::OnceLock::new();
+    let places = LeakPlaces { home_defaults: true, folders: vec!["~/work/proj".into()], ..Default::default() };
+    let cancel = AtomicBool::new(false);
+    let report = std::thread::scope(|s| {
+        s.spawn(|| {
+            // Well after the walk has listed this small tree.
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            let _ = coming.set(needles);
+        });
+        scan(&coming, &places, Some(&tree.home), &ScanOptions::default(), &|_| {}, &cancel, chrono::Utc::now())
+    });
+    assert!(report.complete);
+    assert_eq!(report.tokens_searched, 6);
+    let mut report = report;
+    apply_allow_rules(&mut report, &[AllowRule { path: "~/supervisely.env".into(), token_id: None }], Some(&tree.home));
+    assert_eq!(stored(&report), expected);
+    assert_eq!(report.findings.len(), ready.findings.len(), "the same unknown tokens too");
+}
+
+/// Reading the secrets failed: the reader cancels and hands over an empty set; the scan stops.
+#[test]
+fn needles_that_never_come_cancel_the_scan() {
+    let tree = build_tree();
+    let coming = std::sync::OnceLock::new();
+    let places = LeakPlaces { home_defaults: true, folders: vec!["~/work/proj".into()], ..Default::default() };
+    let cancel = AtomicBool::new(false);
+    let report = std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            let _ = coming.set(NeedleSet::builder().build());
+        });
+        scan(&coming, &places, Some(&tree.home), &ScanOptions::default(), &|_| {}, &cancel, chrono::Utc::now())
+    });
+    assert!(!report.complete);
+    assert!(stored(&report).is_empty());
+}

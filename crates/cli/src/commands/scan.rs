@@ -5,10 +5,12 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use chrono::Utc;
-use latchkey_core::leak::{self, store, FindingKind, ScanOptions, ScanProgress};
+use latchkey_core::leak::{self, store, FindingKind, NeedleSet, ScanIssue, ScanOptions, ScanProgress};
+use latchkey_core::Vault;
 
 use crate::exit::{Code, Failure, Outcome};
 
@@ -34,8 +36,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
-    let mut vault = crate::context::open();
-    let (needles, needle_issues) = vault.leak_needles()?;
+    // The index first (the settings say where to look); the keychain — asked for every stored
+    // secret — is read on another thread while the walk starts.
+    let vault = crate::context::open_unprobed();
     let settings = vault.settings().leak.clone();
     let mut places = settings.places.clone();
     if !args.paths.is_empty() {
@@ -64,8 +67,14 @@ pub fn run(args: Args) -> Outcome {
         }
     };
     let cancel = AtomicBool::new(false);
-    let mut report = leak::scan(&needles, &places, home.as_deref(), &options, &progress, &cancel, Utc::now());
+    let needles = OnceLock::new();
+    let (mut report, secrets) = std::thread::scope(|s| {
+        let reader = s.spawn(|| read_needles(vault, &needles, &cancel));
+        let report = leak::scan(&needles, &places, home.as_deref(), &options, &progress, &cancel, Utc::now());
+        (report, reader.join().expect("the keychain reader"))
+    });
     drop(needles);
+    let (vault, needle_issues) = secrets?;
     if show_progress {
         eprint!("\r\x1b[K");
     }
@@ -83,6 +92,28 @@ pub fn run(args: Args) -> Outcome {
         print_report(&report);
     }
     Ok(if report.suspected().next().is_some() { Code::LeakFound } else { Code::Ok })
+}
+
+/// Probe the keychain (finishing an interrupted change), then read every stored secret into
+/// `needles`. On failure the scan is cancelled and given an empty set, so it stops at once.
+fn read_needles(
+    mut vault: Vault,
+    needles: &OnceLock<NeedleSet>,
+    cancel: &AtomicBool,
+) -> latchkey_core::Result<(Vault, Vec<ScanIssue>)> {
+    vault.check_keychain(Utc::now());
+    crate::context::report_notices(&vault);
+    match vault.leak_needles() {
+        Ok((set, issues)) => {
+            let _ = needles.set(set);
+            Ok((vault, issues))
+        }
+        Err(e) => {
+            cancel.store(true, Ordering::Relaxed);
+            let _ = needles.set(NeedleSet::builder().build());
+            Err(e)
+        }
+    }
 }
 
 fn print_report(report: &leak::LeakReport) {

@@ -6,11 +6,16 @@
 //! cost more than the search, so they run in parallel too. The default is the number of
 //! cores, at most 4: scanning is bound by reading and searching memory, more threads than
 //! cores only contend, and the app must stay responsive while a scan runs in the background.
+//!
+//! The needles may still be on their way when the scan starts ([`Needles`]): the command line
+//! reads the secrets from the keychain (a D-Bus round trip of tens of milliseconds) while the
+//! walk lists the files. Files found before the needles are ready wait in a backlog, which the
+//! same number of threads scans once they are.
 
 use std::fs::File;
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -20,6 +25,35 @@ use super::patterns::Patterns;
 use super::scan::{scan_file, Job, Outcome, Scratch, MAX_HITS_PER_FILE};
 use super::walk::{walk, Seen};
 use super::{Finding, LeakPlaces, LeakReport, ScanIssue, ScanProgress};
+
+/// What a scan looks for: the needles at hand ([`NeedleSet`]), or coming — a
+/// `OnceLock<NeedleSet>` another thread fills while the walk starts. Whoever fills it must
+/// fill it even when reading the secrets failed (with an empty set, after setting the
+/// scan's cancel flag), or the scan waits for ever.
+pub trait Needles: Sync {
+    /// The needles if they are ready.
+    fn ready(&self) -> Option<&NeedleSet>;
+    /// The needles, once they are.
+    fn wait(&self) -> &NeedleSet;
+}
+
+impl Needles for NeedleSet {
+    fn ready(&self) -> Option<&NeedleSet> {
+        Some(self)
+    }
+    fn wait(&self) -> &NeedleSet {
+        self
+    }
+}
+
+impl Needles for OnceLock<NeedleSet> {
+    fn ready(&self) -> Option<&NeedleSet> {
+        self.get()
+    }
+    fn wait(&self) -> &NeedleSet {
+        OnceLock::wait(self)
+    }
+}
 
 /// Issues kept in a report; more are only counted.
 const MAX_ISSUES: usize = 200;
@@ -92,7 +126,7 @@ impl Shared<'_> {
 /// time (the finish time is measured from it). Set `cancel` to stop: the report then holds
 /// what was found so far and `complete` is false.
 pub fn scan(
-    needles: &NeedleSet,
+    needles: &dyn Needles,
     places: &LeakPlaces,
     home: Option<&Path>,
     options: &ScanOptions,
@@ -121,13 +155,19 @@ pub fn scan(
         incomplete: AtomicBool::new(cancel.load(Ordering::Relaxed)),
         seen: Mutex::new(Seen::default()),
     };
-    let job = Job { needles, patterns: patterns.as_ref(), cancel, bytes: &shared.bytes_scanned };
+    let job = |needles| Job { needles, patterns: patterns.as_ref(), cancel, bytes: &shared.bytes_scanned };
+    let backlog = Mutex::new(vec![]);
     let visitor = || -> Box<dyn FnMut(&Path) + Send + '_> {
         let mut scratch = Scratch::default();
-        let (shared, job) = (&shared, &job);
-        Box::new(move |path: &Path| scan_one(shared, job, &mut scratch, path))
+        let (shared, job, backlog) = (&shared, &job, &backlog);
+        Box::new(move |path: &Path| match needles.ready() {
+            Some(n) => scan_one(shared, &job(n), &mut scratch, path),
+            None => backlog.lock().expect("backlog").push(path.to_path_buf()),
+        })
     };
     walk(places, home, options.threads.max(1), cancel, &|i| shared.add_issue(i), &visitor);
+    let needles = needles.wait();
+    scan_backlog(&shared, &job(needles), backlog.into_inner().expect("backlog"), options.threads.max(1));
     if cancel.load(Ordering::Relaxed) {
         shared.incomplete.store(true, Ordering::Relaxed);
     }
@@ -156,6 +196,23 @@ pub fn scan(
 }
 
 /// Open, check and scan one file found by the walk.
+/// Scan the files the walk found before the needles were ready, on `threads` threads.
+fn scan_backlog(shared: &Shared, job: &Job, files: Vec<PathBuf>, threads: usize) {
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut scratch = Scratch::default();
+        while let Some(path) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+            scan_one(shared, job, &mut scratch, path);
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..threads.min(files.len()) {
+            s.spawn(work);
+        }
+        work();
+    });
+}
+
 fn scan_one(shared: &Shared, job: &Job, scratch: &mut Scratch, path: &Path) {
     if job.cancel.load(Ordering::Relaxed) {
         return;
