@@ -44,7 +44,7 @@ APT_PACKAGES := \
 NODE_MIN := 20.19.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps deps-apt deps-rust deps-node deps-openbao build run test lint bench bench-deps bench-desktop clean tauri-driver
+.PHONY: deps deps-apt deps-rust deps-node deps-openbao build run test lint bench bench-deps bench-leak bench-desktop clean tauri-driver
 
 deps: deps-apt deps-rust deps-node deps-openbao
 
@@ -137,21 +137,28 @@ lint: deps
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # Release builds (as users get them). bench-validate runs the fakes in-process on 127.0.0.1 and
-# needs no display; bench-leak scans a generated tree (kept in a temp dir) against ripgrep;
+# needs no display; bench-leak scans a generated tree (kept in a temp dir) and real code against
+# ripgrep, in-process and with the command line;
 # bench-desktop runs both apps in a private session (scripts/test-session.sh)
 # and writes its own section of RESULTS.md; then the kill -9 test runs with more kills.
 BENCH_KILLS ?= 1000
 bench: bench-deps
 	cd $(ROOT) && $(CARGO) run --release --quiet -p latchkey-bench --bin bench-validate -- \
 	  --out $(ROOT)/bench/RESULTS.md $(BENCH_ARGS)
-	cd $(ROOT) && $(CARGO) run --release --quiet -p latchkey-bench --bin bench-leak -- \
-	  --out $(ROOT)/bench/RESULTS.md $(LEAK_BENCH_ARGS)
+	$(MAKE) --no-print-directory bench-leak
 	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-cli --bin latchkey -p latchkey-bench --bin bench-run
 	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-run --latchkey $(ROOT)/target/release/latchkey \
 	  --out $(ROOT)/bench/RESULTS.md $(BENCH_RUN_ARGS)
 	$(MAKE) --no-print-directory bench-desktop
 	cd $(ROOT) && LATCHKEY_CRASH_KILLS=$(BENCH_KILLS) $(CARGO) test -p latchkey-core --test crash -- --nocapture 2>&1 \
 	  | grep -E 'kill9|test result'
+
+# The leak scan in-process, then `latchkey scan` from the command line (its keychain: a private
+# session); the generated tree is kept in the temp dir between runs.
+bench-leak: bench-deps
+	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-cli --bin latchkey -p latchkey-bench --bin bench-leak
+	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-leak --latchkey $(ROOT)/target/release/latchkey \
+	  --dir $${TMPDIR:-/tmp}/latchkey-bench-leak-tree --out $(ROOT)/bench/RESULTS.md $(LEAK_BENCH_ARGS)
 
 bench-desktop: bench-deps
 	cd $(ROOT) && $(TAURI) build --bundles deb

@@ -14,7 +14,11 @@
 //! file (nothing searched), then the exact needles, then the patterns.
 //! All tokens are fake, made at run time; the needles file lives in a temp folder.
 //!
-//! Usage: `bench-leak [--size-gb 2] [--runs 3] [--dir <tree>] [--out bench/RESULTS.md]`.
+//! With `--latchkey <release binary>` (and a Secret Service: `make bench` runs it inside
+//! scripts/test-session.sh), the real-code tree is also scanned from the command line, as a
+//! user runs `latchkey scan`, against ripgrep ([`leak_cli`]).
+//!
+//! Usage: `bench-leak [--size-gb 2] [--runs 3] [--dir <tree>] [--out bench/RESULTS.md] [--latchkey <bin>]`.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -25,20 +29,26 @@ use std::time::{Duration, Instant};
 use latchkey_core::leak::{scan, FindingKind, LeakPlaces, NeedleSet, ScanOptions, TokenRef};
 use latchkey_core::Platform;
 
+mod leak_cli;
 mod results;
+mod sandbox;
 
 struct Opts {
     size_gb: f64,
     runs: usize,
     dir: PathBuf,
     out: PathBuf,
+    /// The release `latchkey`, for the command-line rows (in a session with a keychain).
+    latchkey: Option<PathBuf>,
 }
 
 fn opts() -> Opts {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let get = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("bench-leak [--size-gb 2] [--runs 3] [--dir <tree>] [--out bench/RESULTS.md]");
+        println!(
+            "bench-leak [--size-gb 2] [--runs 3] [--dir <tree>] [--out bench/RESULTS.md] [--latchkey <release cli>]"
+        );
         std::process::exit(0);
     }
     Opts {
@@ -46,6 +56,7 @@ fn opts() -> Opts {
         runs: get("--runs").map(|s| s.parse().expect("--runs: a number")).unwrap_or(3).max(1),
         dir: get("--dir").map(PathBuf::from).unwrap_or_else(|| std::env::temp_dir().join("latchkey-bench-leak-tree")),
         out: get("--out").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("bench/RESULTS.md")),
+        latchkey: get("--latchkey").map(PathBuf::from),
     }
 }
 
@@ -465,6 +476,11 @@ fn main() {
     for tree in std::iter::once(&gen_tree).chain(real.as_ref()) {
         let t = measure(tree, &needles, &needles_file, o.runs);
         md.push_str(&table(tree, &t));
+    }
+    if let (Some(bin), Some(tree)) = (&o.latchkey, &real) {
+        eprintln!("bench-leak: the command line, {} rounds", o.runs.max(5));
+        let t = leak_cli::measure(bin, &tokens(), tree, o.runs.max(5));
+        md.push_str(&leak_cli::table(tree, &t));
     }
     if real.is_none() {
         md.push_str("The real-code tree was left out: no cargo registry sources or ui/node_modules here.\n\n");

@@ -87,8 +87,12 @@ pub fn load() -> String {
 }
 
 pub fn commit() -> String {
-    std::process::Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
+    let mut git = std::process::Command::new("git");
+    // Inside the test session HOME is a temp folder; git wants the developer's config.
+    if let Some(home) = std::env::var_os("LATCHKEY_REAL_HOME") {
+        git.env("HOME", home);
+    }
+    git.args(["rev-parse", "--short", "HEAD"])
         .output()
         .ok()
         .filter(|o| o.status.success())

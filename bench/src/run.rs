@@ -16,10 +16,12 @@
 //!
 //! Usage: `bench-run [--runs 40] [--latchkey target/release/latchkey] [--out bench/RESULTS.md]`.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod sandbox;
+use sandbox::Sandbox;
 
 const GOAL_MS: f64 = 30.0;
 const BEGIN: &str = "<!-- bench-run -->";
@@ -42,47 +44,6 @@ fn opts() -> Opts {
         runs: get("--runs").and_then(|v| v.parse().ok()).unwrap_or(40).max(3),
         latchkey: get("--latchkey").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/release/latchkey")),
         out: get("--out").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("bench/RESULTS.md")),
-    }
-}
-
-/// A private data folder and keychain service, emptied again on drop.
-struct Sandbox {
-    data: PathBuf,
-    service: String,
-}
-
-impl Sandbox {
-    fn new() -> Sandbox {
-        let data = std::env::temp_dir().join(format!("latchkey-bench-run-{}", std::process::id()));
-        std::fs::create_dir_all(&data).expect("temp folder");
-        Sandbox { data, service: format!("latchkey-bench-run-{}", std::process::id()) }
-    }
-
-    fn latchkey(&self, bin: &PathBuf, args: &[&str]) -> Command {
-        let mut c = Command::new(bin);
-        c.args(args)
-            .env("LATCHKEY_DATA_DIR", &self.data)
-            .env("LATCHKEY_KEYCHAIN_SERVICE", &self.service)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        c
-    }
-
-    fn add(&self, bin: &PathBuf, platform: &str, label: &str, secret: &str) {
-        let mut c = self.latchkey(bin, &["add", platform, "--label", label]);
-        c.stdin(Stdio::piped());
-        let mut child = c.spawn().expect("latchkey add starts");
-        child.stdin.take().unwrap().write_all(secret.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "latchkey add failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = Command::new("secret-tool").args(["clear", "service", &self.service]).status();
-        let _ = std::fs::remove_dir_all(&self.data);
     }
 }
 
@@ -116,9 +77,9 @@ impl Sample {
 fn main() {
     let o = opts();
     assert!(o.latchkey.exists(), "{} is missing: cargo build --release -p latchkey-cli", o.latchkey.display());
-    let sb = Sandbox::new();
-    sb.add(&o.latchkey, "supervisely", "bench", "FAKE-bench-run-supervisely-token-0001");
-    sb.add(&o.latchkey, "cvat", "bench", "FAKE-bench-run-cvat-token-0002");
+    let sb = Sandbox::new("run");
+    sb.add(&o.latchkey, "supervisely", "bench", &[], "FAKE-bench-run-supervisely-token-0001");
+    sb.add(&o.latchkey, "cvat", "bench", &[], "FAKE-bench-run-cvat-token-0002");
     let load_before = load();
     eprintln!("bench-run: {} runs each, load {load_before}", o.runs);
 
