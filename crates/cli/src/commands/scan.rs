@@ -94,14 +94,14 @@ pub fn run(args: Args) -> Outcome {
     Ok(if report.suspected().next().is_some() { Code::LeakFound } else { Code::Ok })
 }
 
-/// Probe the keychain (finishing an interrupted change), then read every stored secret into
-/// `needles`. On failure the scan is cancelled and given an empty set, so it stops at once.
+/// Finish an interrupted change if there is one, then read every stored secret into `needles`.
+/// On failure the scan is cancelled and given an empty set, so it stops at once.
 fn read_needles(
     mut vault: Vault,
     needles: &OnceLock<NeedleSet>,
     cancel: &AtomicBool,
 ) -> latchkey_core::Result<(Vault, Vec<ScanIssue>)> {
-    vault.check_keychain(Utc::now());
+    vault.check_keychain_if_needed(Utc::now());
     crate::context::report_notices(&vault);
     match vault.leak_needles() {
         Ok((set, issues)) => {

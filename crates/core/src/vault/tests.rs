@@ -168,6 +168,35 @@ fn interrupted_changes_are_finished_or_undone_on_open() {
     assert!(!text.contains("pending"), "{text}");
 }
 
+/// `latchkey scan` reads every secret anyway: it asks the keychain first only when a change
+/// was interrupted, and then finishes it before reading.
+#[test]
+fn the_keychain_is_probed_before_a_read_only_when_a_change_needs_finishing() {
+    let (dir, mem, mut v) = open();
+    let half = v.add(new_token(Platform::Cvat, "half", "FAKEhalf0002"), now()).unwrap();
+    drop(v);
+    let mut v = Vault::open_index(dir.path().join("data"), mem.clone());
+    v.check_keychain_if_needed(now());
+    assert!(matches!(v.keychain, KeychainStatus::Checking), "nothing to finish, so not probed");
+
+    v.mutate(|idx| {
+        set_mark(
+            idx.records.iter_mut().find(|r| r.id == half.id).unwrap(),
+            Pending::Adding,
+            now() - chrono::Duration::minutes(2),
+        );
+        Ok(())
+    })
+    .unwrap();
+    drop(v);
+    let mut v = Vault::open_index(dir.path().join("data"), mem.clone());
+    v.check_keychain_if_needed(now());
+    assert!(matches!(v.keychain, KeychainStatus::Available { .. }));
+    assert_eq!(v.notices().len(), 1, "{:?}", v.notices());
+    assert!(v.notices()[0].message.contains("Finished adding “half”"), "{:?}", v.notices());
+    assert!(v.index.records[0].pending.is_none());
+}
+
 #[test]
 fn an_abandoned_keychain_write_is_settled_once_the_keychain_answers() {
     let (_d, mem, mut v) = open();
