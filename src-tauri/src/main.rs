@@ -36,6 +36,7 @@ struct Shared {
 }
 
 fn main() {
+    window::rendering_defaults();
     commands::bench::mark("main");
     let data_dir = latchkey_core::default_data_dir();
     logging::init(&data_dir);

@@ -17,6 +17,30 @@ use crate::events;
 use crate::services::memory;
 use crate::state::{lock, AppState, OpenRequest, MAIN};
 
+/// Before GTK starts: on a machine with no GPU render node (VMs, remote desktops, Xvfb) the
+/// browser engine renders in software anyway, and its DMA-BUF renderer then only adds copies
+/// — every change of a text on screen cost the web process ~0.3 s of CPU, a countdown's
+/// minute tick twice what the older shared-memory path costs (bench/RESULTS.md, idle CPU).
+/// So WebKitGTK is told to use that path there, unless the user chose either way.
+pub fn rendering_defaults() {
+    #[cfg(target_os = "linux")]
+    {
+        const VAR: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+        if std::env::var_os(VAR).is_none() && !has_render_node(std::path::Path::new("/dev/dri")) {
+            // First thing in `main`: no other thread reads the environment yet.
+            std::env::set_var(VAR, "1");
+        }
+    }
+}
+
+/// Whether `dri` holds a DRM render node (`renderD128`…), i.e. a GPU the engine can use.
+#[cfg(target_os = "linux")]
+fn has_render_node(dri: &std::path::Path) -> bool {
+    std::fs::read_dir(dri)
+        .map(|entries| entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with("renderD")))
+        .unwrap_or(false)
+}
+
 /// Bring the window up — made anew when there is none — on `request` when there is one.
 pub fn open(app: &AppHandle, request: Option<OpenRequest>) {
     if let Some(r) = request {
@@ -118,5 +142,20 @@ fn say_still_running() {
         .show();
     if let Err(e) = shown {
         tracing::info!(error = %e, "could not say that Latchkey keeps running");
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::has_render_node;
+
+    #[test]
+    fn a_render_node_is_a_gpu_and_a_card_alone_or_nothing_is_not() {
+        let dri = tempfile::tempdir().unwrap();
+        assert!(!has_render_node(&dri.path().join("missing")), "no /dev/dri: software rendering");
+        std::fs::write(dri.path().join("card0"), b"").unwrap();
+        assert!(!has_render_node(dri.path()), "a display card without a render node");
+        std::fs::write(dri.path().join("renderD128"), b"").unwrap();
+        assert!(has_render_node(dri.path()));
     }
 }
