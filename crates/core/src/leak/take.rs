@@ -58,10 +58,13 @@ pub fn token_in_text(finding: &Finding, text: &[u8]) -> Result<FoundToken> {
         memchr::memchr_iter(b'\n', text).nth((finding.line - 2) as usize).ok_or_else(changed)? + 1
     };
     let line_end = memchr::memchr(b'\n', &text[line_start..]).map_or(text.len(), |i| line_start + i);
-    let at = line_start + (finding.column as usize).saturating_sub(1);
-    if at > line_end {
-        return Err(changed());
-    }
+    // The finding comes from the webview: a column past the line (up to u64::MAX, which
+    // overflowed the addition) means the file changed, never a panic.
+    let at = usize::try_from(finding.column.saturating_sub(1))
+        .ok()
+        .and_then(|col| line_start.checked_add(col))
+        .filter(|&at| at <= line_end)
+        .ok_or_else(changed)?;
     let mut hits = vec![];
     patterns().find(text, line_start, line_end, FileContext::of(path), &mut hits);
     let hit = hits.into_iter().find(|h| h.start == at && h.platform == platform).ok_or_else(changed)?;
