@@ -92,7 +92,7 @@ pub fn check_size(what: &str, len: usize) -> Result<()> {
 pub fn supervisely_env(text: &str) -> Result<Option<Found>> {
     check_size(SUPERVISELY_SOURCE, text.len())?;
     let vars = parse_env_file(text);
-    let Some(token) = vars.get("API_TOKEN").filter(|t| !t.is_empty()) else { return Ok(None) };
+    let Some(token) = vars.get("API_TOKEN").filter(|t| !t.trim().is_empty()) else { return Ok(None) };
     Ok(Some(Found {
         server: vars.get("SERVER_ADDRESS").filter(|s| !s.is_empty()).cloned(),
         ..found(SUPERVISELY_SOURCE, Platform::Supervisely, "supervisely.env", Raw::Token(token.clone().into()))
@@ -109,7 +109,7 @@ pub fn roboflow_config(text: &str) -> Result<Vec<Found>> {
     Ok(ws
         .values()
         .filter_map(|w| {
-            let key = w.get("apiKey").and_then(|k| k.as_str()).filter(|k| !k.is_empty())?;
+            let key = w.get("apiKey").and_then(|k| k.as_str()).filter(|k| !k.trim().is_empty())?;
             let url = w.get("url").and_then(|u| u.as_str()).map(str::to_string);
             let name = w.get("name").and_then(|u| u.as_str()).or(url.as_deref()).unwrap_or("workspace");
             Some(Found {
@@ -128,7 +128,8 @@ pub fn roboflow_config(text: &str) -> Result<Vec<Found>> {
 
 /// The platforms' own environment variables. `read_key_file` reads the file
 /// `ENCORD_SSH_KEY_FILE` names (`None` when it cannot; the caller reads no more than
-/// [`MAX_INPUT`] of it: a longer text is left out).
+/// [`MAX_INPUT`] of it: a longer text is left out, as is an empty one). A blank secret is
+/// never found, here or in the files.
 pub fn from_environment(
     env: &HashMap<String, String>,
     read_key_file: impl FnOnce(&str) -> Option<String>,
@@ -169,7 +170,7 @@ pub fn from_environment(
         .map(|k| ("$ENCORD_SSH_KEY".to_string(), k.clone()))
         .or_else(|| {
             let path = get("ENCORD_SSH_KEY_FILE")?;
-            let pem = read_key_file(&path).filter(|pem| pem.len() <= MAX_INPUT)?;
+            let pem = read_key_file(&path).filter(|pem| pem.len() <= MAX_INPUT && !pem.trim().is_empty())?;
             Some((format!("$ENCORD_SSH_KEY_FILE ({path})"), pem))
         });
     if let Some((source, pem)) = ssh {
@@ -233,6 +234,7 @@ mod tests {
         assert_eq!(f.server.as_deref(), Some("https://sly.example.invalid"));
         assert!(matches!(&f.raw, Raw::Token(t) if t.expose_secret() == "FAKEsly0001"));
         assert!(supervisely_env("SERVER_ADDRESS=x\nAPI_TOKEN=\n").unwrap().is_none(), "an empty token is none");
+        assert!(supervisely_env("API_TOKEN=\" \"\n").unwrap().is_none(), "a blank token is none");
         assert!(supervisely_env("").unwrap().is_none());
     }
 
@@ -241,7 +243,7 @@ mod tests {
         let text = r#"{"API_URL": "https://rf.example.invalid", "workspaces": {
             "a": {"name": "Acme", "url": "acme", "apiKey": "FAKErf0001"},
             "b": {"url": "beta", "apiKey": "FAKErf0002"},
-            "c": {"apiKey": ""}, "d": 7}}"#;
+            "c": {"apiKey": ""}, "d": 7, "e": {"apiKey": " \t"}}}"#;
         let found = roboflow_config(text).unwrap();
         let labels: Vec<_> = found.iter().map(|f| f.label.as_str()).collect();
         assert_eq!(labels, ["workspace Acme", "workspace beta"]);
@@ -281,6 +283,9 @@ mod tests {
         assert!(matches!(&found[3].raw, Raw::ResourceKey(id, _) if id == "ds-1"));
         let big = from_environment(&env, |_| Some("x".repeat(MAX_INPUT + 1)));
         assert_eq!(big.len(), 3, "a key file over the limit is left out");
+        // Found by fuzz/fuzz_targets/importers.rs: an empty key file was found as an empty key.
+        let blank = from_environment(&env, |_| Some(" \n\t".to_string()));
+        assert_eq!(blank.len(), 3, "an empty key file is left out");
     }
 
     #[test]
