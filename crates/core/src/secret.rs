@@ -125,7 +125,7 @@ impl SecretInput {
                     key_id: Cow::Borrowed(&key_id),
                     secret: Cow::Borrowed(secret.expose_secret()),
                 })
-                    .map_err(|_| Error::invalid_field(Field::Secret, "The key could not be encoded."))?;
+                .map_err(|_| Error::invalid_field(Field::Secret, "The key could not be encoded."))?;
                 Ok(PreparedSecret {
                     kind,
                     public: PublicParts { key_id: Some(key_id), ..Default::default() },
