@@ -7,12 +7,15 @@
 #                end-to-end tests run: target/debug/fake-platforms
 #   make run     build, then open the app
 #   make test    build, then every test headless in a private session (scripts/test-session.sh):
-#                unit + integration (real keychain), end-to-end (WebDriver), UI, rustfmt, clippy
+#                unit + integration (real keychain), end-to-end (WebDriver), UI, every cargo-fuzz
+#                target for 20 s (scripts/fuzz.sh: needs the nightly toolchain, installs
+#                cargo-fuzz; FUZZ_SECS=60 for longer, 0 to skip), rustfmt, clippy
 #   make lint    rustfmt and clippy only, warnings are errors
 #   make bench   release build, then the benchmarks: "validate all" against the fake platforms,
 #                the leak scan against ripgrep on a generated tree, `latchkey run` overhead (in a
 #                private test session, for its keychain), the desktop app against KeePassXC
-#                (start-up, idle memory and CPU, size), and the kill -9 test with more kills:
+#                (start-up, idle memory and CPU, size), every cargo-fuzz target for 300 s
+#                (FUZZ_BENCH_SECS), and the kill -9 test with more kills:
 #                bench/RESULTS.md, bench/desktop.png (BENCH_ARGS="--runs 9" for bench-validate,
 #                LEAK_BENCH_ARGS="--size-gb 4", BENCH_RUN_ARGS="--runs 100" for bench-run,
 #                BENCH_DESKTOP_ARGS="--idle-secs 30", BENCH_KILLS=2000; not part of make test;
@@ -44,7 +47,7 @@ APT_PACKAGES := \
 NODE_MIN := 20.19.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps deps-apt deps-rust deps-node deps-openbao build run test lint bench bench-deps bench-leak bench-desktop clean tauri-driver
+.PHONY: deps deps-apt deps-rust deps-node deps-openbao build run test lint bench bench-deps bench-leak bench-desktop bench-fuzz clean tauri-driver
 
 deps: deps-apt deps-rust deps-node deps-openbao
 
@@ -140,8 +143,10 @@ lint: deps
 # needs no display; bench-leak scans a generated tree (kept in a temp dir) and real code against
 # ripgrep, in-process and with the command line;
 # bench-desktop runs both apps in a private session (scripts/test-session.sh)
-# and writes its own section of RESULTS.md; then the kill -9 test runs with more kills.
+# and writes its own section of RESULTS.md; bench-fuzz runs every cargo-fuzz target (nightly)
+# and writes the Fuzzing section; then the kill -9 test runs with more kills.
 BENCH_KILLS ?= 1000
+FUZZ_BENCH_SECS ?= 300
 bench: bench-deps
 	cd $(ROOT) && $(CARGO) run --release --quiet -p latchkey-bench --bin bench-validate -- \
 	  --out $(ROOT)/bench/RESULTS.md $(BENCH_ARGS)
@@ -150,6 +155,7 @@ bench: bench-deps
 	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-run --latchkey $(ROOT)/target/release/latchkey \
 	  --out $(ROOT)/bench/RESULTS.md $(BENCH_RUN_ARGS)
 	$(MAKE) --no-print-directory bench-desktop
+	$(MAKE) --no-print-directory bench-fuzz
 	cd $(ROOT) && LATCHKEY_CRASH_KILLS=$(BENCH_KILLS) $(CARGO) test -p latchkey-core --test crash -- --nocapture 2>&1 \
 	  | grep -E 'kill9|test result'
 
@@ -166,6 +172,11 @@ bench-desktop: bench-deps
 	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-desktop --app $(ROOT)/target/release/latchkey-desktop \
 	  --bundle-dir $(ROOT)/target/release/bundle/deb \
 	  --out $(ROOT)/bench/RESULTS.md --chart $(ROOT)/bench/desktop.png $(BENCH_DESKTOP_ARGS)
+
+# Every fuzz target for FUZZ_BENCH_SECS seconds, one after the other (4 targets: 20 minutes at
+# 300 s); a crash fails it. Needs the nightly toolchain; installs cargo-fuzz if missing.
+bench-fuzz:
+	$(ROOT)/scripts/fuzz.sh $(FUZZ_BENCH_SECS) --results $(ROOT)/bench/RESULTS.md
 
 # What only the benchmarks need: the app users would pick instead, and a window finder.
 BENCH_APT_PACKAGES := keepassxc xdotool

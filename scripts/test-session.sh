@@ -5,9 +5,10 @@
 #   - a private session bus (dbus-run-session) with gnome-keyring unlocked on it,
 #   - a private Xvfb display, and dunst as the notification daemon,
 # then: cargo test (unit + integration, the real keychain), the end-to-end tests
-# (one at a time: they share the X clipboard), the UI tests, rustfmt and clippy
-# (LATCHKEY_SKIP_LINT=1 skips those two), and a check that the TypeScript bindings ts-rs
-# writes during `cargo test` are committed.
+# (one at a time: they share the X clipboard), the UI tests, every cargo-fuzz target for
+# FUZZ_SECS seconds (20 by default, 0 skips; scripts/fuzz.sh, needs the nightly toolchain),
+# rustfmt and clippy (LATCHKEY_SKIP_LINT=1 skips those two), and a check that the TypeScript
+# bindings ts-rs writes during `cargo test` are committed.
 #
 # Needs: target/debug/latchkey-desktop and target/debug/fake-platforms (make build),
 # tauri-driver, and OpenBao's bao in .cache/openbao (exported as LATCHKEY_BAO) — make test
@@ -257,6 +258,9 @@ run_step() {
     elif sed -E 's/\x1b\[[0-9;]*m//g' "$log" | grep -Eq '^ *Tests +[0-9]+'; then
         # vitest: "      Tests  43 passed (43)"
         counts=$(sed -E 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ *Tests +[0-9]+' | tail -1 | sed -E 's/^ *Tests +//')
+    elif grep -q '^fuzz: .* crashes [0-9]' "$log"; then
+        # scripts/fuzz.sh: one line per target (no "passed": the totals below count tests only).
+        counts=$(grep '^fuzz: .* crashes [0-9]' "$log" | awk '{n++; e+=$5; c+=$NF} END {printf "%d targets, %d execs, %d crashes", n, e, c}')
     fi
     if [[ $rc -eq 0 ]]; then
         printf '%s\tPASS\t%s\t%ss\n' "$name" "$counts" "$((end - start))" >>"$SUMMARY"
@@ -302,6 +306,10 @@ run_step "unit+integration" cargo test --workspace --exclude latchkey-e2e --no-f
 run_step "end-to-end" timeout --kill-after=30 "${E2E_TIMEOUT_SECS:-1500}" env RUST_BACKTRACE="${E2E_BACKTRACE:-0}" \
     cargo test -p latchkey-e2e --no-fail-fast ${CARGO_TEST_ARGS:-} -- --test-threads=1 ${E2E_FILTER:-}
 run_step "ui" npm --prefix ui test -- --passWithNoTests
+# A crash fails the step and names its artifact in fuzz/artifacts.
+if [[ "${FUZZ_SECS:-20}" != 0 ]]; then
+    run_step "fuzz" "$ROOT/scripts/fuzz.sh" "${FUZZ_SECS:-20}"
+fi
 if [[ "${LATCHKEY_SKIP_LINT:-}" != 1 ]]; then
     run_step "rustfmt" cargo fmt --all --check
     run_step "clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings

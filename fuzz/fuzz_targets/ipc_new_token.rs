@@ -1,5 +1,6 @@
-//! A new token as the webview sends it over IPC (JSON): deserialising and checking the secret
-//! never panics, whatever a compromised or buggy page sends.
+//! A new token as the webview sends it over IPC (JSON): deserialising it and running every
+//! check `Vault::add` makes before it stores anything (`NewToken::check`: the fields cleaned,
+//! the secret parsed) never panics, whatever a compromised or buggy page sends.
 #![no_main]
 
 use latchkey_core::NewToken;
@@ -7,6 +8,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(token) = serde_json::from_slice::<NewToken>(data) {
-        let _ = token.secret.prepare(token.platform);
+        let _ = token.check(chrono::DateTime::UNIX_EPOCH);
     }
 });

@@ -6,6 +6,7 @@ pub mod alert_plan;
 pub mod check;
 pub mod clipboard;
 pub mod error;
+pub mod import;
 pub mod index;
 pub mod leak;
 pub mod platforms;

@@ -2,9 +2,12 @@
 //! keychain. Everything here holds secrets in `SecretString` (zeroised on drop, redacted
 //! in Debug) and never formats them into errors or logs.
 
+use std::borrow::Cow;
+
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+use zeroize::Zeroize;
 
 use crate::error::{Error, Field, Result};
 use crate::record::{Platform, PublicParts, TokenKind};
@@ -59,10 +62,14 @@ impl std::fmt::Debug for PreparedSecret {
 }
 
 /// The keychain payload of a key pair (env0). Serialised to JSON inside the keychain only.
+/// `Cow`, not `&str`: a value JSON escapes (a quote, a backslash, a control character) cannot
+/// be borrowed from the payload when it is read back.
 #[derive(Serialize, Deserialize)]
 struct KeyPairPayload<'a> {
-    key_id: &'a str,
-    secret: &'a str,
+    #[serde(borrow)]
+    key_id: Cow<'a, str>,
+    #[serde(borrow)]
+    secret: Cow<'a, str>,
 }
 
 /// Which secret forms each platform accepts.
@@ -114,8 +121,11 @@ impl SecretInput {
                 }
                 let secret = single_line(&secret, "API key secret")?;
                 let hint = hint_of(secret.expose_secret());
-                let json = serde_json::to_string(&KeyPairPayload { key_id: &key_id, secret: secret.expose_secret() })
-                    .map_err(|_| Error::invalid_field(Field::Secret, "The key could not be encoded."))?;
+                let json = serde_json::to_string(&KeyPairPayload {
+                    key_id: Cow::Borrowed(&key_id),
+                    secret: Cow::Borrowed(secret.expose_secret()),
+                })
+                .map_err(|_| Error::invalid_field(Field::Secret, "The key could not be encoded."))?;
                 Ok(PreparedSecret {
                     kind,
                     public: PublicParts { key_id: Some(key_id), ..Default::default() },
@@ -176,9 +186,13 @@ fn refuse_other_kind(platform: Platform, kind: TokenKind) -> Result<()> {
 pub fn usable_secret(kind: TokenKind, payload: SecretString) -> Result<SecretString> {
     match kind {
         TokenKind::KeyPair => {
-            let parsed: KeyPairPayload = serde_json::from_str(payload.expose_secret())
+            let mut parsed: KeyPairPayload = serde_json::from_str(payload.expose_secret())
                 .map_err(|_| Error::invalid_field(Field::Secret, "The stored env0 key is not in the expected form"))?;
-            Ok(SecretString::from(parsed.secret.to_string()))
+            let secret = SecretString::from(parsed.secret.to_string());
+            if let Cow::Owned(unescaped) = &mut parsed.secret {
+                unescaped.zeroize();
+            }
+            Ok(secret)
         }
         _ => Ok(payload),
     }
@@ -348,6 +362,22 @@ pub(crate) mod tests {
         assert_eq!(p.hint, "zz99");
         let usable = usable_secret(TokenKind::KeyPair, p.payload).unwrap();
         assert_eq!(usable.expose_secret(), "FAKE-env0-secret-zz99");
+    }
+
+    /// Found by fuzz/fuzz_targets/secret_input.rs: a key pair whose secret or id JSON escapes
+    /// (a quote, a backslash, a control character) was stored but could not be read back.
+    #[test]
+    fn a_key_pair_with_characters_json_escapes_reads_back() {
+        for (key_id, secret) in [
+            ("fake-key-id", "FAKEsecretFUZ\u{f}FAKZ0E"),
+            ("fake-key-id", r#"FAKE"env0\secret"#),
+            (r#"fake"id\"#, "FAKE-env0-secret-zz99"),
+        ] {
+            let kp = SecretInput::KeyPair { key_id: key_id.into(), secret: SecretString::from(secret.to_string()) };
+            let p = kp.prepare(Platform::Env0).unwrap();
+            let usable = usable_secret(TokenKind::KeyPair, p.payload).unwrap();
+            assert_eq!(usable.expose_secret(), secret);
+        }
     }
 
     #[test]

@@ -95,6 +95,13 @@ impl NewToken {
     pub fn token(platform: Platform, label: impl Into<String>, token: impl Into<String>) -> NewToken {
         NewToken::new(platform, label, SecretInput::Token { token: SecretString::from(token.into()) })
     }
+
+    /// Every check [`Vault::add`] makes before it touches the index or the keychain: the
+    /// fields cleaned, the secret parsed (and refused if it appears in a text field). Gives the
+    /// record and the keychain payload it would store; stores nothing.
+    pub fn check(self, now: DateTime<Utc>) -> Result<(TokenRecord, PreparedSecret)> {
+        edit::new_record(self, now)
+    }
 }
 
 /// The editable, non-secret fields of a token (replaces all of them).

@@ -1,7 +1,8 @@
 //! `latchkey import`: find tokens where the platforms' own tools keep them, show them
 //! masked, and store the ones the user accepts.
 //!
-//! Sources are in `import/sources.rs`.
+//! Where it looks is in `import/sources.rs` (reading the files) and core's `import` (what
+//! they say).
 //!
 //! Skipped: tokens already stored (same platform and hint, then the keychain's secret
 //! compared), and revoked ones — by the revocation's `revoked_fingerprint` (SHA-256 of the
@@ -13,6 +14,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use chrono::Utc;
+use latchkey_core::import::Found;
 use latchkey_core::secret::{usable_secret, PreparedSecret};
 use latchkey_core::{NewToken, Platform, TokenRecord, Use, Vault};
 use secrecy::{ExposeSecret, SecretString};
@@ -96,7 +98,7 @@ struct Importer<'a> {
 
 impl Importer<'_> {
     /// What became of one finding; `None` for the same token found in a second place.
-    fn one(&mut self, f: sources::Found) -> Result<Option<Report>, Failure> {
+    fn one(&mut self, f: Found) -> Result<Option<Report>, Failure> {
         let mut report = Report {
             source: f.source.clone(),
             platform: f.platform,
@@ -133,7 +135,7 @@ impl Importer<'_> {
     }
 
     /// Ask (unless --yes or --dry-run) and store the finding; the report says what happened.
-    fn store(&mut self, f: sources::Found, report: &mut Report) -> Result<(), Failure> {
+    fn store(&mut self, f: Found, report: &mut Report) -> Result<(), Failure> {
         let args = self.args;
         let accept = if args.dry_run {
             report.action = "would_store";

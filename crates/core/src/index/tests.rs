@@ -171,3 +171,15 @@ fn an_index_written_before_platform_facts_loads_without_them() {
     s.save(&idx).unwrap();
     assert!(!fs::read_to_string(s.index_path()).unwrap().contains("platform_"), "unset facts are not written");
 }
+
+/// Found by fuzz/fuzz_targets/index_parse.rs: a long number in a field from a newer Latchkey
+/// was read to the neighbouring float, so every rewrite changed it (serde_json's fast float
+/// parsing; `float_roundtrip` reads it exactly).
+#[test]
+fn a_rewrite_keeps_a_long_number_of_an_unknown_field() {
+    let text = format!(r#"{{"schema":1,"hinL\\\\c":1{},"{{:1,tnds":[]}}"#, "5".repeat(97));
+    let Parsed::Ok(index) = parse_bytes(text.as_bytes()) else { panic!("parses") };
+    let again = serde_json::to_vec_pretty(&index).unwrap();
+    let Parsed::Ok(back) = parse_bytes(&again) else { panic!("the rewrite parses") };
+    assert_eq!(back, index);
+}

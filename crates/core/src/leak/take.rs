@@ -1,6 +1,8 @@
 //! "Import it": read an unknown token back from where a scan found it, so it can be added
 //! to the vault without the secret ever passing through the report or the UI.
 
+use std::sync::OnceLock;
+
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
@@ -32,30 +34,46 @@ fn changed() -> Error {
 
 /// Read the token of an `Unknown` finding back from its file.
 pub fn take_found_token(finding: &Finding) -> Result<FoundToken> {
-    let FindingKind::Unknown { platform, .. } = finding.kind else {
-        return Err(Error::invalid("Only a token that is not in Latchkey yet can be imported from a scan."));
-    };
+    if !matches!(finding.kind, FindingKind::Unknown { .. }) {
+        return Err(not_unknown());
+    }
+    let text = read_text(std::path::Path::new(&finding.path))?;
+    token_in_text(finding, &text)
+}
+
+fn not_unknown() -> Error {
+    Error::invalid("Only a token that is not in Latchkey yet can be imported from a scan.")
+}
+
+/// The token of an `Unknown` finding, taken from `text`, the file's content (the pure half of
+/// [`take_found_token`]; the finding's path only says what kind of file it is). Whatever the
+/// text and the finding's line and column, this gives the token or an error, never a panic
+/// (fuzzed: `fuzz/fuzz_targets/importers.rs`).
+pub fn token_in_text(finding: &Finding, text: &[u8]) -> Result<FoundToken> {
+    let FindingKind::Unknown { platform, .. } = finding.kind else { return Err(not_unknown()) };
     let path = std::path::Path::new(&finding.path);
-    let text = read_text(path)?;
     let line_start = if finding.line <= 1 {
         0
     } else {
-        memchr::memchr_iter(b'\n', &text).nth((finding.line - 2) as usize).ok_or_else(changed)? + 1
+        memchr::memchr_iter(b'\n', text).nth((finding.line - 2) as usize).ok_or_else(changed)? + 1
     };
     let line_end = memchr::memchr(b'\n', &text[line_start..]).map_or(text.len(), |i| line_start + i);
-    let at = line_start + (finding.column as usize).saturating_sub(1);
-    if at > line_end {
-        return Err(changed());
-    }
+    // The finding comes from the webview: a column past the line (up to u64::MAX, which
+    // overflowed the addition) means the file changed, never a panic.
+    let at = usize::try_from(finding.column.saturating_sub(1))
+        .ok()
+        .and_then(|col| line_start.checked_add(col))
+        .filter(|&at| at <= line_end)
+        .ok_or_else(changed)?;
     let mut hits = vec![];
-    Patterns::new().find(&text, line_start, line_end, FileContext::of(path), &mut hits);
+    patterns().find(text, line_start, line_end, FileContext::of(path), &mut hits);
     let hit = hits.into_iter().find(|h| h.start == at && h.platform == platform).ok_or_else(changed)?;
     let token = || -> Result<String> {
         std::str::from_utf8(&text[hit.start..hit.end]).map(str::to_string).map_err(|_| changed())
     };
     let secret = match platform {
         Platform::Env0 => {
-            let key_id = env0_key_id(&text).ok_or_else(|| {
+            let key_id = env0_key_id(text).ok_or_else(|| {
                 Error::invalid(
                     "The env0 secret was found but not its key id (ENV0_API_KEY) in the same file; add the key by hand.",
                 )
@@ -91,11 +109,21 @@ fn read_text(path: &std::path::Path) -> Result<Zeroizing<Vec<u8>>> {
     Ok(text)
 }
 
+/// The scanner's patterns, compiled once (an import is one click, but the fuzz target calls
+/// [`token_in_text`] many thousand times a second).
+fn patterns() -> &'static Patterns {
+    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
+    PATTERNS.get_or_init(Patterns::new)
+}
+
 fn env0_key_id(text: &[u8]) -> Option<String> {
-    let re = regex::bytes::Regex::new(
-        r#"(?:ENV0_API_KEY["']?[ \t]*[:=][ \t]*["']?|"apiKey"[ \t]*:[ \t]*")(?P<id>[A-Za-z0-9_\-]{4,128})"#,
-    )
-    .expect("pattern");
+    static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::bytes::Regex::new(
+            r#"(?:ENV0_API_KEY["']?[ \t]*[:=][ \t]*["']?|"apiKey"[ \t]*:[ \t]*")(?P<id>[A-Za-z0-9_\-]{4,128})"#,
+        )
+        .expect("pattern")
+    });
     let caps = re.captures(text)?;
     std::str::from_utf8(caps.name("id")?.as_bytes()).ok().map(str::to_string)
 }

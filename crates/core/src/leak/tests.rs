@@ -128,6 +128,28 @@ fn an_unknown_token_can_be_taken_back_from_its_file_without_the_report() {
     assert!(take_found_token(&f[0]).unwrap_err().to_string().contains("changed"));
 }
 
+/// Found by fuzz/fuzz_targets/importers.rs: a finding sent over IPC with a huge line or column
+/// made `line_start + column` overflow (a panic in debug builds); it is the "changed" error.
+#[test]
+fn a_finding_with_a_huge_line_or_column_is_an_error_not_a_panic() {
+    let text = b"alias x=y\nexport ROBOFLOW_API_KEY=FAKEunknown0123456789\n";
+    let finding = |line: u64, column: u64| Finding {
+        kind: FindingKind::Unknown { platform: Platform::Roboflow, reason: String::new() },
+        path: "/home/u/.bashrc".into(),
+        line,
+        column,
+        excerpt: String::new(),
+        modified_at: None,
+        allowed: false,
+        lines: 1,
+    };
+    assert!(token_in_text(&finding(2, 25), text).is_ok(), "the token where it is");
+    for (line, column) in [(2, u64::MAX), (2, u64::MAX - 24), (1, u64::MAX), (u64::MAX, 25), (u64::MAX, u64::MAX)] {
+        let e = token_in_text(&finding(line, column), text).unwrap_err().to_string();
+        assert!(e.contains("changed"), "line {line}, column {column}: {e}");
+    }
+}
+
 #[test]
 fn alert_text_counts_only_suspected_findings() {
     let finding = |path: &str, allowed: bool| Finding {
