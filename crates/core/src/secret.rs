@@ -7,7 +7,6 @@ use std::borrow::Cow;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
-use zeroize::Zeroize;
 
 use crate::error::{Error, Field, Result};
 use crate::record::{Platform, PublicParts, TokenKind};
@@ -186,13 +185,10 @@ fn refuse_other_kind(platform: Platform, kind: TokenKind) -> Result<()> {
 pub fn usable_secret(kind: TokenKind, payload: SecretString) -> Result<SecretString> {
     match kind {
         TokenKind::KeyPair => {
-            let mut parsed: KeyPairPayload = serde_json::from_str(payload.expose_secret())
+            let parsed: KeyPairPayload = serde_json::from_str(payload.expose_secret())
                 .map_err(|_| Error::invalid_field(Field::Secret, "The stored env0 key is not in the expected form"))?;
-            let secret = SecretString::from(parsed.secret.to_string());
-            if let Cow::Owned(unescaped) = &mut parsed.secret {
-                unescaped.zeroize();
-            }
-            Ok(secret)
+            // An unescaped copy moves into the SecretString (zeroised on drop), not copied again.
+            Ok(SecretString::from(parsed.secret.into_owned()))
         }
         _ => Ok(payload),
     }
