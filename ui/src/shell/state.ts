@@ -87,12 +87,17 @@ export function changed(): void {
   if (queued) return;
   queued = true;
   queueMicrotask(() => {
-    queued = false;
-    for (const fn of listeners) fn();
-    const after = afterQueue;
-    afterQueue = [];
-    for (const fn of after) fn();
+    if (queued) renderNow();
   });
+}
+
+/** Render now, synchronously (start-up: the list is drawn before any call to Rust is sent). */
+export function renderNow(): void {
+  queued = false;
+  for (const fn of listeners) fn();
+  const after = afterQueue;
+  afterQueue = [];
+  for (const fn of after) fn();
 }
 
 /** Run `fn` after the next render (or now-ish if nothing is pending). */
