@@ -31,11 +31,13 @@ pub enum Command {
     Validate(validate::Args),
     /// Revoke a token through the platform's API, or show how to do it by hand.
     Revoke(revoke::Args),
+    /// Replace a token with a new key made by the platform, then revoke the old one.
+    Rotate(rotate::Args),
     /// Run a command with tokens in its environment, under the platforms' own variable names.
     Run(run::Args),
     /// Find tokens in ~/supervisely.env, the platforms' config files and the environment.
     Import(import::Args),
-    /// Look for leaked tokens (not available yet).
+    /// Look for stored and unknown tokens in files: shell history, dotfiles, project folders.
     Scan(scan::Args),
     /// Connect, list and remove team vaults (OpenBao / HashiCorp Vault KV v2).
     Team(team::Args),

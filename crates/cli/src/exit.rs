@@ -77,7 +77,7 @@ pub fn code_of(kind: ErrorKind) -> Code {
         ErrorKind::TeamUnreachable | ErrorKind::TeamSealed => Code::CannotCheck,
         ErrorKind::TeamDenied | ErrorKind::TeamAuth | ErrorKind::TeamConflict => Code::Error,
         ErrorKind::RevokedSecret => Code::Invalid,
-        ErrorKind::StillAccepted => Code::ActionNeeded,
+        ErrorKind::StillAccepted | ErrorKind::CannotRotate => Code::ActionNeeded,
         ErrorKind::SecretMissing
         | ErrorKind::Busy
         | ErrorKind::Io

@@ -149,6 +149,24 @@ fn expired_and_revoked_tokens_have_their_own_exit_codes() {
 }
 
 #[test]
+fn run_refuses_a_token_expiring_within_min_valid() {
+    let sb = Sandbox::new();
+    sb.add("cvat", "soon", &fake("soon"), &["--expires", "1h"]);
+    let refused = sb.run(&["run", "-t", "soon", "--min-valid", "2h", "--", "sh", "-c", "printf ran"], None).code(6);
+    assert!(
+        refused.stdout.is_empty()
+            && refused.stderr.contains("cvat/soon expires in")
+            && refused.stderr.contains("within --min-valid 2h")
+            && refused.stderr.contains("latchkey rotate cvat/soon"),
+        "{refused:?}"
+    );
+    let ran = sb.run(&["run", "-t", "soon", "--min-valid", "30m", "--", "sh", "-c", "printf ran"], None).ok();
+    assert_eq!(ran.stdout, "ran");
+    assert_eq!(sb.run(&["run", "-t", "soon", "--", "sh", "-c", "printf ran"], None).ok().stdout, "ran");
+    sb.run(&["run", "-t", "soon", "--min-valid", "two hours", "--", "true"], None).code(2);
+}
+
+#[test]
 fn an_unavailable_keychain_is_exit_4_and_nothing_is_written() {
     let sb = Sandbox::new();
     sb.add("cvat", "there", &fake("cvat"), &[]);

@@ -69,6 +69,31 @@ fn validate_one_and_all_with_exit_codes_by_outcome() {
 }
 
 #[test]
+fn run_refuses_a_token_the_platform_refused() {
+    let f = fakes();
+    let sb = Sandbox::new();
+    let bad = fake("sly-refused");
+    f.all.supervisely.add(token(&bad, Behaviour::Revoked));
+    sb.add("supervisely", "bad", &bad, &["--server", &f.all.supervisely.url]);
+    let script = "printf ran";
+    // Not checked yet: nothing is known against it.
+    assert_eq!(sb.run(&["run", "-t", "bad", "--", "sh", "-c", script], None).ok().stdout, "ran");
+    sb.run(&["validate", "bad"], None).code(5);
+    let refused = sb.run(&["run", "-t", "bad", "--", "sh", "-c", script], None).code(5);
+    assert!(!refused.stdout.contains("ran"), "the command did not start: {refused:?}");
+    assert!(
+        refused.stderr.contains("supervisely/bad was refused by Supervisely")
+            && refused.stderr.contains("latchkey rotate supervisely/bad")
+            && refused.stderr.contains("--allow-invalid"),
+        "{refused:?}"
+    );
+    assert!(!refused.all().contains(&bad));
+    let forced = sb.run(&["run", "-t", "bad", "--allow-invalid", "--", "sh", "-c", script], None).ok();
+    assert_eq!(forced.stdout, "ran");
+    assert!(forced.stderr.contains("warning"), "{forced:?}");
+}
+
+#[test]
 fn revoke_through_the_api_removes_the_secret() {
     let f = fakes();
     let sb = Sandbox::new();
@@ -168,4 +193,101 @@ fn list_says_a_validated_cvat_token_is_stale_according_to_cvat() {
     assert_eq!(rec["status"]["unused_source"], "platform_last_use", "{rec:#}");
     assert!(rec["platform_last_used_at"].is_string() && rec["platform_created_at"].is_string(), "{rec:#}");
     assert!(rec.get("last_used_at").is_none(), "a check is not a use through Latchkey: {rec:#}");
+}
+
+/// A Roboflow key that may manage the workspace's keys, stored as `label`.
+fn rotatable(f: &Fakes, sb: &Sandbox, label: &str, extra: FakeToken) -> (String, String) {
+    let old = fake("rf-rot");
+    f.all.roboflow.add(FakeToken { admin: true, name: label.into(), ..FakeToken { secret: old.clone(), ..extra } });
+    let id = sb.add("roboflow", label, &old, &["--server", &f.all.roboflow.url]);
+    (old, id)
+}
+
+#[test]
+fn rotate_makes_a_new_roboflow_key_then_revokes_the_old_one() {
+    let f = fakes();
+    let sb = Sandbox::new();
+    let (old, id) = rotatable(&f, &sb, "ci", token("", Behaviour::Valid));
+    let out = sb.run(&["rotate", "ci"], None).ok();
+    assert!(out.stdout.contains("Rotated roboflow/ci"), "{out:?}");
+    assert!(out.stdout.contains("revocation confirmed by Roboflow (401)"), "{out:?}");
+    let tokens = f.all.roboflow.tokens();
+    let new = tokens.iter().find(|t| t.key_id.starts_with("key-new")).expect("Roboflow made a key");
+    assert!(new.name.starts_with("ci (rotated 20"), "the old key's name and the day: {new:?}");
+    assert!(!out.all().contains(&old) && !out.all().contains(&new.secret), "no secret printed: {out:?}");
+    assert_eq!(sb.keychain(&id).as_deref(), Some(new.secret.as_str()), "the new key is the token's secret");
+    assert_eq!(sb.keychain(&format!("{id}.rotation-new")), None);
+    assert_eq!(sb.keychain(&format!("{id}.rotation-old")), None, "the old secret is gone once refused");
+    assert!(tokens.iter().any(|t| t.secret == old && t.revoked_by_api), "the old key was revoked: {tokens:#?}");
+    // Revoked with the new key, after the new key was checked.
+    let reqs = f.all.roboflow.requests();
+    let delete = reqs.iter().find(|r| r.method == "DELETE").expect("a DELETE");
+    assert!(delete.contains(&new.secret) && !delete.contains(&old), "{delete:?}");
+    let rec = by_label(&sb.list(), "ci").clone();
+    assert!(rec["pending"].is_null(), "{rec:#}");
+    assert_eq!(rec["last_validation"]["result"], "valid", "{rec:#}");
+    assert_eq!(rec["rotations"][0]["how"], "api", "{rec:#}");
+    assert!(rec["rotations"][0]["outcome"].as_str().unwrap().contains("old key revoked"), "{rec:#}");
+    assert!(!sb.index_text().contains(&new.secret) && !sb.index_text().contains(&old));
+    let ran = sb.run(&["run", "-t", "ci", "--", "sh", "-c", "printf %s \"$ROBOFLOW_API_KEY\""], None).ok();
+    assert_eq!(ran.stdout, new.secret);
+}
+
+#[test]
+fn a_rotation_the_platform_refuses_changes_nothing() {
+    let f = fakes();
+    let sb = Sandbox::new();
+    // A key that may not manage keys.
+    let old = fake("rf-reader");
+    f.all.roboflow.add(token(&old, Behaviour::Valid));
+    let id = sb.add("roboflow", "reader", &old, &["--server", &f.all.roboflow.url]);
+    let tokens = f.all.roboflow.tokens();
+    let out = sb.run(&["rotate", "reader"], None).code(8);
+    assert!(
+        out.stderr.contains("Roboflow did not make a new key") && out.stderr.contains("Nothing was changed"),
+        "{out:?}"
+    );
+    assert_eq!(f.all.roboflow.tokens().len(), tokens.len(), "no key was made");
+    assert_eq!(sb.keychain(&id).as_deref(), Some(old.as_str()));
+    let rec = by_label(&sb.list(), "reader").clone();
+    assert!(rec["pending"].is_null() && rec["rotations"].is_null(), "{rec:#}");
+
+    // A platform whose API cannot make keys: said before anything changes.
+    let sly = fake("sly-rot");
+    f.all.supervisely.add(token(&sly, Behaviour::Valid));
+    sb.add("supervisely", "laptop", &sly, &["--server", &f.all.supervisely.url]);
+    let out = sb.run(&["rotate", "laptop"], None).code(8);
+    assert!(out.stderr.contains("Supervisely's API cannot make keys"), "{out:?}");
+    assert!(by_label(&sb.list(), "laptop")["pending"].is_null());
+}
+
+#[test]
+fn a_rotation_whose_old_key_still_works_is_finished_by_rotating_again() {
+    let f = fakes();
+    let sb = Sandbox::new();
+    // The delete answers 200 but the key keeps working (a revoke that takes time to apply).
+    let (old, id) = rotatable(&f, &sb, "slow", FakeToken { revoke_ignored: true, ..token("", Behaviour::Valid) });
+    let out = sb.run(&["rotate", "slow"], None).code(8);
+    assert!(out.stdout.contains("still accepts the old one (revocation pending)"), "{out:?}");
+    assert!(out.stderr.contains("latchkey rotate roboflow/slow"), "{out:?}");
+    let new = f.all.roboflow.tokens().into_iter().find(|t| t.key_id.starts_with("key-new")).unwrap();
+    assert_eq!(sb.keychain(&id).as_deref(), Some(new.secret.as_str()), "the new key is in use");
+    assert_eq!(
+        sb.keychain(&format!("{id}.rotation-old")).as_deref(),
+        Some(old.as_str()),
+        "the old one kept until refused"
+    );
+    assert_eq!(by_label(&sb.list(), "slow")["pending"]["stage"], "swapped");
+    // Meanwhile the record is not replaced or deleted behind the rotation's back.
+    let refused = sb.run(&["revoke", "slow", "--mark-revoked"], None);
+    assert_ne!(refused.code, 0, "{refused:?}");
+    assert_eq!(sb.keychain(&id).as_deref(), Some(new.secret.as_str()));
+
+    // The old key stops working (the revoke took effect): rotating again finishes.
+    assert!(f.all.roboflow.set_behaviour(&old, Behaviour::Revoked));
+    let out = sb.run(&["rotate", "slow"], None).ok();
+    assert!(out.stdout.contains("Rotated roboflow/slow"), "{out:?}");
+    assert_eq!(sb.keychain(&format!("{id}.rotation-old")), None);
+    let rec = by_label(&sb.list(), "slow").clone();
+    assert!(rec["pending"].is_null() && rec["rotations"].as_array().unwrap().len() == 1, "{rec:#}");
 }

@@ -70,6 +70,10 @@ pub enum Error {
     #[error("{platform} could not be asked: {reason}. Nothing was changed; try again later, or do it on {platform}'s website.")]
     PlatformUnreachable { platform: String, reason: String },
 
+    /// The platform refused to make the new key of a rotation (or cannot for this key).
+    #[error("{platform} did not make a new key: {reason} Nothing was changed; the current key stays in use.")]
+    CannotRotate { platform: String, reason: String },
+
     #[error("{platform} still accepts this token; the revoke did not take effect. It was not marked revoked and its secret stays in your keychain: revoke it on {platform} again, or mark it revoked anyway.")]
     StillAccepted { platform: String },
     /// The team vault (OpenBao/Vault) did not answer: connection refused, timeout, DNS.
@@ -115,6 +119,7 @@ pub enum ErrorKind {
     ReadOnly,
     Clipboard,
     PlatformUnreachable,
+    CannotRotate,
     StillAccepted,
     TeamUnreachable,
     TeamSealed,
@@ -229,6 +234,7 @@ impl Error {
             Error::ReadOnly(_) => ErrorKind::ReadOnly,
             Error::Clipboard(_) => ErrorKind::Clipboard,
             Error::PlatformUnreachable { .. } => ErrorKind::PlatformUnreachable,
+            Error::CannotRotate { .. } => ErrorKind::CannotRotate,
             Error::StillAccepted { .. } => ErrorKind::StillAccepted,
             Error::TeamUnreachable { .. } => ErrorKind::TeamUnreachable,
             Error::TeamSealed { .. } => ErrorKind::TeamSealed,

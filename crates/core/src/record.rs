@@ -183,6 +183,49 @@ pub enum Pending {
     Replacing { hint: String, public: PublicParts },
     /// Being deleted; the keychain entry may already be gone.
     Deleting,
+    /// Being rotated (`vault/rotate.rs`): a new key made on the platform replaces the current
+    /// one, and the old key is revoked. The other secret waits in a keychain entry of its own
+    /// until the rotation is finished or undone; `latchkey rotate` (or Rotate in the app)
+    /// resumes it from `stage`.
+    Rotating {
+        stage: RotationStage,
+        /// The new secret's public parts (known from `Created` on).
+        #[serde(default)]
+        hint: String,
+        #[serde(default)]
+        public: PublicParts,
+        /// The platform's id of the new key and of the old one (Roboflow `keyId`), when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        new_key: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        old_key: Option<String>,
+    },
+}
+
+/// How far a rotation got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RotationStage {
+    /// The platform is being asked for a new key; nothing is stored yet.
+    Creating,
+    /// The new key exists and waits in its own keychain entry; the old one is still in use.
+    Created,
+    /// The new key is in use; the old one waits in its own entry until the platform refuses it.
+    Swapped,
+}
+
+/// One rotation in a record's history (no secrets).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RotationEvent {
+    pub at: DateTime<Utc>,
+    /// `api` (the platform made the new key and revoked the old one) or `guided`.
+    pub how: String,
+    /// What happened, in words: "old key revoked; revocation confirmed by Roboflow (401)".
+    pub outcome: String,
 }
 
 impl Pending {
@@ -258,6 +301,9 @@ pub struct TokenRecord {
     /// When the secret was replaced (rotation history). Never the old secrets themselves.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rotated_at: Vec<DateTime<Utc>>,
+    /// Rotations through Latchkey: when, how, the outcome.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rotations: Vec<RotationEvent>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub revoked: Option<Revocation>,
@@ -317,6 +363,7 @@ impl TokenRecord {
             tags: vec![],
             notes: String::new(),
             rotated_at: vec![],
+            rotations: vec![],
             revoked: None,
             revoked_secrets: vec![],
             check: None,

@@ -30,6 +30,7 @@ mod checks;
 mod edit;
 mod journal;
 mod leak;
+pub mod rotate;
 mod team;
 #[cfg(test)]
 mod tests;

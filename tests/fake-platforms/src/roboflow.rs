@@ -2,6 +2,9 @@
 //! - `POST /?api_key=` → `{"welcome", "instructions", "docs", "workspace"}`, 401 for a bad key.
 //! - `GET /{workspace}/api-keys?api_key=` → `{"apiKeys": [{keyId, name, prefix, default, protected, disabled, created_on}]}`.
 //! - `DELETE /{workspace}/api-keys/{keyId}?api_key=` → revokes; 409 for a protected key.
+//! - `POST /{workspace}/api-keys?api_key=` with `{name, scopes?}` → `{keyId, key, name}`: a new
+//!   key with the caller's rights, its secret shown this once (`roboflow/adapters/rfapi.py`
+//!   `create_api_key`); 403 for a key that may not manage keys.
 
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
@@ -34,6 +37,7 @@ pub(crate) async fn handle(s: &Shared, req: &Incoming) -> Response {
     let route = match (segments.as_slice(), &req.method) {
         ([], &Method::POST) => "check",
         ([_, "api-keys"], &Method::GET) => "list",
+        ([_, "api-keys"], &Method::POST) => "create",
         ([_, "api-keys", _], &Method::DELETE) => "delete",
         ([], _) | ([_, "api-keys"], _) | ([_, "api-keys", _], _) => return status(StatusCode::METHOD_NOT_ALLOWED),
         _ => return status(StatusCode::NOT_FOUND),
@@ -72,6 +76,28 @@ pub(crate) async fn handle(s: &Shared, req: &Incoming) -> Response {
             json_response(StatusCode::FORBIDDEN, json!({"error": "Not your workspace"}))
         }
         _ if !token.admin => json_response(StatusCode::FORBIDDEN, json!({"error": "This key may not manage API keys"})),
+        "create" => {
+            let name = serde_json::from_slice::<serde_json::Value>(&req.body)
+                .ok()
+                .and_then(|b| b.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                .unwrap_or_default();
+            let n = s.tokens.lock().unwrap().len();
+            // An obviously fake key, unique per server and call.
+            let secret = format!("FAKErfNew{n:04}{:x}", chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default());
+            let made = FakeToken {
+                secret: secret.clone(),
+                key_id: format!("key-new-{n}"),
+                behaviour: Behaviour::Valid,
+                owner: token.owner.clone(),
+                workspace: token.workspace.clone(),
+                name: name.clone(),
+                admin: token.admin,
+                ..Default::default()
+            };
+            let key_id = made.key_id.clone();
+            s.tokens.lock().unwrap().push(made);
+            json_response(StatusCode::OK, json!({"keyId": key_id, "key": secret, "name": name}))
+        }
         "list" => {
             let keys: Vec<_> = s
                 .tokens

@@ -3,4 +3,4 @@
 /**
  * What the UI and the CLI switch on. Stable, snake_case strings.
  */
-export type ErrorKind = "invalid_input" | "duplicate_label" | "not_found" | "keychain_unavailable" | "keychain_locked" | "keychain_timeout" | "keychain_error" | "secret_missing" | "busy" | "io" | "revoked_secret" | "read_only" | "clipboard" | "platform_unreachable" | "still_accepted" | "team_unreachable" | "team_sealed" | "team_denied" | "team_auth" | "team_conflict" | "internal";
+export type ErrorKind = "invalid_input" | "duplicate_label" | "not_found" | "keychain_unavailable" | "keychain_locked" | "keychain_timeout" | "keychain_error" | "secret_missing" | "busy" | "io" | "revoked_secret" | "read_only" | "clipboard" | "platform_unreachable" | "cannot_rotate" | "still_accepted" | "team_unreachable" | "team_sealed" | "team_denied" | "team_auth" | "team_conflict" | "internal";

@@ -5,6 +5,7 @@ import type { Identity } from "./Identity";
 import type { Platform } from "./Platform";
 import type { PublicParts } from "./PublicParts";
 import type { Revocation } from "./Revocation";
+import type { RotationEvent } from "./RotationEvent";
 import type { SentAlert } from "./SentAlert";
 import type { TokenKind } from "./TokenKind";
 import type { ValidationOutcome } from "./ValidationOutcome";
@@ -63,7 +64,11 @@ last_verdict?: ValidationOutcome, identity: Identity, tags?: Array<string>, note
 /**
  * When the secret was replaced (rotation history). Never the old secrets themselves.
  */
-rotated_at?: Array<string>, revoked?: Revocation, 
+rotated_at?: Array<string>, 
+/**
+ * Rotations through Latchkey: when, how, the outcome.
+ */
+rotations?: Array<RotationEvent>, revoked?: Revocation, 
 /**
  * Other platform: how to check the token (not secret).
  */

@@ -16,6 +16,7 @@ pub mod import;
 pub mod list;
 pub mod man;
 pub mod revoke;
+pub mod rotate;
 pub mod run;
 pub mod scan;
 pub mod team;
@@ -29,6 +30,7 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Command::Copy(a) => copy::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Revoke(a) => revoke::run(a),
+        Command::Rotate(a) => rotate::run(a),
         Command::Run(a) => run::run(a),
         Command::Import(a) => import::run(a),
         Command::Scan(a) => scan::run(a),

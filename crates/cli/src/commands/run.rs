@@ -28,9 +28,16 @@ pub struct Args {
     /// A token to export (label, platform/label or id); repeat for several.
     #[arg(long = "token", short = 't', value_name = "TOKEN", required = true)]
     pub tokens: Vec<String>,
-    /// Use tokens past their expiry.
+    /// Use tokens past their expiry (and ignore --min-valid).
     #[arg(long)]
     pub allow_expired: bool,
+    /// Refuse a token that expires within this time (30m, 2h, 1d): a long job should not
+    /// start with a token that dies half-way.
+    #[arg(long, value_name = "DURATION", value_parser = crate::when::parse_duration)]
+    pub min_valid: Option<chrono::Duration>,
+    /// Use a token even though the platform refused it at its last check.
+    #[arg(long)]
+    pub allow_invalid: bool,
     /// Print the variable names that would be set (never the values) and exit.
     #[arg(long)]
     pub print_names: bool,
@@ -50,6 +57,7 @@ pub fn run(args: Args) -> Outcome {
         let found = crate::team::resolve_in(&mut vault, &records, q, &mut teams)?;
         let record = found.record().clone();
         let name = crate::resolve::qualified(&record);
+        refuse_unfit(&vault, &record, now, &args)?;
         super::check_usable(&vault, &record, now, args.allow_expired)?;
         if env.iter().any(|(_, _, from)| *from == name) {
             continue;
@@ -91,6 +99,56 @@ pub fn run(args: Args) -> Outcome {
     }
     drop(vault);
     start(cmd, program)
+}
+
+/// A command is not started with a token the platform already refused, or one that expires
+/// within `--min-valid`: it would fail later, half-way through, with the platform's own error.
+fn refuse_unfit(
+    vault: &latchkey_core::Vault,
+    record: &latchkey_core::TokenRecord,
+    now: chrono::DateTime<Utc>,
+    args: &Args,
+) -> Result<(), Failure> {
+    use latchkey_core::status::{status, Health};
+    let name = crate::resolve::qualified(record);
+    if let Health::Invalid { reason } = status(record, now, &vault.settings().policy).health {
+        if !args.allow_invalid {
+            return Err(Failure::new(
+                Code::Invalid,
+                format!(
+                    "{name} was refused by {} at its last check ({reason}). Store a new one \
+                     (`latchkey rotate {name}`), check it again (`latchkey validate {name}`), or pass --allow-invalid.",
+                    record.platform.name()
+                ),
+            ));
+        }
+    }
+    if let (Some(min), Some(expires)) = (args.min_valid, record.expires_at) {
+        // Already expired: check_usable says so (and --allow-expired lets it through).
+        if expires > now && expires <= now + min && !args.allow_expired {
+            return Err(Failure::new(
+                Code::Expired,
+                format!(
+                    "{name} {}, within --min-valid {}. Rotate it first (`latchkey rotate {name}`) or ask for less.",
+                    latchkey_core::status::countdown_text(Some(expires), now),
+                    humantime(min)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `2h`, `30m`, `1d 6h` for a message.
+fn humantime(d: chrono::Duration) -> String {
+    let s = d.num_seconds();
+    match (s / 86_400, s % 86_400 / 3600, s % 3600 / 60) {
+        (0, 0, m) => format!("{m}m"),
+        (0, h, 0) => format!("{h}h"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (days, 0, _) => format!("{days}d"),
+        (days, h, _) => format!("{days}d {h}h"),
+    }
 }
 
 #[cfg(unix)]

@@ -45,6 +45,11 @@ impl CheckJob {
         CheckJob { record, payload }
     }
 
+    /// The keychain payload (rotation hands it to the adapter that makes the new key).
+    pub(crate) fn payload(&self) -> &SecretString {
+        &self.payload
+    }
+
     /// For tests and tools that hold a secret outside any vault.
     #[doc(hidden)]
     pub fn from_parts(record: TokenRecord, payload: SecretString) -> Self {

@@ -233,6 +233,16 @@ pub enum RevokeOutcome {
     },
 }
 
+/// A key the platform made to replace a token's own (rotation).
+pub struct Successor {
+    /// The keychain payload of the new key (as stored: for env0 the JSON key pair).
+    pub payload: SecretString,
+    /// The platform's id of the new key, to delete it if the rotation is undone.
+    pub key_id: Option<String>,
+    /// The platform's id of the old key, to revoke it with the new one.
+    pub old_key_id: Option<String>,
+}
+
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// One platform's live API. Every method takes the record (for its server URL) so that
@@ -257,6 +267,22 @@ pub trait PlatformAdapter: Send + Sync {
     fn requests_per_check(&self) -> u32 {
         1
     }
+    /// Rotation: make a new key like the token's own (same name pattern and scopes) through
+    /// the API, authenticated by `secret`. `Ok(None)`: the platform's API cannot, the rotation
+    /// is guided. `Err(CannotRotate)` when the platform refused.
+    fn create_successor<'a>(
+        &'a self,
+        record: &'a TokenRecord,
+        secret: &'a SecretString,
+    ) -> BoxFuture<'a, Result<Option<Successor>>>;
+    /// Rotation: delete the key `key_id` with `acting` (the new key revoking the old one, or
+    /// the old key deleting a new one an undone rotation made).
+    fn revoke_key<'a>(
+        &'a self,
+        record: &'a TokenRecord,
+        acting: &'a SecretString,
+        key_id: &'a str,
+    ) -> BoxFuture<'a, Result<RevokeOutcome>>;
 }
 
 /// One platform's adapter as its file writes it; [`PlatformAdapter`] is made of it once, for
@@ -274,6 +300,24 @@ trait Adapter: Send + Sync {
         record: &TokenRecord,
         secret: &SecretString,
     ) -> impl Future<Output = Result<RevokeOutcome>> + Send;
+    /// See [`PlatformAdapter::create_successor`]; by default the API cannot.
+    fn successor(
+        &self,
+        _record: &TokenRecord,
+        _secret: &SecretString,
+    ) -> impl Future<Output = Result<Option<Successor>>> + Send {
+        async { Ok(None) }
+    }
+    /// See [`PlatformAdapter::revoke_key`]. Only called for a key `successor` made, so a
+    /// platform without one never gets here.
+    fn delete_key(
+        &self,
+        _record: &TokenRecord,
+        _acting: &SecretString,
+        _key_id: &str,
+    ) -> impl Future<Output = Result<RevokeOutcome>> + Send {
+        async { Err(Error::Internal(format!("{} keys cannot be deleted by id", Self::PLATFORM.name()))) }
+    }
 }
 
 impl<T: Adapter> PlatformAdapter for T {
@@ -295,6 +339,23 @@ impl<T: Adapter> PlatformAdapter for T {
 
     fn requests_per_check(&self) -> u32 {
         T::REQUESTS_PER_CHECK
+    }
+
+    fn create_successor<'a>(
+        &'a self,
+        record: &'a TokenRecord,
+        secret: &'a SecretString,
+    ) -> BoxFuture<'a, Result<Option<Successor>>> {
+        Box::pin(self.successor(record, secret))
+    }
+
+    fn revoke_key<'a>(
+        &'a self,
+        record: &'a TokenRecord,
+        acting: &'a SecretString,
+        key_id: &'a str,
+    ) -> BoxFuture<'a, Result<RevokeOutcome>> {
+        Box::pin(self.delete_key(record, acting, key_id))
     }
 }
 

@@ -16,6 +16,12 @@
 //! - `roboflow/cli/handlers/api_key.py`: protected keys are revoked on the dashboard,
 //!   `app.roboflow.com/settings/api`.
 //!
+//! - Rotation, `roboflow/adapters/rfapi.py` `create_api_key`: `POST /{workspace}/api-keys?api_key=`
+//!   with JSON `{name, scopes?}` answers the new key's `keyId` and `key` (the secret, shown
+//!   once; `roboflow/cli/handlers/api_key.py` `_create_key` prints both). Omitting `scopes`
+//!   gives the new key the calling key's own scopes, so the new key can do what the old one
+//!   did; 403/404 when the calling key may not create keys ("api-key:create").
+//!
 //! Assumption (not in the SDK): a key's `prefix` is the start of its secret; a revoke goes
 //! through the API only when exactly one listed key's prefix starts our key.
 
@@ -26,8 +32,8 @@ use serde::Deserialize;
 
 use super::common::{cannot, endpoint, guided, parse_time, server, unexpected, unreachable, web_app};
 use super::http::{HttpClient, QueryCredential, Request, Response};
-use super::{Adapter, RevokeOutcome, Validation};
-use crate::error::Result;
+use super::{Adapter, RevokeOutcome, Successor, Validation};
+use crate::error::{Error, Result};
 use crate::record::{Identity, Platform, TokenRecord};
 
 pub struct Roboflow {
@@ -48,12 +54,21 @@ struct KeyList {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct Created {
+    key_id: Option<String>,
+    key: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct KeyEntry {
     key_id: String,
     #[serde(default)]
     prefix: String,
     #[serde(default)]
     protected: bool,
+    #[serde(default)]
+    name: Option<String>,
     /// Printed as the key's "Created" by `roboflow api-key get`; read only when it is a time
     /// stamp string (the SDK does not say its form).
     #[serde(default, rename = "created_on")]
@@ -185,6 +200,102 @@ impl Adapter for Roboflow {
             s => guide(format!("Roboflow did not revoke the key (HTTP {s}).")),
         }
     }
+
+    async fn successor(&self, record: &TokenRecord, secret: &SecretString) -> Result<Option<Successor>> {
+        self.make_successor(record, secret).await
+    }
+
+    async fn delete_key(&self, record: &TokenRecord, acting: &SecretString, key_id: &str) -> Result<RevokeOutcome> {
+        self.delete_by_id(record, acting, key_id).await
+    }
+}
+
+impl Roboflow {
+    /// The workspace `secret` belongs to, or why there is none.
+    async fn workspace(&self, server: &str, secret: &SecretString) -> Result<std::result::Result<String, String>> {
+        let check = self.ask(server, secret).await.map_err(|e| unreachable(Platform::Roboflow, e))?;
+        Ok(match (check.status.as_u16(), check.json::<KeyCheck>().and_then(|k| k.workspace)) {
+            (200, Some(ws)) if !ws.is_empty() => Ok(ws),
+            (401 | 403, _) => Err("Roboflow refuses the current key.".into()),
+            (s, _) => Err(format!("Roboflow's key check answered HTTP {s} without a workspace.")),
+        })
+    }
+
+    pub(super) async fn make_successor(
+        &self,
+        record: &TokenRecord,
+        secret: &SecretString,
+    ) -> Result<Option<Successor>> {
+        let server = server(record)?;
+        let refused = |reason: String| Error::CannotRotate { platform: "Roboflow".into(), reason };
+        let ws = self.workspace(&server, secret).await?.map_err(refused)?;
+        let wsp = percent(&ws);
+        let keys = self.list(&server, &wsp, secret).await?.map_err(refused)?;
+        let old = own_key(&keys, secret).map_err(|why| refused(why.to_string()))?;
+        if old.protected {
+            return Err(refused(
+                "this key is protected, and Roboflow only lets you revoke a protected key on its website.".into(),
+            ));
+        }
+        let name = successor_name(old.name.as_deref().unwrap_or(&record.label), Utc::now());
+        let req = Request::new(Method::POST, endpoint(&server, &format!("/{wsp}/api-keys"))?)
+            .with_json(&serde_json::json!({ "name": name }))
+            .once();
+        let resp = self.http.send(&req, &key(secret)).await.map_err(|e| unreachable(Platform::Roboflow, e))?;
+        match resp.status.as_u16() {
+            200..=299 => {}
+            s @ (403 | 404) => {
+                return Err(refused(format!(
+                    "HTTP {s}: this key may not create API keys (it needs the “api-key:create” scope or no scopes)."
+                )))
+            }
+            s => return Err(refused(format!("HTTP {s}."))),
+        }
+        let created = resp.json::<Created>().filter(|c| !c.key.is_empty()).ok_or_else(|| {
+            refused(
+                "its answer had no key in it. If a new key appears in the workspace's list, revoke it there.".into(),
+            )
+        })?;
+        Ok(Some(Successor {
+            payload: SecretString::from(created.key),
+            key_id: created.key_id,
+            old_key_id: Some(old.key_id.clone()),
+        }))
+    }
+
+    pub(super) async fn delete_by_id(
+        &self,
+        record: &TokenRecord,
+        acting: &SecretString,
+        key_id: &str,
+    ) -> Result<RevokeOutcome> {
+        let server = server(record)?;
+        let url = settings_url(&server);
+        let guide = |note: String| Ok(guided(url.clone(), STEPS, Some(note)));
+        let ws = match self.workspace(&server, acting).await? {
+            Ok(ws) => ws,
+            Err(why) => return guide(why),
+        };
+        let del = Request::new(
+            Method::DELETE,
+            endpoint(&server, &format!("/{}/api-keys/{}", percent(&ws), percent(key_id)))?,
+        );
+        let resp = self.http.send(&del, &key(acting)).await.map_err(|e| unreachable(Platform::Roboflow, e))?;
+        match resp.status.as_u16() {
+            200..=299 => Ok(RevokeOutcome::Revoked),
+            409 => guide("This key is protected: Roboflow only lets you revoke it on its website.".into()),
+            s => guide(format!("Roboflow did not revoke the key (HTTP {s}).")),
+        }
+    }
+}
+
+/// The new key's name: the old one's, with the day of the rotation ("ci (rotated 2026-12-05)").
+fn successor_name(old: &str, now: DateTime<Utc>) -> String {
+    let base = match old.rfind(" (rotated ") {
+        Some(at) if old.ends_with(')') => &old[..at],
+        _ => old,
+    };
+    format!("{base} (rotated {})", now.format("%Y-%m-%d"))
 }
 
 /// Percent-encode one path segment.

@@ -29,6 +29,8 @@ use crate::vault::Vault;
 mod blocking;
 mod flow;
 mod revoke;
+mod rotate;
+pub use rotate::Rotated;
 mod team;
 
 /// Which token an action is about: one of the local vault, or one of a team vault.

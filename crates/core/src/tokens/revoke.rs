@@ -18,6 +18,7 @@ impl Tokens {
     pub async fn revoke(&self, target: &TokenTarget) -> Result<RevokeOutcome> {
         let checker = self.checker()?;
         let (_, job) = self.take_job(target).await?;
+        crate::vault::rotate::refuse_if_rotating(&job.record)?;
         let platform = job.record.platform;
         let outcome = checker.revoke(&job).await?;
         if let RevokeOutcome::Guided { .. } = outcome {

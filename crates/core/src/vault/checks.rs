@@ -62,6 +62,7 @@ impl Vault {
     /// revoked record retries the keychain deletion.
     pub fn confirm_revoked(&mut self, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<TokenRecord> {
         let record = self.get(id)?;
+        super::rotate::refuse_if_rotating(&record)?;
         let reason = reason.trim();
         let reason = if reason.is_empty() { "Revoked" } else { reason };
         if reason.chars().count() > 500 {

@@ -49,6 +49,7 @@ pub(crate) fn new_record(new: NewToken, now: DateTime<Utc>) -> Result<(TokenReco
         tags,
         notes,
         rotated_at: vec![],
+        rotations: vec![],
         revoked: None,
         revoked_secrets: vec![],
         check,
@@ -168,6 +169,7 @@ impl Vault {
     /// Rotate: store a new secret for the same record. Keeps when, never the old secret.
     pub fn replace_secret(&mut self, id: Uuid, input: SecretInput, now: DateTime<Utc>) -> Result<TokenRecord> {
         let current = self.get(id)?;
+        super::rotate::refuse_if_rotating(&current)?;
         let prepared = prepare_replacement(&current, input)?;
         // A revoked record takes a replacement (it is no longer revoked then), never its
         // own or another revoked secret back.
@@ -218,7 +220,7 @@ impl Vault {
 
     /// Delete the record and its keychain entry.
     pub fn delete(&mut self, id: Uuid, now: DateTime<Utc>) -> Result<()> {
-        self.get(id)?;
+        super::rotate::refuse_if_rotating(&self.get(id)?)?;
         self.check_writable()?;
         self.mutate(|idx| {
             let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
@@ -425,6 +427,6 @@ pub(crate) fn refuse_secret_in_text<'a>(
 }
 
 /// How the keychain entry is named in keychain managers (no secret in it).
-fn keychain_label(record: &TokenRecord) -> String {
+pub(super) fn keychain_label(record: &TokenRecord) -> String {
     format!("Latchkey: {} “{}”", record.platform.name(), record.label)
 }

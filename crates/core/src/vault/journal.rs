@@ -12,14 +12,15 @@ fn pending_grace() -> chrono::Duration {
 
 impl Vault {
     pub(super) fn has_stale_marks(&self, now: DateTime<Utc>) -> bool {
-        self.index.records.iter().any(|r| is_stale_mark(r, now))
+        self.index.records.iter().any(|r| is_stale_mark(r, now) && repair_can_finish(r))
     }
 
     /// Finish or undo changes a crash interrupted (see the module docs). Marks younger than
     /// the grace period may belong to a change still running in another process: left alone.
     pub(super) fn repair(&mut self, now: DateTime<Utc>) -> Result<()> {
         self.refresh()?;
-        let pending: Vec<TokenRecord> = self.index.records.iter().filter(|r| is_stale_mark(r, now)).cloned().collect();
+        let pending: Vec<TokenRecord> =
+            self.index.records.iter().filter(|r| is_stale_mark(r, now) && repair_can_finish(r)).cloned().collect();
         for record in pending {
             let label = record.label.clone();
             match &record.pending {
@@ -70,6 +71,21 @@ impl Vault {
                         if applied { "the new secret is in place" } else { "the previous secret is still in place" }
                     )));
                 }
+                // A rotation past this step needs the platform: `rotate` resumes it.
+                Pending::Rotating { .. } => {
+                    self.mutate(|idx| {
+                        if let Some(r) = find_marked(idx, &record) {
+                            clear_mark(r);
+                        }
+                        Ok(())
+                    })?;
+                    self.notices.push(Notice::warning(format!(
+                        "Rotating “{label}” was interrupted while {} was making the new key; the old key is still in use. \
+                         If {} lists a key made at that time that Latchkey does not hold, revoke it there.",
+                        record.platform.name(),
+                        record.platform.name()
+                    )));
+                }
                 Pending::Deleting => {
                     self.secrets.delete(&record.id.to_string())?;
                     self.mutate(|idx| {
@@ -94,6 +110,12 @@ pub(super) fn clear_mark(r: &mut TokenRecord) {
     r.pending_since = None;
 }
 
+/// Whether repair can finish or undo the mark without the platform: every change but a
+/// rotation past its first step (`rotate` resumes those).
+fn repair_can_finish(r: &TokenRecord) -> bool {
+    !matches!(&r.pending, Pending::Rotating { stage, .. } if *stage != crate::record::RotationStage::Creating)
+}
+
 pub(super) fn is_stale_mark(r: &TokenRecord, now: DateTime<Utc>) -> bool {
     !r.pending.is_none() && r.pending_since.is_none_or(|t| now - t >= pending_grace())
 }
@@ -108,7 +130,7 @@ pub(super) fn find_marked<'a>(idx: &'a mut IndexFile, seen: &TokenRecord) -> Opt
 }
 
 /// Rebuild the public facts of a stored payload (to check an interrupted replacement).
-fn prepared_from_payload(record: &TokenRecord, payload: SecretString) -> Result<PreparedSecret> {
+pub(super) fn prepared_from_payload(record: &TokenRecord, payload: SecretString) -> Result<PreparedSecret> {
     let input = match record.kind {
         TokenKind::Token => SecretInput::Token { token: payload },
         TokenKind::SshKey => SecretInput::SshKey { private_key: payload },

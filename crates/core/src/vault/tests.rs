@@ -273,3 +273,76 @@ fn unusable_data_dir_opens_read_only_with_a_notice() {
     let e = v.add(new_token(Platform::Cvat, "x", "FAKEx0000001"), now()).unwrap_err();
     assert!(matches!(e, Error::ReadOnly(_)));
 }
+
+#[test]
+fn a_rotation_keeps_both_secrets_recoverable_at_every_step() {
+    use crate::record::{RotationEvent, RotationStage};
+    use rotate::{rotation_stage, staged_account, Staged};
+    let (dir, mem, mut v) = open();
+    let old = "FAKErotationOldKey0001";
+    let new = "FAKErotationNewKey0002";
+    let r = v.add(new_token(Platform::Roboflow, "ci", old), now()).unwrap();
+    let main = r.id.to_string();
+    let secret_of = |account: &str| mem.entries.lock().unwrap().get(account).cloned();
+
+    v.rotation_begin(r.id, now()).unwrap();
+    // A record under rotation is neither replaced nor deleted (it would lose a secret).
+    let e =
+        v.replace_secret(r.id, SecretInput::Token { token: SecretString::from("FAKEother0003") }, now()).unwrap_err();
+    assert!(e.to_string().contains("rotation"), "{e}");
+    assert!(v.delete(r.id, now()).unwrap_err().to_string().contains("rotation"));
+    assert!(v.rotation_begin(r.id, now()).is_err(), "one rotation at a time");
+
+    v.rotation_created(r.id, SecretString::from(new), Some("key-new".into()), Some("key-old".into()), now()).unwrap();
+    assert_eq!(secret_of(&staged_account(r.id, Staged::New)).as_deref(), Some(new));
+    assert_eq!(secret_of(&main).as_deref(), Some(old), "the old key stays in use until the new one is checked");
+    assert_eq!(rotation_stage(&v.get(r.id).unwrap()), Some(RotationStage::Created));
+
+    // The swap was interrupted after the new key reached the main entry: finishing it again
+    // takes the new key and keeps the old one apart.
+    mem.put(&staged_account(r.id, Staged::Old), &SecretString::from(old)).unwrap();
+    mem.put(&main, &SecretString::from(new)).unwrap();
+    let swapped = v.rotation_swap(r.id, now()).unwrap();
+    assert_eq!(swapped.hint, "0002");
+    assert_eq!(swapped.rotated_at, vec![now()]);
+    assert_eq!(rotation_stage(&swapped), Some(RotationStage::Swapped));
+    assert_eq!(secret_of(&main).as_deref(), Some(new));
+    assert_eq!(secret_of(&staged_account(r.id, Staged::Old)).as_deref(), Some(old));
+    assert_eq!(secret_of(&staged_account(r.id, Staged::New)), None);
+    assert!(v.rotation_abort(r.id).is_err(), "a key in use is not undone");
+    // Swapping again changes nothing.
+    assert_eq!(v.rotation_swap(r.id, now()).unwrap().rotated_at.len(), 1);
+
+    // Repair on open leaves a rotation that needs the platform alone.
+    drop(v);
+    let mut v = Vault::open(dir.path().join("data"), mem.clone(), now() + chrono::Duration::hours(1));
+    assert_eq!(rotation_stage(&v.get(r.id).unwrap()), Some(RotationStage::Swapped));
+    assert!(v.notices().is_empty(), "{:?}", v.notices());
+
+    let done = v
+        .rotation_finish(r.id, RotationEvent { at: now(), how: "api".into(), outcome: "old key revoked".into() })
+        .unwrap();
+    assert!(done.pending.is_none() && done.rotations.len() == 1);
+    assert_eq!(secret_of(&staged_account(r.id, Staged::Old)), None);
+    let text = std::fs::read_to_string(dir.path().join("data/latchkey.json")).unwrap();
+    assert!(!text.contains("FAKErotation"), "no secret in the index: {text}");
+}
+
+#[test]
+fn a_rotation_cut_off_while_the_platform_made_the_key_is_cleared_with_a_warning() {
+    use rotate::{staged_account, Staged};
+    let (dir, mem, mut v) = open();
+    let r = v.add(new_token(Platform::Roboflow, "ci", "FAKErotationOldKey0003"), now()).unwrap();
+    v.rotation_begin(r.id, now() - chrono::Duration::minutes(5)).unwrap();
+    drop(v);
+    let mut v = Vault::open(dir.path().join("data"), mem.clone(), now());
+    assert!(v.get(r.id).unwrap().pending.is_none());
+    assert!(v.notices()[0].message.contains("Rotating “ci” was interrupted"), "{:?}", v.notices());
+    assert_eq!(mem.entries.lock().unwrap().get(&r.id.to_string()).map(String::as_str), Some("FAKErotationOldKey0003"));
+    // An undone rotation before the swap leaves the old key and no staged one.
+    v.rotation_begin(r.id, now()).unwrap();
+    v.rotation_created(r.id, SecretString::from("FAKErotationNewKey0004"), None, None, now()).unwrap();
+    v.rotation_abort(r.id).unwrap();
+    assert!(v.get(r.id).unwrap().pending.is_none());
+    assert!(!mem.has(&staged_account(r.id, Staged::New)));
+}

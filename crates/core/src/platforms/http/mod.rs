@@ -86,11 +86,19 @@ pub struct Request {
     pub json: Option<Vec<u8>>,
     /// Other, non-secret headers.
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// Retried on 429/5xx. Off for a request that must not happen twice (creating a key: a
+    /// 5xx may come after the key was made).
+    pub retry: bool,
 }
 
 impl Request {
     pub fn new(method: Method, url: Url) -> Self {
-        Request { method, url, json: None, headers: vec![] }
+        Request { method, url, json: None, headers: vec![], retry: true }
+    }
+    /// Never retried (see [`Request::retry`]).
+    pub fn once(mut self) -> Self {
+        self.retry = false;
+        self
     }
     pub fn with_json(mut self, body: &serde_json::Value) -> Self {
         self.json = Some(serde_json::to_vec(body).unwrap_or_default());
@@ -187,7 +195,7 @@ impl HttpClient {
                         HttpError::Server { host, status: status.as_u16() }
                     }
                 };
-                if attempt >= self.config.retries {
+                if attempt >= self.config.retries || !request.retry {
                     return Err(give_up(host));
                 }
                 let wait = asked.unwrap_or(self.config.backoff * 2u32.saturating_pow(attempt));

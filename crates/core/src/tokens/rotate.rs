@@ -1,0 +1,249 @@
+//! Rotation through the platform's API (issue 17): a new key made by the platform, stored and
+//! validated, and only then the old one revoked (with the new key) and its refusal confirmed.
+//! The local steps and the journal are `vault/rotate.rs`; every step here can be resumed by
+//! calling [`Tokens::rotate`] again, which starts from the stage the record's mark names.
+//!
+//! Platforms whose API cannot make keys (Supervisely, Encord, CVAT with a token only) answer
+//! `Err(CannotRotate)` before anything changes: their rotation is guided (Replace secret, then
+//! Revoke), which the app and `latchkey revoke` already offer.
+
+use chrono::Utc;
+use secrecy::SecretString;
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::{note, TokenTarget, Tokens};
+use crate::check::{CheckJob, RevokeCheck};
+use crate::error::{Error, Result};
+use crate::platforms::{PlatformAdapter, RevokeOutcome};
+use crate::record::{Pending, RotationEvent, RotationStage, TokenRecord, Validity};
+use crate::vault::rotate::{rotation_stage, Staged};
+
+/// Where a rotation ended.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Rotated {
+    /// The record now (the new key's hint; its rotation history).
+    pub record: TokenRecord,
+    /// Done: the new key is in use and the platform refuses the old one.
+    /// Not done: the new key is in use, the old one still has to go (`note` says why, and
+    /// `settings_url` where to revoke it by hand); rotating again finishes it.
+    pub finished: bool,
+    pub note: String,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings_url: Option<String>,
+}
+
+impl Tokens {
+    /// Rotate a local token through its platform's API, or resume a rotation that stopped.
+    pub async fn rotate(&self, target: &TokenTarget) -> Result<Rotated> {
+        let TokenTarget::Local { id } = *target else {
+            return Err(Error::invalid(
+                "Rotating a team token is not available yet: replace its secret, then revoke the old one.",
+            ));
+        };
+        let checker = self.checker()?;
+        let current = self.with_vault(move |v| v.get(id)).await?;
+        let adapter = checker.adapters().get(current.platform);
+        let platform = current.platform.name();
+        if rotation_stage(&current).is_none() {
+            self.with_vault(move |v| v.rotation_begin(id, Utc::now())).await?;
+            note(target, Some(current.platform.id()), "rotation started", "");
+            let old = match self.with_vault(move |v| v.check_job(id)).await {
+                Ok(job) => job,
+                Err(e) => {
+                    let _ = self.with_vault(move |v| v.rotation_abort(id)).await;
+                    return Err(e);
+                }
+            };
+            let made = match adapter.create_successor(&old.record, old.payload()).await {
+                Ok(Some(made)) => made,
+                Ok(None) => {
+                    self.with_vault(move |v| v.rotation_abort(id)).await?;
+                    return Err(Error::CannotRotate {
+                        platform: platform.into(),
+                        reason: format!(
+                            "{platform}'s API cannot make keys. Make the new one on its website, store it with \
+                             Replace secret, then revoke this one."
+                        ),
+                    });
+                }
+                Err(e) => {
+                    self.with_vault(move |v| v.rotation_abort(id)).await?;
+                    return Err(e);
+                }
+            };
+            let (payload, new_key, old_key) = (made.payload.clone(), made.key_id.clone(), made.old_key_id.clone());
+            if let Err(e) =
+                self.with_vault(move |v| v.rotation_created(id, payload, new_key, old_key, Utc::now())).await
+            {
+                // It could not be kept: delete it on the platform rather than leave a key nobody holds.
+                if let Some(k) = &made.key_id {
+                    let _ = adapter.revoke_key(&old.record, old.payload(), k).await;
+                }
+                let _ = self.with_vault(move |v| v.rotation_abort(id)).await;
+                return Err(e);
+            }
+            note(target, Some(current.platform.id()), "rotation: new key made and kept", "");
+        }
+
+        let record = self.with_vault(move |v| v.get(id)).await?;
+        if rotation_stage(&record) == Some(RotationStage::Created) {
+            self.validate_and_swap(id, &record).await?;
+            note(target, Some(current.platform.id()), "rotation: new key validated and in use", "");
+        }
+        self.revoke_old(id, adapter).await
+    }
+
+    /// Undo a rotation that has not swapped yet: the new key is deleted on the platform (with
+    /// the old one, which stays in use) and from the keychain.
+    pub async fn undo_rotation(&self, target: &TokenTarget) -> Result<TokenRecord> {
+        let TokenTarget::Local { id } = *target else {
+            return Err(Error::invalid("Team tokens have no rotation to undo."));
+        };
+        let checker = self.checker()?;
+        let record = self.with_vault(move |v| v.get(id)).await?;
+        if let Pending::Rotating { stage: RotationStage::Created, new_key: Some(key), .. } = &record.pending {
+            let old = self.with_vault(move |v| v.check_job(id)).await?;
+            let adapter = checker.adapters().get(record.platform);
+            match adapter.revoke_key(&record, old.payload(), key).await? {
+                RevokeOutcome::Revoked => {}
+                RevokeOutcome::Guided { settings_url, .. } => {
+                    return Err(Error::invalid(format!(
+                        "{} did not delete the new key; delete it at {settings_url}, then undo again.",
+                        record.platform.name()
+                    )))
+                }
+            }
+        }
+        self.with_vault(move |v| v.rotation_abort(id)).await
+    }
+
+    /// The new key must work before it replaces the old one. Refused: it is deleted again and
+    /// the old one stays. Not checkable now: the rotation waits (resumed by rotating again).
+    async fn validate_and_swap(&self, id: uuid::Uuid, record: &TokenRecord) -> Result<()> {
+        let checker = self.checker()?;
+        let platform = record.platform.name();
+        let new = self
+            .with_vault(move |v| v.rotation_secret(id, Staged::New))
+            .await?
+            .ok_or_else(|| Error::SecretMissing { label: format!("{} (the rotation's new key)", record.label) });
+        // A swap interrupted after the staged entry was deleted: the main entry holds the new key.
+        let new: SecretString = match new {
+            Ok(new) => new,
+            Err(_) => return self.with_vault(move |v| v.rotation_swap(id, Utc::now())).await.map(drop),
+        };
+        let validation = checker.validate(&CheckJob::new(record.clone(), new)).await?;
+        match &validation.validity {
+            Validity::Valid => {}
+            Validity::Invalid { reason } => {
+                let reason = reason.clone();
+                let undone = self.undo_rotation(&TokenTarget::Local { id }).await;
+                return Err(Error::CannotRotate {
+                    platform: platform.into(),
+                    reason: match undone {
+                        Ok(_) => {
+                            format!("the new key it made was refused when checked ({reason}); it was deleted again.")
+                        }
+                        Err(e) => {
+                            format!("the new key it made was refused when checked ({reason}), and undoing failed: {e}")
+                        }
+                    },
+                });
+            }
+            Validity::CannotCheck { reason } => {
+                return Err(Error::PlatformUnreachable {
+                    platform: platform.into(),
+                    reason: format!(
+                        "the new key could not be checked ({}); the old key stays in use and rotating again resumes",
+                        reason.trim_end_matches('.')
+                    ),
+                });
+            }
+        }
+        let swapped = self.with_vault(move |v| v.rotation_swap(id, Utc::now())).await?;
+        self.with_vault(move |v| v.record_validation(&swapped, &validation, Utc::now())).await?;
+        Ok(())
+    }
+
+    /// The new key is in use: revoke the old one with it, confirm by validating the old
+    /// secret, and finish. An old key that was already refused (revoked on the website, or a
+    /// revoke that took effect late) finishes at once.
+    async fn revoke_old(&self, id: uuid::Uuid, adapter: &dyn PlatformAdapter) -> Result<Rotated> {
+        let checker = self.checker()?;
+        let record = self.with_vault(move |v| v.get(id)).await?;
+        let platform = record.platform.name();
+        let Some(old) = self.with_vault(move |v| v.rotation_secret(id, Staged::Old)).await? else {
+            let event = event("the old key's secret was no longer in the keychain; check it is gone on the platform");
+            let record = self.with_vault(move |v| v.rotation_finish(id, event)).await?;
+            return Ok(Rotated {
+                record,
+                finished: true,
+                note: "The old key's secret was gone.".into(),
+                settings_url: None,
+            });
+        };
+        let old_job = CheckJob::new(record.clone(), old);
+        let finish = |note: String| async move {
+            let text = format!("old key revoked; {note}");
+            let record = self.with_vault(move |v| v.rotation_finish(id, event(&text))).await?;
+            Ok(Rotated {
+                record,
+                finished: true,
+                note: capitalise(&format!("old key revoked; {note}")),
+                settings_url: None,
+            })
+        };
+        // Already refused?
+        if let RevokeCheck::Confirmed { note } = checker.check_revoked(&old_job).await {
+            return finish(note).await;
+        }
+        let old_key = match &record.pending {
+            Pending::Rotating { old_key, .. } => old_key.clone(),
+            _ => None,
+        };
+        let new = self.with_vault(move |v| v.check_job(id)).await?;
+        let outcome = match &old_key {
+            Some(k) => adapter.revoke_key(&new.record, new.payload(), k).await?,
+            None => adapter.revoke(&old_job.record, old_job.payload()).await?,
+        };
+        if let RevokeOutcome::Guided { settings_url, note, .. } = outcome {
+            let why = note.map(|n| format!(" ({})", n.trim_end_matches('.'))).unwrap_or_default();
+            return Ok(Rotated {
+                record,
+                finished: false,
+                note: format!(
+                    "The new key is in use. {platform} did not revoke the old one{why}: revoke it on the website, then rotate again to confirm."
+                ),
+                settings_url: Some(settings_url),
+            });
+        }
+        match checker.check_revoked(&old_job).await {
+            RevokeCheck::Confirmed { note } => finish(note).await,
+            RevokeCheck::StillAccepted { .. } => Ok(Rotated {
+                record,
+                finished: false,
+                note: format!(
+                    "The new key is in use. {platform} still accepts the old one (revocation pending); rotate again later to confirm it is refused."
+                ),
+                settings_url: None,
+            }),
+            RevokeCheck::NotConfirmed { note } => Ok(Rotated {
+                record,
+                finished: false,
+                note: format!("The new key is in use; the old one's revocation is {note}. Rotate again to confirm it."),
+                settings_url: None,
+            }),
+        }
+    }
+}
+
+fn event(outcome: &str) -> RotationEvent {
+    RotationEvent { at: Utc::now(), how: "api".into(), outcome: outcome.to_string() }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
