@@ -657,3 +657,53 @@ async fn p9_a_cvat_token_unused_for_400_days_is_stale_according_to_cvat_once_val
     assert!(rec["platform_last_used_at"].is_string() && rec["platform_created_at"].is_string(), "{rec:#}");
     app.page_screenshot("p9-cvat-stale-according-to-cvat").await;
 }
+
+#[tokio::test]
+async fn p10_rotate_makes_a_new_roboflow_key_and_revokes_the_old_one() {
+    let fakes = FakePlatforms::start();
+    let app = App::start("rotate_api").await;
+    let key = format!("FAKEe2eRot{}", hex(16));
+    fakes.add_token(
+        "roboflow",
+        json!({"secret": key, "key_id": "e2e-key-to-rotate", "workspace": "e2e-rotate-ws", "admin": true, "name": "e2e ci"}),
+    );
+    let row =
+        app.add_token(&TokenInput::token("roboflow", "E2E rotate Roboflow", &key).server(&fakes.url("roboflow"))).await;
+    app.open_detail("E2E rotate Roboflow").await;
+    app.click("detail-rotate").await;
+    app.wait_tid("confirm-dialog").await;
+    assert!(fakes.requests("roboflow").is_empty(), "nothing is sent before the user confirms");
+    app.click("confirm-ok").await;
+    let said = app.wait_text("toast", "the rotation's result", |t| t.contains("Rotated")).await;
+    assert!(said.contains("revocation confirmed by Roboflow (401)"), "{said:?}");
+    let history =
+        app.wait_text("detail-rotation-event", "the rotation in the history", |t| t.contains("Rotate:")).await;
+    assert!(history.contains("old key revoked; revocation confirmed by Roboflow (401)"), "{history:?}");
+    app.page_screenshot("rotated").await;
+
+    // The keychain holds the new key; Roboflow made it, then it revoked the old one.
+    let new = secret_tool_lookup(app.service(), &row.id).expect("a secret");
+    assert!(new.starts_with("FAKErfNew") && new != key, "{new:?}");
+    assert_eq!(secret_tool_lookup(app.service(), &format!("{}.rotation-old", row.id)), None);
+    assert_eq!(secret_tool_lookup(app.service(), &format!("{}.rotation-new", row.id)), None);
+    let reqs = fakes.requests("roboflow");
+    let made = reqs.iter().position(|r| r.method == "POST" && r.path == "/e2e-rotate-ws/api-keys").expect("a create");
+    assert!(reqs[made].contains(&key) && reqs[made].body.contains("e2e ci (rotated "), "{:#?}", reqs[made]);
+    let deleted = reqs.iter().position(|r| r.method == "DELETE").expect("a delete");
+    assert!(deleted > made, "the old key goes after the new one is made: {reqs:#?}");
+    assert_eq!(reqs[deleted].path, "/e2e-rotate-ws/api-keys/e2e-key-to-rotate");
+    assert!(reqs[deleted].contains(&new) && !reqs[deleted].contains(&key), "revoked with the new key: {reqs:#?}");
+    // … after the new key was checked.
+    assert!(
+        reqs[made + 1..deleted].iter().any(|r| r.method == "POST" && r.path == "/" && r.contains(&new)),
+        "{reqs:#?}"
+    );
+
+    let rec = record(&app, &row.id);
+    assert!(rec["pending"].is_null(), "{rec:#}");
+    assert!(rec["rotations"][0]["outcome"].as_str().unwrap_or_default().contains("old key revoked"), "{rec:#}");
+    assert!(!app.index_text().contains(&key) && !app.index_text().contains(&new));
+    let shown = app.text_css(".detail-pane").await.unwrap_or_default();
+    assert!(!shown.contains(&key) && !shown.contains(&new), "no secret on screen");
+    app.finish().await;
+}

@@ -12,6 +12,7 @@ import type { NewToken } from "./bindings/NewToken";
 import type { OpenRequest } from "./bindings/OpenRequest";
 import type { PlatformInfo } from "./bindings/PlatformInfo";
 import type { RevokeOutcome } from "./bindings/RevokeOutcome";
+import type { Rotated } from "./bindings/Rotated";
 import type { SecretInput } from "./bindings/SecretInput";
 import type { Settings } from "./bindings/Settings";
 import type { TokenRecord } from "./bindings/TokenRecord";
@@ -103,6 +104,10 @@ export const api = {
   confirmRevoked: (target: TokenTarget, reason: string, unchecked = false) =>
     call<TokenRow>("confirm_revoked", { target, reason, unchecked }),
   openRevokePage: (id: string) => call<null>("open_revoke_page", { id }),
+  /** Rotate through the platform's API, or resume a rotation that stopped. */
+  rotateToken: (target: TokenTarget) => call<Rotated>("rotate_token", { target }),
+  /** Drop a rotation whose new key is not in use yet. */
+  undoRotation: (target: TokenTarget) => call<TokenRow>("undo_rotation", { target }),
   /** One event per finished token while "validate all" runs (also the one at start-up). */
   onValidateProgress: (fn: (p: CheckProgress) => void) => listen<CheckProgress>("validate-progress", (ev) => fn(ev.payload)),
   /** Silence a token's alerts for `hours` (1..8784); `null` turns them back on. */

@@ -324,8 +324,9 @@ pub struct TokenRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub snoozed_until: Option<DateTime<Utc>>,
+    /// A change under way; the window reads it for a rotation (to offer finishing it).
     #[serde(default, skip_serializing_if = "Pending::is_none")]
-    #[ts(skip)]
+    #[ts(as = "Option<Pending>", optional)]
     pub pending: Pending,
     /// When `pending` was set: a mark older than a minute belongs to a process that died.
     #[serde(default, skip_serializing_if = "Option::is_none")]

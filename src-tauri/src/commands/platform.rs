@@ -4,6 +4,7 @@
 
 use latchkey_core::check::CheckSummary;
 use latchkey_core::platforms::RevokeOutcome;
+use latchkey_core::tokens::Rotated;
 use latchkey_core::{Error, TokenRow, TokenTarget};
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
@@ -50,6 +51,25 @@ pub async fn confirm_revoked(
         state.tokens.confirm_revoked(&target, &reason, unchecked.unwrap_or(false)).await.inspect_err(log_failure)?;
     lock(&state.platform.guided).remove(&target.id());
     Ok(row)
+}
+
+/// Rotate through the platform's API (or resume a rotation that stopped): the new key is made,
+/// stored and validated before the old one is revoked with it. Not finished (the old key still
+/// works, or must be revoked on the website): the page, where there is one, may be opened.
+#[tauri::command]
+pub async fn rotate_token(state: State<'_, AppState>, target: TokenTarget) -> Reply<Rotated> {
+    let rotated = state.tokens.rotate(&target).await.inspect_err(log_failure)?;
+    if let Some(url) = &rotated.settings_url {
+        lock(&state.platform.guided).insert(target.id(), url.clone());
+    }
+    Ok(rotated)
+}
+
+/// Drop a rotation whose new key is not in use yet (deleted on the platform and the keychain).
+#[tauri::command]
+pub async fn undo_rotation(state: State<'_, AppState>, target: TokenTarget) -> Reply<TokenRow> {
+    state.tokens.undo_rotation(&target).await.inspect_err(log_failure)?;
+    state.tokens.get(&target).await
 }
 
 /// Open the settings page of a guided revoke in the user's browser.

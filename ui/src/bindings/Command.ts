@@ -17,6 +17,8 @@ export type Command =
   | "revoke_token"
   | "confirm_revoked"
   | "open_revoke_page"
+  | "rotate_token"
+  | "undo_rotation"
   | "start_leak_scan"
   | "cancel_leak_scan"
   | "get_leak_report"

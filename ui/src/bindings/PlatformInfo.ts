@@ -26,4 +26,8 @@ stale_after_days?: number,
 /**
  * Short help shown under the secret field: where the user finds the token.
  */
-where_to_find: string, };
+where_to_find: string, 
+/**
+ * Its API can make a token's successor, so Rotate does the whole change (`tokens/rotate.rs`).
+ */
+rotates_by_api: boolean, };

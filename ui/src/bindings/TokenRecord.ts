@@ -2,6 +2,7 @@
 import type { CheckSettings } from "./CheckSettings";
 import type { ExpirySource } from "./ExpirySource";
 import type { Identity } from "./Identity";
+import type { Pending } from "./Pending";
 import type { Platform } from "./Platform";
 import type { PublicParts } from "./PublicParts";
 import type { Revocation } from "./Revocation";
@@ -80,4 +81,8 @@ alerts_sent?: Array<SentAlert>,
 /**
  * No alerts for this token until then.
  */
-snoozed_until?: string, };
+snoozed_until?: string, 
+/**
+ * A change under way; the window reads it for a rotation (to offer finishing it).
+ */
+pending?: Pending, };

@@ -46,6 +46,8 @@ export const state = {
   validating: new Set<string>(),
   /** Tokens whose revoke is in progress (the Revoke button's busy state). */
   revoking: new Set<string>(),
+  /** Tokens whose rotation is running (the Rotate button shows it). */
+  rotating: new Set<string>(),
   validateRun: null as ValidateRun | null,
   /** The list order kept while "validate all" updates rows, so rows do not jump. */
   frozenOrder: null as string[] | null,

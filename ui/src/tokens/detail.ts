@@ -10,10 +10,12 @@ import { openEditForm, openReplaceForm } from "./form";
 import { icon, platformBadge, type IconName } from "../shell/icons";
 import { KIND_NAMES, maskedHint, publicPart, statusPill, unusedSourceWords } from "./labels";
 import { addReplacement, revokeToken } from "../checks/revoke";
+import { canRotate, rotateToken, rotationUnderWay } from "../checks/rotate";
 import { alertsRow, snoozedLine } from "./snooze";
 import { changed, platformName, selectedToken, state } from "../shell/state";
 import { addTickSource, watched } from "../shell/ticker";
 import type { TokenKind } from "../bindings/TokenKind";
+import type { TokenRecord } from "../bindings/TokenRecord";
 import type { ListToken } from "../team/teammodel";
 import { actionWords, detailWarnings, metaRows, type DetailWarning, type MetaRow } from "./detailmodel";
 import { teamBadge } from "../team/teamsection";
@@ -79,6 +81,7 @@ function content(t: ListToken): Child[] {
     state.copied.has(r.id) ? h("div", { class: "detail-feedback" }, feedback) : null,
     revealed ? secretBox(r.kind, revealed.secret) : null,
     snoozedLine(r, now),
+    rotationUnderWay(r) ? rotationCallout(name) : null,
     ...warnings.map((w) => warningView(t, w)),
     validateSection(t, name, agoText, validating),
     metaList(t, name, now),
@@ -122,8 +125,41 @@ function detailActions(t: ListToken, name: string, revealed: boolean, validating
       ? button("detail-add-replacement", "Add replacement", "plus", "Store the new token in this same record (label, tags and server kept)", () => addReplacement(r.id))
       : button("detail-replace", "Replace secret", "rotate", "Store a new secret for this token (rotation)", () => openReplaceForm(r.id)),
     h("span", { class: "toolbar-gap" }),
+    canRotate(r, !!t.team) ? rotateButton(r, name, state.rotating.has(r.id)) : null,
     revoked ? null : revokeButton(r.id, name, state.revoking.has(r.id)),
     button("detail-delete", "Delete", "trash", w.deleteTitle, () => void deleteToken(r.id), "btn-danger-quiet"),
+  );
+}
+
+function rotateButton(r: TokenRecord, name: string, busy: boolean): HTMLElement {
+  const resume = rotationUnderWay(r);
+  const label = resume ? "Finish rotation" : "Rotate";
+  return h(
+    "button",
+    {
+      class: busy ? "btn is-busy" : "btn",
+      type: "button",
+      testid: "detail-rotate",
+      title: resume
+        ? `Finish the rotation that stopped: check the new key and revoke the old one on ${name}`
+        : `Have ${name} make a new key, store and check it, then revoke this one`,
+      "aria-label": label,
+      "aria-disabled": busy ? "true" : false,
+      "aria-busy": String(busy),
+      onclick: () => void rotateToken(r.id),
+    },
+    busy ? h("span", { class: "spinner", "aria-hidden": "true" }) : icon("rotate", 14),
+    busy ? "Rotating…" : label,
+  );
+}
+
+/** A rotation stopped half way: both keys are kept until it is finished. */
+function rotationCallout(name: string): HTMLElement {
+  return h(
+    "div",
+    { class: "callout callout-warn", testid: "detail-rotation-pending" },
+    icon("rotate", 14),
+    h("span", null, `A rotation is under way: the old and the new key are both kept in your keychain until ${name} refuses the old one. Finish rotation resumes it.`),
   );
 }
 
@@ -262,8 +298,16 @@ function metaValue(k: MetaRow, t: ListToken, name: string, now: number): Child {
       const words = gone ? "Refused for inactivity since then" : "if it stays unused until then (its inactivity period)";
       return h("span", { class: "stack", testid: "detail-drop" }, h("span", null, localString(at)), muted(`${relative(Date.parse(at), now)} · ${words}`));
     }
-    case "rotated":
-      return r.rotated_at?.length ? h("ul", { class: "plain-list" }, [...r.rotated_at].reverse().map((at) => h("li", null, localString(at)))) : muted("Never");
+    case "rotated": {
+      // Each replacement; a rotation through Latchkey adds how it ended (no secret in it).
+      const events = r.rotations ?? [];
+      const items = [...(r.rotated_at ?? [])].reverse().map((at) => {
+        const ms = Date.parse(at);
+        const ev = events.find((e) => Math.abs(Date.parse(e.at) - ms) < 10 * 60_000);
+        return h("li", { testid: ev ? "detail-rotation-event" : undefined }, localString(at), ev ? muted(` · Rotate: ${ev.outcome}`) : null);
+      });
+      return items.length ? h("ul", { class: "plain-list" }, items) : muted("Never");
+    }
     case "tags":
       return h("span", { class: "tags" }, (r.tags ?? []).map((tag) => h("span", { class: "tag" }, tag)));
   }

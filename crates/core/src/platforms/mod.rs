@@ -52,6 +52,8 @@ pub struct PlatformInfo {
     pub stale_after_days: Option<u32>,
     /// Short help shown under the secret field: where the user finds the token.
     pub where_to_find: String,
+    /// Its API can make a token's successor, so Rotate does the whole change (`tokens/rotate.rs`).
+    pub rotates_by_api: bool,
 }
 
 pub fn info(platform: Platform) -> PlatformInfo {
@@ -99,6 +101,7 @@ pub fn info(platform: Platform) -> PlatformInfo {
         kinds: kinds_for(platform).to_vec(),
         stale_after_days: stale,
         where_to_find: where_to_find.to_string(),
+        rotates_by_api: platform == Platform::Roboflow,
     }
 }
 

@@ -29,7 +29,7 @@ use crate::vault::Vault;
 mod blocking;
 mod flow;
 mod revoke;
-mod rotate;
+pub mod rotate;
 pub use rotate::Rotated;
 mod team;
 

@@ -1,0 +1,61 @@
+// Rotating a token through its platform's API: the new key is made, stored and checked, then
+// the old one is revoked with it (Rust: core's tokens/rotate.rs). A rotation that stopped half
+// way (network, a revoke that takes effect late) is resumed by the same button.
+
+import { refresh, reportError } from "../tokens/actions";
+import { api, targetOf } from "../api";
+import type { TokenRecord } from "../bindings/TokenRecord";
+import { confirmDialog } from "../shell/dialogs";
+import { toast } from "../alerts/banners";
+import { changed, findToken, platformInfo, platformName, state } from "../shell/state";
+
+/** Whether Rotate is offered: a local, unrevoked token whose platform's API makes keys, or any
+ *  token with a rotation under way (to finish it). */
+export function canRotate(r: TokenRecord, team: boolean): boolean {
+  if (team || r.revoked) return false;
+  return rotationUnderWay(r) || !!platformInfo(r.platform)?.rotates_by_api;
+}
+
+export function rotationUnderWay(r: TokenRecord): boolean {
+  return r.pending?.step === "rotating";
+}
+
+export async function rotateToken(id: string): Promise<void> {
+  const t = findToken(id);
+  if (!t || state.rotating.has(id)) return;
+  const r = t.record;
+  const name = platformName(r.platform);
+  const resuming = rotationUnderWay(r);
+  if (!resuming) {
+    const ok = await confirmDialog({
+      title: "Rotate token?",
+      message: [
+        `${name} makes a new key with the same name and rights as “${r.label}”. Latchkey stores it in your keychain and checks it, and only then revokes the old key with it.`,
+        "Programs still using the old key stop working once it is revoked; `latchkey run` and copies from Latchkey get the new one.",
+      ],
+      okLabel: "Rotate",
+      okIcon: "rotate",
+    });
+    if (!ok) return;
+  }
+  state.rotating.add(id);
+  changed();
+  try {
+    const done = await api.rotateToken(targetOf(t));
+    state.copied.delete(id);
+    if (state.revealed?.id === id) state.revealed = null;
+    await refresh();
+    if (done.finished) {
+      toast(`Rotated “${r.label}”: the new key is stored and valid. ${done.note}.`, "info");
+    } else {
+      const page = done.settings_url;
+      toast(done.note, "warning", page ? { label: `Open ${name}`, run: () => void api.openRevokePage(id).catch(reportError) } : undefined);
+    }
+  } catch (e) {
+    await refresh().catch(() => {});
+    reportError(e);
+  } finally {
+    state.rotating.delete(id);
+    changed();
+  }
+}
