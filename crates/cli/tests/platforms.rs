@@ -291,3 +291,35 @@ fn a_rotation_whose_old_key_still_works_is_finished_by_rotating_again() {
     let rec = by_label(&sb.list(), "slow").clone();
     assert!(rec["pending"].is_null() && rec["rotations"].as_array().unwrap().len() == 1, "{rec:#}");
 }
+
+#[test]
+fn rotate_makes_a_new_env0_key_pair_with_the_old_role() {
+    let f = fakes();
+    let sb = Sandbox::new();
+    let secret = fake("e0-rot");
+    let key_id = format!("e0old{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    f.all.env0.add(FakeToken {
+        key_id: key_id.clone(),
+        admin: true,
+        role: "Admin".into(),
+        name: "deploy".into(),
+        ..token(&secret, Behaviour::Valid)
+    });
+    let id = sb.add("env0", "deploy", &secret, &["--key-id", &key_id, "--server", &f.all.env0.url]);
+    let out = sb.run(&["rotate", "deploy", "--json"], None).ok();
+    assert_eq!(out.json()["finished"], true, "{out:?}");
+    let tokens = f.all.env0.tokens();
+    let new = tokens.iter().find(|t| t.key_id.starts_with("e0new")).expect("env0 made a key");
+    assert_eq!((new.role.as_str(), new.name.starts_with("deploy (rotated ")), ("Admin", true), "{new:?}");
+    assert!(tokens.iter().any(|t| t.key_id == key_id && t.revoked_by_api), "{tokens:#?}");
+    let stored: serde_json::Value = serde_json::from_str(&sb.keychain(&id).unwrap()).unwrap();
+    assert_eq!(
+        (stored["key_id"].as_str(), stored["secret"].as_str()),
+        (Some(new.key_id.as_str()), Some(new.secret.as_str()))
+    );
+    assert!(!out.all().contains(&new.secret) && !out.all().contains(&secret));
+    let rec = by_label(&sb.list(), "deploy").clone();
+    assert_eq!(rec["public"]["key_id"], new.key_id.as_str(), "{rec:#}");
+    let ran = sb.run(&["run", "-t", "deploy", "--", "sh", "-c", "printf %s \"$ENV0_API_KEY\""], None).ok();
+    assert_eq!(ran.stdout, new.key_id);
+}

@@ -3,6 +3,9 @@
 //! - `GET /organizations` → `[{id, name, role, …}]`.
 //! - `GET /api-keys?organizationId=` → `[{id, name, apiKeyId, lastUsedAt, organizationId, organizationRole}]` (admins).
 //! - `DELETE /api-keys/{id}` → deletes (admins); others get 403.
+//! - `POST /api-keys` `{name, organizationId, permissions: {organizationRole, projectsPermissions?}}`
+//!   → `{id, name, apiKeyId, apiKeySecret, organizationId, organizationRole, createdAt}` (admins;
+//!   `client/api_key.go` `ApiKeyCreate`); the new key's rights are the role asked for.
 
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -28,6 +31,7 @@ pub(crate) async fn handle(s: &Shared, req: &Incoming) -> Response {
         ("/", &Method::HEAD) => "auth",
         ("/organizations", &Method::GET) => "orgs",
         ("/api-keys", &Method::GET) => "keys",
+        ("/api-keys", &Method::POST) => "create",
         (p, &Method::DELETE) if p.starts_with("/api-keys/") => "delete",
         ("/" | "/organizations" | "/api-keys", _) => return status(StatusCode::METHOD_NOT_ALLOWED),
         _ => return status(StatusCode::NOT_FOUND),
@@ -70,6 +74,44 @@ pub(crate) async fn handle(s: &Shared, req: &Incoming) -> Response {
         ),
         _ if !token.admin => {
             json_response(StatusCode::FORBIDDEN, json!({"message": "Only organization admins may manage API keys"}))
+        }
+        "create" => {
+            let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+            if body["organizationId"].as_str() != Some(ORG_ID) {
+                return json_response(StatusCode::BAD_REQUEST, json!({"message": "organizationId is required"}));
+            }
+            let Some(role) = body["permissions"]["organizationRole"].as_str().map(str::to_string) else {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    json!({"message": "permissions.organizationRole is required"}),
+                );
+            };
+            let n = s.tokens.lock().unwrap().len();
+            let made = FakeToken {
+                secret: format!(
+                    "FAKEe0NewSecret{n:04}{:x}",
+                    chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+                ),
+                key_id: format!("e0new{n:04}"),
+                behaviour: Behaviour::Valid,
+                owner: token.owner.clone(),
+                workspace: token.workspace.clone(),
+                name: body["name"].as_str().unwrap_or_default().to_string(),
+                admin: role == "Admin",
+                role: role.clone(),
+                ..Default::default()
+            };
+            let answer = json!({
+                "id": record_id(&made),
+                "name": made.name,
+                "apiKeyId": made.key_id,
+                "apiKeySecret": made.secret,
+                "organizationId": ORG_ID,
+                "organizationRole": role,
+                "createdAt": crate::created(&made),
+            });
+            s.tokens.lock().unwrap().push(made);
+            json_response(StatusCode::OK, answer)
         }
         "keys" => {
             if req.query.get("organizationId").map(String::as_str) != Some(ORG_ID) {

@@ -10,7 +10,8 @@ use crate::exit::{Code, Outcome};
 use crate::output::print_json;
 
 #[derive(clap::Args)]
-#[command(after_help = "Through the API for Roboflow keys (the key must be allowed to create keys).
+#[command(after_help = "Through the API for Roboflow keys (allowed to create keys) and env0 organization
+keys (Admin role; env0 may take up to an hour to refuse the old key: run it again to confirm).
 Platforms whose API cannot make keys: store the new one with the app's Replace secret, then
   latchkey revoke <token>
 Exit 8 when the new key is in use but the old one is not yet refused; run it again to finish.")]

@@ -102,3 +102,23 @@ mod tests {
         assert_eq!(web_app("http://127.0.0.1:9", "api.roboflow.com", "https://app.roboflow.com"), "http://127.0.0.1:9");
     }
 }
+
+/// A rotated key's name: the old one's, with the day of the rotation ("ci (rotated 2026-12-05)";
+/// a name that already ends so gets the new day instead of a second suffix).
+pub fn successor_name(old: &str, now: DateTime<Utc>) -> String {
+    let base = match old.rfind(" (rotated ") {
+        Some(at) if old.ends_with(')') => &old[..at],
+        _ => old,
+    };
+    format!("{base} (rotated {})", now.format("%Y-%m-%d"))
+}
+
+#[cfg(test)]
+mod successor_tests {
+    #[test]
+    fn a_rotated_name_keeps_one_suffix() {
+        let now = "2026-12-05T10:00:00Z".parse().unwrap();
+        assert_eq!(super::successor_name("ci", now), "ci (rotated 2026-12-05)");
+        assert_eq!(super::successor_name("ci (rotated 2026-01-02)", now), "ci (rotated 2026-12-05)");
+    }
+}

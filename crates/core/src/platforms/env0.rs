@@ -9,6 +9,13 @@
 //! - `client/api_key.go`: `GET /api-keys?organizationId=<id>` lists
 //!   `{id, name, apiKeyId, lastUsedAt, organizationId, organizationRole, createdAt, …}`;
 //!   `DELETE /api-keys/{id}` deletes one (by `id`, not `apiKeyId`).
+//! - Rotation, `client/api_key.go` `ApiKeyCreate`: `POST /api-keys` with
+//!   `{name, organizationId, permissions: {organizationRole, projectsPermissions?}}` answers the
+//!   new key as `{id, apiKeyId, apiKeySecret, …}` (the secret shown once); only organization
+//!   admins may. The old key's role comes from the key list (`organizationRole`), its project
+//!   permissions where the list reports them (`projectsPermissions`; the provider's `ApiKey`
+//!   does not read them). `DELETE /api-keys/{id}` revokes the old one (the seed: it may take
+//!   up to an hour to take effect, so a rotation stays "revocation pending" until refused).
 //! - The authentication check `HEAD /` comes from env0's API reference (GettingStartedApi
 //!   `authentication`), in the seed notes; the provider itself does not call it.
 
@@ -16,9 +23,9 @@ use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::common::{cannot, endpoint, guided, parse_time, server, unexpected, unreachable, web_app};
+use super::common::{cannot, endpoint, guided, parse_time, server, successor_name, unexpected, unreachable, web_app};
 use super::http::{BasicCredential, HttpClient, Request};
-use super::{Adapter, RevokeOutcome, Validation};
+use super::{Adapter, RevokeOutcome, Successor, Validation};
 use crate::error::{Error, Field, Result};
 use crate::record::{Identity, Platform, TokenRecord};
 
@@ -47,6 +54,18 @@ struct ApiKey {
     last_used_at: Option<String>,
     created_at: Option<String>,
     organization_role: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    projects_permissions: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatedKey {
+    id: Option<String>,
+    api_key_id: String,
+    api_key_secret: String,
 }
 
 fn credential(secret: &SecretString) -> Result<BasicCredential> {
@@ -150,6 +169,70 @@ impl Adapter for Env0 {
             }
         }
         guide("This key is not among the organization's API keys (a personal key is managed in Personal settings).")
+    }
+
+    async fn successor(&self, record: &TokenRecord, secret: &SecretString) -> Result<Option<Successor>> {
+        let server = server(record)?;
+        let cred = credential(secret)?;
+        let refused = |reason: &str| Error::CannotRotate { platform: "env0".into(), reason: reason.into() };
+        let orgs = self
+            .organizations(&server, &cred)
+            .await?
+            .ok_or_else(|| refused("env0 did not name the key's organization."))?;
+        for org in &orgs {
+            let keys = self
+                .keys(&server, &cred, &org.id)
+                .await?
+                .ok_or_else(|| refused("only an organization admin key may create API keys, and this one may not."))?;
+            let Some(me) = keys.iter().find(|k| k.api_key_id.as_deref() == Some(cred.user.as_str())) else { continue };
+            let name = successor_name(
+                me.name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&record.label),
+                chrono::Utc::now(),
+            );
+            let mut permissions =
+                serde_json::json!({ "organizationRole": me.organization_role.as_deref().unwrap_or("User") });
+            if let Some(projects) =
+                me.projects_permissions.clone().filter(|p| p.as_array().is_some_and(|a| !a.is_empty()))
+            {
+                permissions["projectsPermissions"] = projects;
+            }
+            let body = serde_json::json!({ "name": name, "organizationId": org.id, "permissions": permissions });
+            let req = Request::new(Method::POST, endpoint(&server, "/api-keys")?).with_json(&body).once();
+            let resp = self.http.send(&req, &cred).await.map_err(|e| unreachable(Platform::Env0, e))?;
+            match resp.status.as_u16() {
+                200..=299 => {}
+                401 | 403 => {
+                    return Err(refused("only an organization admin key may create API keys, and this one may not."))
+                }
+                s => return Err(refused(&format!("HTTP {s}."))),
+            }
+            let made = resp.json::<CreatedKey>().filter(|k| !k.api_key_secret.is_empty()).ok_or_else(|| {
+                refused(
+                    "its answer had no key in it. If a new key appears in the organization's list, delete it there.",
+                )
+            })?;
+            let payload = serde_json::json!({ "key_id": made.api_key_id, "secret": made.api_key_secret }).to_string();
+            return Ok(Some(Successor {
+                payload: SecretString::from(payload),
+                key_id: made.id,
+                old_key_id: Some(me.id.clone()),
+            }));
+        }
+        Err(refused(
+            "this key is not among the organization's API keys (a personal key is rotated in Personal settings).",
+        ))
+    }
+
+    async fn delete_key(&self, record: &TokenRecord, acting: &SecretString, key_id: &str) -> Result<RevokeOutcome> {
+        let server = server(record)?;
+        let cred = credential(acting)?;
+        let url = format!("{}/", web_app(&server, "api.env0.com", "https://app.env0.com"));
+        let del = Request::new(Method::DELETE, endpoint(&server, &format!("/api-keys/{key_id}"))?);
+        let resp = self.http.send(&del, &cred).await.map_err(|e| unreachable(Platform::Env0, e))?;
+        match resp.status.as_u16() {
+            200..=299 => Ok(RevokeOutcome::Revoked),
+            s => Ok(guided(url, STEPS, Some(format!("env0 did not delete the key (HTTP {s}).")))),
+        }
     }
 }
 

@@ -101,7 +101,7 @@ pub fn info(platform: Platform) -> PlatformInfo {
         kinds: kinds_for(platform).to_vec(),
         stale_after_days: stale,
         where_to_find: where_to_find.to_string(),
-        rotates_by_api: platform == Platform::Roboflow,
+        rotates_by_api: matches!(platform, Platform::Roboflow | Platform::Env0),
     }
 }
 

@@ -30,7 +30,7 @@ use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::common::{cannot, endpoint, guided, parse_time, server, unexpected, unreachable, web_app};
+use super::common::{cannot, endpoint, guided, parse_time, server, successor_name, unexpected, unreachable, web_app};
 use super::http::{HttpClient, QueryCredential, Request, Response};
 use super::{Adapter, RevokeOutcome, Successor, Validation};
 use crate::error::{Error, Result};
@@ -237,7 +237,8 @@ impl Roboflow {
                 "this key is protected, and Roboflow only lets you revoke a protected key on its website.".into(),
             ));
         }
-        let name = successor_name(old.name.as_deref().unwrap_or(&record.label), Utc::now());
+        let name =
+            successor_name(old.name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&record.label), Utc::now());
         let req = Request::new(Method::POST, endpoint(&server, &format!("/{wsp}/api-keys"))?)
             .with_json(&serde_json::json!({ "name": name }))
             .once();
@@ -287,15 +288,6 @@ impl Roboflow {
             s => guide(format!("Roboflow did not revoke the key (HTTP {s}).")),
         }
     }
-}
-
-/// The new key's name: the old one's, with the day of the rotation ("ci (rotated 2026-12-05)").
-fn successor_name(old: &str, now: DateTime<Utc>) -> String {
-    let base = match old.rfind(" (rotated ") {
-        Some(at) if old.ends_with(')') => &old[..at],
-        _ => old,
-    };
-    format!("{base} (rotated {})", now.format("%Y-%m-%d"))
 }
 
 /// Percent-encode one path segment.

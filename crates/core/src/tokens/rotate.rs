@@ -3,7 +3,8 @@
 //! The local steps and the journal are `vault/rotate.rs`; every step here can be resumed by
 //! calling [`Tokens::rotate`] again, which starts from the stage the record's mark names.
 //!
-//! Platforms whose API cannot make keys (Supervisely, Encord, CVAT with a token only) answer
+//! Roboflow and env0 (organization admin keys) make keys through their APIs. Platforms whose
+//! API cannot make keys (Supervisely, Encord, CVAT with a token only) answer
 //! `Err(CannotRotate)` before anything changes: their rotation is guided (Replace secret, then
 //! Revoke), which the app and `latchkey revoke` already offer.
 
