@@ -707,3 +707,43 @@ async fn p10_rotate_makes_a_new_roboflow_key_and_revokes_the_old_one() {
     assert!(!shown.contains(&key) && !shown.contains(&new), "no secret on screen");
     app.finish().await;
 }
+
+#[tokio::test]
+async fn p11_a_guided_rotation_checks_the_new_secret_and_keeps_the_old_until_refused() {
+    let fakes = FakePlatforms::start();
+    let app = App::start("rotate_guided").await;
+    let old = format!("FAKEe2eSlyOld{}", hex(20));
+    let new = format!("FAKEe2eSlyNew{}", hex(20));
+    fakes.add_token("supervisely", json!({"secret": old, "owner": "e2e-erin"}));
+    fakes.add_token("supervisely", json!({"secret": new, "owner": "e2e-erin"}));
+    let row = app
+        .add_token(&TokenInput::token("supervisely", "E2E rotate Supervisely", &old).server(&fakes.url("supervisely")))
+        .await;
+    app.open_detail("E2E rotate Supervisely").await;
+    app.click("detail-rotate").await;
+    app.type_into("form-secret", &new).await;
+    app.page_screenshot("rotate-guided-form").await;
+    app.click("form-save").await;
+    app.wait_gone("form-secret").await;
+    // Checked and in place; Supervisely cannot revoke by API, so the old one waits apart.
+    let said = app.wait_text("toast", "what is left", |t| t.contains("The new key is in use")).await;
+    assert!(said.contains("revoke it on the website"), "{said:?}");
+    assert_eq!(secret_tool_lookup(app.service(), &row.id).as_deref(), Some(new.as_str()));
+    assert_eq!(secret_tool_lookup(app.service(), &format!("{}.rotation-old", row.id)).as_deref(), Some(old.as_str()));
+    assert!(fakes.requests("supervisely").iter().any(|r| r.contains(&new)), "the new secret was checked");
+    app.wait_tid("detail-rotation-pending").await;
+    let button = app.text("detail-rotate").await;
+    assert!(button.contains("Finish rotation"), "{button:?}");
+
+    // The user revokes the old one on the website; Finish rotation confirms and forgets it.
+    fakes.revoke_on_website("supervisely", &old);
+    app.click("detail-rotate").await;
+    let said = app.wait_text("toast", "the rotation finished", |t| t.contains("Rotated")).await;
+    assert!(said.contains("revocation confirmed by Supervisely"), "{said:?}");
+    assert_eq!(secret_tool_lookup(app.service(), &format!("{}.rotation-old", row.id)), None);
+    app.wait_gone("detail-rotation-pending").await;
+    let rec = record(&app, &row.id);
+    assert_eq!(rec["rotations"][0]["how"], "guided", "{rec:#}");
+    assert!(!app.index_text().contains(&old) && !app.index_text().contains(&new));
+    app.finish().await;
+}

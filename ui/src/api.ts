@@ -106,6 +106,8 @@ export const api = {
   openRevokePage: (id: string) => call<null>("open_revoke_page", { id }),
   /** Rotate through the platform's API, or resume a rotation that stopped. */
   rotateToken: (target: TokenTarget) => call<Rotated>("rotate_token", { target }),
+  /** A guided rotation: the new secret the user made on the platform's website. */
+  rotateWithSecret: (target: TokenTarget, secret: SecretInput) => call<Rotated>("rotate_with_secret", { target, secret }),
   /** Drop a rotation whose new key is not in use yet. */
   undoRotation: (target: TokenTarget) => call<TokenRow>("undo_rotation", { target }),
   /** One event per finished token while "validate all" runs (also the one at start-up). */

@@ -323,3 +323,41 @@ fn rotate_makes_a_new_env0_key_pair_with_the_old_role() {
     let ran = sb.run(&["run", "-t", "deploy", "--", "sh", "-c", "printf %s \"$ENV0_API_KEY\""], None).ok();
     assert_eq!(ran.stdout, new.key_id);
 }
+
+#[test]
+fn a_guided_rotation_checks_the_new_secret_and_keeps_the_old_until_it_is_refused() {
+    let f = fakes();
+    let sb = Sandbox::new();
+    let old = fake("sly-old");
+    let new = fake("sly-new");
+    let wrong = fake("sly-wrong");
+    f.all.supervisely.add(token(&old, Behaviour::Valid)).add(token(&new, Behaviour::Valid));
+    f.all.supervisely.add(token(&wrong, Behaviour::Revoked));
+    let id = sb.add("supervisely", "laptop", &old, &["--server", &f.all.supervisely.url]);
+
+    // A new secret the platform refuses is not put in place.
+    let refused = sb.run(&["rotate", "laptop", "--new-secret"], Some(&wrong)).code(8);
+    assert!(refused.stderr.contains("refused when checked"), "{refused:?}");
+    assert_eq!(sb.keychain(&id).as_deref(), Some(old.as_str()));
+    assert_eq!(sb.keychain(&format!("{id}.rotation-new")), None);
+    assert!(by_label(&sb.list(), "laptop")["pending"].is_null());
+    // Nor is the current one.
+    sb.run(&["rotate", "laptop", "--new-secret"], Some(&old)).code(2);
+
+    // A good one is checked and put in place; Supervisely cannot revoke by API, so the old one
+    // waits in its own entry, and the website is named.
+    let out = sb.run(&["rotate", "laptop", "--new-secret"], Some(&new)).code(8);
+    assert!(out.stdout.contains("Revoke it at: "), "{out:?}");
+    assert!(!out.all().contains(&new) && !out.all().contains(&old));
+    assert_eq!(sb.keychain(&id).as_deref(), Some(new.as_str()));
+    assert_eq!(sb.keychain(&format!("{id}.rotation-old")).as_deref(), Some(old.as_str()));
+    // Not refused yet: still pending.
+    sb.run(&["rotate", "laptop"], None).code(8);
+    assert!(f.all.supervisely.set_behaviour(&old, Behaviour::Revoked));
+    let done = sb.run(&["rotate", "laptop"], None).ok();
+    assert!(done.stdout.contains("Rotated supervisely/laptop"), "{done:?}");
+    assert_eq!(sb.keychain(&format!("{id}.rotation-old")), None);
+    let rec = by_label(&sb.list(), "laptop").clone();
+    assert_eq!(rec["rotations"][0]["how"], "guided", "{rec:#}");
+    assert!(rec["pending"].is_null(), "{rec:#}");
+}

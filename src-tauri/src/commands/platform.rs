@@ -65,6 +65,21 @@ pub async fn rotate_token(state: State<'_, AppState>, target: TokenTarget) -> Re
     Ok(rotated)
 }
 
+/// A guided rotation: the new secret the user made on the platform's website is checked and
+/// put in place; the old one is kept apart until the platform refuses it.
+#[tauri::command]
+pub async fn rotate_with_secret(
+    state: State<'_, AppState>,
+    target: TokenTarget,
+    secret: latchkey_core::secret::SecretInput,
+) -> Reply<Rotated> {
+    let rotated = state.tokens.rotate_with(&target, secret).await.inspect_err(log_failure)?;
+    if let Some(url) = &rotated.settings_url {
+        lock(&state.platform.guided).insert(target.id(), url.clone());
+    }
+    Ok(rotated)
+}
+
 /// Drop a rotation whose new key is not in use yet (deleted on the platform and the keychain).
 #[tauri::command]
 pub async fn undo_rotation(state: State<'_, AppState>, target: TokenTarget) -> Reply<TokenRow> {

@@ -18,6 +18,7 @@ export type Command =
   | "confirm_revoked"
   | "open_revoke_page"
   | "rotate_token"
+  | "rotate_with_secret"
   | "undo_rotation"
   | "start_leak_scan"
   | "cancel_leak_scan"

@@ -4,16 +4,32 @@
 
 import { refresh, reportError } from "../tokens/actions";
 import { api, targetOf } from "../api";
+import type { Rotated } from "../bindings/Rotated";
 import type { TokenRecord } from "../bindings/TokenRecord";
 import { confirmDialog } from "../shell/dialogs";
 import { toast } from "../alerts/banners";
 import { changed, findToken, platformInfo, platformName, state } from "../shell/state";
 
-/** Whether Rotate is offered: a local, unrevoked token whose platform's API makes keys, or any
- *  token with a rotation under way (to finish it). */
+/** Whether Rotate is offered: every local, unrevoked token (team tokens are not rotated yet). */
 export function canRotate(r: TokenRecord, team: boolean): boolean {
-  if (team || r.revoked) return false;
+  return !team && !r.revoked;
+}
+
+/** Rotate through the API (or resume a rotation): otherwise the guided form asks for the new secret. */
+export function rotatesByApi(r: TokenRecord): boolean {
   return rotationUnderWay(r) || !!platformInfo(r.platform)?.rotates_by_api;
+}
+
+/** Say how a rotation ended: done, or what is left (with the website where there is one). */
+export function announceRotated(id: string, label: string, done: Rotated): void {
+  const t = findToken(id);
+  const name = t ? platformName(t.record.platform) : "the platform";
+  if (done.finished) {
+    toast(`Rotated “${label}”: the new key is stored and valid. ${done.note}.`, "info");
+  } else {
+    const page = done.settings_url;
+    toast(done.note, "warning", page ? { label: `Open ${name}`, run: () => void api.openRevokePage(id).catch(reportError) } : undefined);
+  }
 }
 
 export function rotationUnderWay(r: TokenRecord): boolean {
@@ -45,12 +61,7 @@ export async function rotateToken(id: string): Promise<void> {
     state.copied.delete(id);
     if (state.revealed?.id === id) state.revealed = null;
     await refresh();
-    if (done.finished) {
-      toast(`Rotated “${r.label}”: the new key is stored and valid. ${done.note}.`, "info");
-    } else {
-      const page = done.settings_url;
-      toast(done.note, "warning", page ? { label: `Open ${name}`, run: () => void api.openRevokePage(id).catch(reportError) } : undefined);
-    }
+    announceRotated(id, r.label, done);
   } catch (e) {
     await refresh().catch(() => {});
     reportError(e);

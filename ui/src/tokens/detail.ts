@@ -6,11 +6,11 @@ import { formatAgo, formatClipboard, formatCountdown, formatUnused, relative, se
 import { localString } from "../shell/dates";
 import { validateSection, expiresValue, showsIdentity } from "../checks/detailvalidate";
 import { h, keepFocus, replace, type Child } from "../shell/dom";
-import { openEditForm, openReplaceForm } from "./form";
+import { openEditForm, openReplaceForm, openRotateForm } from "./form";
 import { icon, platformBadge, type IconName } from "../shell/icons";
 import { KIND_NAMES, maskedHint, publicPart, statusPill, unusedSourceWords } from "./labels";
 import { addReplacement, revokeToken } from "../checks/revoke";
-import { canRotate, rotateToken, rotationUnderWay } from "../checks/rotate";
+import { canRotate, rotateToken, rotatesByApi, rotationUnderWay } from "../checks/rotate";
 import { alertsRow, snoozedLine } from "./snooze";
 import { changed, platformName, selectedToken, state } from "../shell/state";
 import { addTickSource, watched } from "../shell/ticker";
@@ -123,7 +123,7 @@ function detailActions(t: ListToken, name: string, revealed: boolean, validating
     button("detail-edit", "Edit", "edit", "Edit label, server, expiry, tags and notes (E)", () => openEditForm(r.id)),
     revoked
       ? button("detail-add-replacement", "Add replacement", "plus", "Store the new token in this same record (label, tags and server kept)", () => addReplacement(r.id))
-      : button("detail-replace", "Replace secret", "rotate", "Store a new secret for this token (rotation)", () => openReplaceForm(r.id)),
+      : button("detail-replace", "Replace secret", "edit", "Store a new secret for this token at once (the old one is not kept)", () => openReplaceForm(r.id)),
     h("span", { class: "toolbar-gap" }),
     canRotate(r, !!t.team) ? rotateButton(r, name, state.rotating.has(r.id)) : null,
     revoked ? null : revokeButton(r.id, name, state.revoking.has(r.id)),
@@ -142,11 +142,13 @@ function rotateButton(r: TokenRecord, name: string, busy: boolean): HTMLElement 
       testid: "detail-rotate",
       title: resume
         ? `Finish the rotation that stopped: check the new key and revoke the old one on ${name}`
-        : `Have ${name} make a new key, store and check it, then revoke this one`,
+        : rotatesByApi(r)
+          ? `Have ${name} make a new key, store and check it, then revoke this one`
+          : `Give the new token you made on ${name}: it is checked and put in place, and this one kept until ${name} refuses it`,
       "aria-label": label,
       "aria-disabled": busy ? "true" : false,
       "aria-busy": String(busy),
-      onclick: () => void rotateToken(r.id),
+      onclick: () => (rotatesByApi(r) ? void rotateToken(r.id) : openRotateForm(r.id)),
     },
     busy ? h("span", { class: "spinner", "aria-hidden": "true" }) : icon("rotate", 14),
     busy ? "Rotating…" : label,

@@ -14,7 +14,9 @@ import { h, replace, type Child } from "../shell/dom";
 import { icon } from "../shell/icons";
 import { toast } from "../alerts/banners";
 import { secretFields, type SecretFields } from "./secretfields";
-import { changed, findToken, platformInfo, putRow, select, state } from "../shell/state";
+import { changed, findToken, platformInfo, platformName, putRow, select, state } from "../shell/state";
+import { announceRotated } from "../checks/rotate";
+import type { Rotated } from "../bindings/Rotated";
 import { conflictBox, storeInField, type StoreIn } from "../team/teamform";
 import type { TeamRef } from "../team/teammodel";
 import type { Prefill } from "../checks/validation";
@@ -65,6 +67,11 @@ export function openReplaceForm(id: string): void {
   if (findToken(id)) open({ kind: "replace", id });
 }
 
+/** A guided rotation: the user made the new secret on the platform's website. */
+export function openRotateForm(id: string): void {
+  if (findToken(id)) open({ kind: "replace", id, rotate: true });
+}
+
 /** One open form: its mode, the token it edits, and its elements. */
 interface Form {
   d: HTMLDialogElement;
@@ -80,6 +87,8 @@ interface Form {
   validate: ValidateFields | null;
   exp: { date: string; time: string };
   el: ReturnType<typeof formElements>;
+  /** What a guided rotation answered (rotate mode only). */
+  rotated?: Rotated;
 }
 
 function open(mode: FormMode): void {
@@ -263,7 +272,8 @@ async function submit(f: Form, ev: Event): Promise<void> {
     select(rec.id);
     changed();
     await refresh();
-    toast(savedMessage(f.mode.kind, rec.label, vault));
+    if (f.rotated) announceRotated(rec.id, rec.label, f.rotated);
+    else toast(savedMessage(f.mode.kind, rec.label, vault));
     document.dispatchEvent(new CustomEvent("latchkey:focus-row"));
   } catch (e) {
     await saveFailed(f, toErrorPayload(e));
@@ -291,6 +301,10 @@ async function store(f: Form, meta: MetaUpdate): Promise<TokenRecord> {
   const target = targetFor(mode.id, team?.vault_id);
   const version = team ? f.expectedVersion : null;
   if (mode.kind === "edit") return keep(await api.updateToken(target, meta, version));
+  if (mode.rotate) {
+    f.rotated = await api.rotateWithSecret(target, secrets!.read());
+    return f.rotated.record;
+  }
   const rec = keep(await api.replaceSecret(target, secrets!.read(), version));
   if (state.revealed?.id === rec.id) state.revealed = null;
   return rec;
@@ -350,6 +364,17 @@ function expiryField(f: Form): HTMLElement {
 
 function formBody(f: Form): Child[] {
   const e = f.el;
+  if (f.mode.kind === "replace" && f.mode.rotate) {
+    const name = f.record ? platformName(f.record.platform) : "the platform";
+    return [
+      h(
+        "p",
+        { class: "dialog-text" },
+        `Make a new token on ${name}'s website and paste it here. Latchkey checks it with ${name}, puts it in place, and keeps the old secret apart until ${name} refuses it; then it is removed.`,
+      ),
+      e.secretSlot,
+    ];
+  }
   if (f.mode.kind === "replace") {
     return [
       h("p", { class: "dialog-text" }, "Paste the new secret for this token. The old secret is not kept; Latchkey records when it was rotated."),

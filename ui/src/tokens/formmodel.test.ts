@@ -12,6 +12,9 @@ describe("form words", () => {
     expect(saveLabel({ kind: "edit", id: "a" })).toBe("Save changes");
     expect(saveLabel({ kind: "replace", id: "a" })).toBe("Replace secret");
     expect(saveLabel({ kind: "add", prefill })).toBe("Add the replacement token");
+    // A guided rotation reuses the replace form under its own words.
+    expect(formTitle({ kind: "replace", id: "a", rotate: true }, "CI")).toBe("Rotate “CI”");
+    expect(saveLabel({ kind: "replace", id: "a", rotate: true })).toBe("Check and rotate");
   });
 
   it("server note and place", () => {

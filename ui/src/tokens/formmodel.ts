@@ -9,16 +9,20 @@ import type { Prefill } from "../checks/validation";
 import { localExpiryToUtc, localString } from "../shell/dates";
 import { relative } from "./countdown";
 
-export type FormMode = { kind: "add"; prefill?: Prefill } | { kind: "edit"; id: string } | { kind: "replace"; id: string };
+/** `replace` with `rotate`: a guided rotation (the new secret is checked and put in place, the
+ *  old one kept until the platform refuses it) instead of a plain replacement. */
+export type FormMode = { kind: "add"; prefill?: Prefill } | { kind: "edit"; id: string } | { kind: "replace"; id: string; rotate?: boolean };
 
 /** The dialog's title; `label` is the edited token's. */
 export function formTitle(mode: FormMode, label = ""): string {
   if (mode.kind === "add") return mode.prefill ? "Add the replacement token" : "Add token";
+  if (mode.kind === "replace" && mode.rotate) return `Rotate “${label}”`;
   return mode.kind === "edit" ? `Edit “${label}”` : `Replace secret of “${label}”`;
 }
 
 export function saveLabel(mode: FormMode): string {
   if (mode.kind === "add") return mode.prefill ? "Add the replacement token" : "Add token";
+  if (mode.kind === "replace" && mode.rotate) return "Check and rotate";
   return mode.kind === "edit" ? "Save changes" : "Replace secret";
 }
 

@@ -3,21 +3,36 @@
 //! Running it again resumes a rotation that stopped (a crash, a network failure, a revoke that
 //! takes time to take effect); `--undo` drops one whose new key is not in use yet.
 
+use latchkey_core::record::TokenKind;
+use latchkey_core::secret::SecretInput;
 use latchkey_core::TokenTarget;
+use secrecy::SecretString;
 use serde_json::json;
 
-use crate::exit::{Code, Outcome};
+use crate::exit::{Code, Failure, Outcome};
+use crate::input::{secret_line, secret_stdin_all, stdin_is_terminal, visible_line};
 use crate::output::print_json;
 
 #[derive(clap::Args)]
 #[command(after_help = "Through the API for Roboflow keys (allowed to create keys) and env0 organization
 keys (Admin role; env0 may take up to an hour to refuse the old key: run it again to confirm).
-Platforms whose API cannot make keys: store the new one with the app's Replace secret, then
-  latchkey revoke <token>
+Elsewhere (Supervisely, CVAT, Encord, other): make the new secret on the website, then
+  latchkey rotate <token> --new-secret          (prompted for, or read from stdin)
+it is checked and put in place; the old one is kept until the platform refuses it.
 Exit 8 when the new key is in use but the old one is not yet refused; run it again to finish.")]
 pub struct Args {
     /// The token's label (or platform/label) or id.
     pub token: String,
+    /// A guided rotation: you made the new secret on the platform's website; it is read from a
+    /// hidden prompt or stdin (never an argument).
+    #[arg(long)]
+    pub new_secret: bool,
+    /// env0: the new key's id (with --new-secret).
+    #[arg(long, value_name = "ID", requires = "new_secret")]
+    pub key_id: Option<String>,
+    /// Encord: the new Ed25519 private key file (with --new-secret; else read from stdin).
+    #[arg(long, value_name = "PATH", requires = "new_secret")]
+    pub ssh_key_file: Option<std::path::PathBuf>,
     /// Drop an unfinished rotation whose new key is not in use yet (it is deleted on the platform).
     #[arg(long)]
     pub undo: bool,
@@ -44,7 +59,12 @@ pub fn run(args: Args) -> Outcome {
         return Ok(Code::Ok);
     }
     let t = target.clone();
-    let rotated = tokens.blocking(move |tk| async move { tk.rotate(&t).await })?;
+    let rotated = if args.new_secret {
+        let input = read_new_secret(&record, &args)?;
+        tokens.blocking(move |tk| async move { tk.rotate_with(&t, input).await })?
+    } else {
+        tokens.blocking(move |tk| async move { tk.rotate(&t).await })?
+    };
     if args.json {
         print_json(&rotated);
     } else if rotated.finished {
@@ -57,4 +77,34 @@ pub fn run(args: Args) -> Outcome {
         eprintln!("Run `latchkey rotate {name}` again to finish.");
     }
     Ok(if rotated.finished { Code::Ok } else { Code::ActionNeeded })
+}
+
+/// The new secret, in the record's own form (as `add` reads one).
+fn read_new_secret(record: &latchkey_core::TokenRecord, args: &Args) -> Result<SecretInput, Failure> {
+    let name = record.platform.name();
+    Ok(match record.kind {
+        TokenKind::KeyPair => {
+            let key_id = match &args.key_id {
+                Some(k) => k.clone(),
+                None if stdin_is_terminal() => visible_line(&format!("New {name} key id: "))?,
+                None => {
+                    return Err(Failure::usage("Give the new key id with --key-id when the secret comes from stdin."))
+                }
+            };
+            SecretInput::KeyPair { key_id, secret: secret_line(&format!("New {name} key secret (hidden): "))? }
+        }
+        TokenKind::SshKey => match &args.ssh_key_file {
+            Some(path) => {
+                let pem = std::fs::read_to_string(path)
+                    .map_err(|e| Failure::usage(format!("could not read {} ({e})", path.display())))?;
+                SecretInput::SshKey { private_key: SecretString::from(pem) }
+            }
+            None => SecretInput::SshKey { private_key: secret_stdin_all("the new Encord SSH private key")? },
+        },
+        TokenKind::ResourceKey => SecretInput::ResourceKey {
+            resource_id: record.public.resource_id.clone().unwrap_or_default(),
+            api_key: secret_line(&format!("New {name} API key (hidden): "))?,
+        },
+        TokenKind::Token => SecretInput::Token { token: secret_line(&format!("New {name} token (hidden): "))? },
+    })
 }

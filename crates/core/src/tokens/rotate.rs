@@ -65,8 +65,9 @@ impl Tokens {
                     return Err(Error::CannotRotate {
                         platform: platform.into(),
                         reason: format!(
-                            "{platform}'s API cannot make keys. Make the new one on its website, store it with \
-                             Replace secret, then revoke this one."
+                            "{platform}'s API cannot make keys. Make the new one on its website and give it to \
+                             Rotate (`latchkey rotate --new-secret`): Latchkey checks it, puts it in place and \
+                             keeps the old one until {platform} refuses it."
                         ),
                     });
                 }
@@ -94,6 +95,36 @@ impl Tokens {
             self.validate_and_swap(id, &record).await?;
             note(target, Some(current.platform.id()), "rotation: new key validated and in use", "");
         }
+        self.revoke_old(id, adapter).await
+    }
+
+    /// A guided rotation: the user made the new secret on the platform's website. It is kept
+    /// apart and validated, then put in place; the old one stays in its own keychain entry until
+    /// the platform refuses it (revoked through the API where the platform allows, else on its
+    /// website: rotating again confirms it and finishes).
+    pub async fn rotate_with(&self, target: &TokenTarget, input: crate::secret::SecretInput) -> Result<Rotated> {
+        let TokenTarget::Local { id } = *target else {
+            return Err(Error::invalid(
+                "Rotating a team token is not available yet: replace its secret, then revoke the old one.",
+            ));
+        };
+        let checker = self.checker()?;
+        let current = self.with_vault(move |v| v.get(id)).await?;
+        if rotation_stage(&current).is_some() {
+            return Err(Error::invalid(format!(
+                "A rotation of “{}” is already under way; finish it first (rotate again without a new secret).",
+                current.label
+            )));
+        }
+        let adapter = checker.adapters().get(current.platform);
+        self.with_vault(move |v| v.rotation_begin(id, Utc::now())).await?;
+        if let Err(e) = self.with_vault(move |v| v.rotation_given(id, input, Utc::now())).await {
+            let _ = self.with_vault(move |v| v.rotation_abort(id)).await;
+            return Err(e);
+        }
+        note(target, Some(current.platform.id()), "guided rotation: new secret kept", "");
+        let record = self.with_vault(move |v| v.get(id)).await?;
+        self.validate_and_swap(id, &record).await?;
         self.revoke_old(id, adapter).await
     }
 
@@ -176,7 +207,8 @@ impl Tokens {
         let record = self.with_vault(move |v| v.get(id)).await?;
         let platform = record.platform.name();
         let Some(old) = self.with_vault(move |v| v.rotation_secret(id, Staged::Old)).await? else {
-            let event = event("the old key's secret was no longer in the keychain; check it is gone on the platform");
+            let event =
+                event(&record, "the old key's secret was no longer in the keychain; check it is gone on the platform");
             let record = self.with_vault(move |v| v.rotation_finish(id, event)).await?;
             return Ok(Rotated {
                 record,
@@ -186,9 +218,10 @@ impl Tokens {
             });
         };
         let old_job = CheckJob::new(record.clone(), old);
+        let how = record.clone();
         let finish = |note: String| async move {
-            let text = format!("old key revoked; {note}");
-            let record = self.with_vault(move |v| v.rotation_finish(id, event(&text))).await?;
+            let ev = event(&how, &format!("old key revoked; {note}"));
+            let record = self.with_vault(move |v| v.rotation_finish(id, ev)).await?;
             Ok(Rotated {
                 record,
                 finished: true,
@@ -240,8 +273,13 @@ impl Tokens {
     }
 }
 
-fn event(outcome: &str) -> RotationEvent {
-    RotationEvent { at: Utc::now(), how: "api".into(), outcome: outcome.to_string() }
+/// The history entry: `api` when the platform made the new key, `guided` when the user did.
+fn event(record: &TokenRecord, outcome: &str) -> RotationEvent {
+    let how = match &record.pending {
+        Pending::Rotating { new_key: Some(_), .. } => "api",
+        _ => "guided",
+    };
+    RotationEvent { at: Utc::now(), how: how.into(), outcome: outcome.to_string() }
 }
 
 fn capitalise(s: &str) -> String {

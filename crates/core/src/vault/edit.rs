@@ -209,7 +209,7 @@ impl Vault {
     }
 
     /// Refuse a secret that was revoked before (recognised by its fingerprint).
-    fn refuse_revoked(&mut self, prepared: &PreparedSecret) -> Result<()> {
+    pub(super) fn refuse_revoked(&mut self, prepared: &PreparedSecret) -> Result<()> {
         let usable = usable_secret(prepared.kind, prepared.payload.clone())?;
         let fingerprint = crate::leak::fingerprint(usable.expose_secret());
         match self.records()?.into_iter().find(|r| r.revoked_secrets.contains(&fingerprint)) {

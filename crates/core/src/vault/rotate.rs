@@ -104,9 +104,40 @@ impl Vault {
     ) -> Result<TokenRecord> {
         let current = self.get(id)?;
         let prepared = super::journal::prepared_from_payload(&current, payload)?;
+        self.stage_new(&current, prepared, new_key, old_key, now)
+    }
+
+    /// Step 2 of a guided rotation: the new secret the user made on the platform's website
+    /// (checked as a replacement is: same kind, not revoked before, not the current one).
+    pub fn rotation_given(&mut self, id: Uuid, input: SecretInput, now: DateTime<Utc>) -> Result<TokenRecord> {
+        let current = self.get(id)?;
+        let prepared = super::edit::prepare_replacement(&current, input)?;
+        self.refuse_revoked(&prepared)?;
+        super::edit::refuse_secret_in_record(&prepared, &current)?;
+        let got = self.secrets.get(&id.to_string());
+        if let Some(old) = self.keychain_result(got)? {
+            if old.expose_secret() == prepared.payload.expose_secret() {
+                return Err(Error::invalid_field(
+                    crate::error::Field::Secret,
+                    "That is the current secret. Make a new one on the platform's website first.",
+                ));
+            }
+        }
+        self.stage_new(&current, prepared, None, None, now)
+    }
+
+    fn stage_new(
+        &mut self,
+        current: &TokenRecord,
+        prepared: PreparedSecret,
+        new_key: Option<String>,
+        old_key: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<TokenRecord> {
+        let id = current.id;
         let put = self.secrets.put_labeled(
             &staged_account(id, Staged::New),
-            &staged_label(&current, Staged::New),
+            &staged_label(current, Staged::New),
             &prepared.payload,
         );
         self.keychain_result(put)?;
