@@ -1,5 +1,5 @@
 //! Secret hygiene after a full session through the window: add, copy, reveal, validate,
-//! replace, a leak scan and a revoke from its finding, delete. Afterwards no test secret is
+//! replace, rotate through the API, a leak scan and a revoke from its finding, delete. Afterwards no test secret is
 //! anywhere Latchkey or its webview could have written — the data folder (index, backup, log,
 //! leak report), WebKit's local storage, IndexedDB, caches and cookies under the app's XDG
 //! folders, the app's HOME, the session's HOME, and the app's stdout/stderr (the driver log) —
@@ -32,11 +32,17 @@ async fn h_no_secret_reaches_disk_logs_webkit_or_output_after_a_full_session() {
     let b = fake_secret("cvat-rotated");
     let c = format!("{}+e2e/hyg=", fake_secret("env0-secret"));
     let r = format!("FAKEe2eHyg{}", hex(16));
-    let secrets = [a.as_str(), b.as_str(), c.as_str(), r.as_str()];
+    // A Roboflow key rotated through the API (its prefix apart from r's: keys are found by prefix).
+    let q = format!("FAKEe2eRtH{}", hex(16));
+    let mut secrets = vec![a.clone(), b.clone(), c.clone(), r.clone(), q.clone()];
     fakes.add_token("cvat", json!({"secret": a, "owner": "e2e-hygiene"}));
     fakes.add_token(
         "roboflow",
         json!({"secret": r, "key_id": "e2e-hyg-key", "workspace": "e2e-hyg-ws", "admin": true, "name": "e2e"}),
+    );
+    fakes.add_token(
+        "roboflow",
+        json!({"secret": q, "key_id": "e2e-hyg-rot", "workspace": "e2e-hyg-ws", "admin": true, "name": "e2e rot"}),
     );
     let label = "E2E hygiene CVAT";
 
@@ -46,6 +52,8 @@ async fn h_no_secret_reaches_disk_logs_webkit_or_output_after_a_full_session() {
     let env0 = app.add_token(&TokenInput::env0("E2E hygiene env0", "e2e-hygiene-key", &c)).await;
     let rf =
         app.add_token(&TokenInput::token("roboflow", "E2E hygiene Roboflow", &r).server(&fakes.url("roboflow"))).await;
+    let rot =
+        app.add_token(&TokenInput::token("roboflow", "E2E hygiene rotated", &q).server(&fakes.url("roboflow"))).await;
 
     // Copy.
     app.click_in_row(label, "row-copy").await;
@@ -84,6 +92,15 @@ async fn h_no_secret_reaches_disk_logs_webkit_or_output_after_a_full_session() {
     })
     .await;
 
+    // Rotate a Roboflow key through the API: a new key, the old one revoked.
+    app.open_detail("E2E hygiene rotated").await;
+    app.click("detail-rotate").await;
+    app.click("confirm-ok").await;
+    app.wait_text("toast", "the rotation", |t| t.contains("Rotated")).await;
+    let n = secret_tool_lookup(app.service(), &rot.id).expect("the rotated key");
+    assert_ne!(n, q);
+    secrets.push(n);
+
     // Scan: the Roboflow key leaked into a shell history; revoke it from the finding.
     let history = home.join(".bash_history");
     std::fs::write(&history, format!("ls\nexport ROBOFLOW_API_KEY={r}\n")).unwrap();
@@ -98,8 +115,8 @@ async fn h_no_secret_reaches_disk_logs_webkit_or_output_after_a_full_session() {
     assert!(fakes.requests("roboflow").iter().any(|q| q.method == "DELETE"), "{:#?}", fakes.requests("roboflow"));
     app.exec("document.querySelector('dialog.leak-dialog[open]')?.close();", vec![]).await;
 
-    // Delete the other two.
-    for (lbl, id) in [(label, &row.id), ("E2E hygiene env0", &env0.id)] {
+    // Delete the others.
+    for (lbl, id) in [(label, &row.id), ("E2E hygiene env0", &env0.id), ("E2E hygiene rotated", &rot.id)] {
         app.open_detail(lbl).await;
         app.click("detail-delete").await;
         app.click("confirm-ok").await;
@@ -141,6 +158,7 @@ async fn h_no_secret_reaches_disk_logs_webkit_or_output_after_a_full_session() {
 
     // The planted history is the one place the user put a secret; everything else is swept.
     let session_home = PathBuf::from(std::env::var("HOME").unwrap());
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     let hits = find_secrets(&[app.root(), &session_home], &secrets, &[&history]);
     assert!(hits.is_empty(), "secrets found on disk or in output: {hits:#?}");
     let clip = clipboard();
