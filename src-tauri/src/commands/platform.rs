@@ -59,10 +59,7 @@ pub async fn confirm_revoked(
 #[tauri::command]
 pub async fn rotate_token(state: State<'_, AppState>, target: TokenTarget) -> Reply<Rotated> {
     let rotated = state.tokens.rotate(&target).await.inspect_err(log_failure)?;
-    if let Some(url) = &rotated.settings_url {
-        lock(&state.platform.guided).insert(target.id(), url.clone());
-    }
-    Ok(rotated)
+    Ok(allow_rotation_page(&state, &target, rotated))
 }
 
 /// A guided rotation: the new secret the user made on the platform's website is checked and
@@ -74,10 +71,15 @@ pub async fn rotate_with_secret(
     secret: latchkey_core::secret::SecretInput,
 ) -> Reply<Rotated> {
     let rotated = state.tokens.rotate_with(&target, secret).await.inspect_err(log_failure)?;
+    Ok(allow_rotation_page(&state, &target, rotated))
+}
+
+/// A rotation left for the user to finish on the website: the window may open that page.
+fn allow_rotation_page(state: &AppState, target: &TokenTarget, rotated: Rotated) -> Rotated {
     if let Some(url) = &rotated.settings_url {
         lock(&state.platform.guided).insert(target.id(), url.clone());
     }
-    Ok(rotated)
+    rotated
 }
 
 /// Drop a rotation whose new key is not in use yet (deleted on the platform and the keychain).

@@ -32,6 +32,7 @@ use crate::platforms::{Adapters, RevokeOutcome, Validation};
 use crate::record::{TokenKind, TokenRecord, Validity};
 use crate::secret::usable_secret;
 
+pub(crate) use revoked::capitalise;
 pub use revoked::{unchecked_reason, RevokeCheck};
 
 /// A record with its keychain payload, ready to be checked. Debug never shows the payload.

@@ -191,41 +191,10 @@ impl Adapter for Roboflow {
         if entry.protected {
             return guide("This key is protected: Roboflow only lets you revoke it on its website.".into());
         }
-        let del_req =
-            Request::new(Method::DELETE, endpoint(&server, &format!("/{ws}/api-keys/{}", percent(&entry.key_id)))?);
-        let del = self.http.send(&del_req, &key(secret)).await.map_err(|e| unreachable(Platform::Roboflow, e))?;
-        match del.status.as_u16() {
-            200..=299 => Ok(RevokeOutcome::Revoked),
-            409 => guide("This key is protected: Roboflow only lets you revoke it on its website.".into()),
-            s => guide(format!("Roboflow did not revoke the key (HTTP {s}).")),
-        }
+        self.delete(&server, &ws, &entry.key_id, secret).await
     }
 
     async fn successor(&self, record: &TokenRecord, secret: &SecretString) -> Result<Option<Successor>> {
-        self.make_successor(record, secret).await
-    }
-
-    async fn delete_key(&self, record: &TokenRecord, acting: &SecretString, key_id: &str) -> Result<RevokeOutcome> {
-        self.delete_by_id(record, acting, key_id).await
-    }
-}
-
-impl Roboflow {
-    /// The workspace `secret` belongs to, or why there is none.
-    async fn workspace(&self, server: &str, secret: &SecretString) -> Result<std::result::Result<String, String>> {
-        let check = self.ask(server, secret).await.map_err(|e| unreachable(Platform::Roboflow, e))?;
-        Ok(match (check.status.as_u16(), check.json::<KeyCheck>().and_then(|k| k.workspace)) {
-            (200, Some(ws)) if !ws.is_empty() => Ok(ws),
-            (401 | 403, _) => Err("Roboflow refuses the current key.".into()),
-            (s, _) => Err(format!("Roboflow's key check answered HTTP {s} without a workspace.")),
-        })
-    }
-
-    pub(super) async fn make_successor(
-        &self,
-        record: &TokenRecord,
-        secret: &SecretString,
-    ) -> Result<Option<Successor>> {
         let server = server(record)?;
         let refused = |reason: String| Error::CannotRotate { platform: "Roboflow".into(), reason };
         let ws = self.workspace(&server, secret).await?.map_err(refused)?;
@@ -264,23 +233,31 @@ impl Roboflow {
         }))
     }
 
-    pub(super) async fn delete_by_id(
-        &self,
-        record: &TokenRecord,
-        acting: &SecretString,
-        key_id: &str,
-    ) -> Result<RevokeOutcome> {
+    async fn delete_key(&self, record: &TokenRecord, acting: &SecretString, key_id: &str) -> Result<RevokeOutcome> {
         let server = server(record)?;
-        let url = settings_url(&server);
-        let guide = |note: String| Ok(guided(url.clone(), STEPS, Some(note)));
-        let ws = match self.workspace(&server, acting).await? {
-            Ok(ws) => ws,
-            Err(why) => return guide(why),
-        };
-        let del = Request::new(
-            Method::DELETE,
-            endpoint(&server, &format!("/{}/api-keys/{}", percent(&ws), percent(key_id)))?,
-        );
+        match self.workspace(&server, acting).await? {
+            Ok(ws) => self.delete(&server, &percent(&ws), key_id, acting).await,
+            Err(why) => Ok(guided(settings_url(&server), STEPS, Some(why))),
+        }
+    }
+}
+
+impl Roboflow {
+    /// The workspace `secret` belongs to, or why there is none.
+    async fn workspace(&self, server: &str, secret: &SecretString) -> Result<std::result::Result<String, String>> {
+        let check = self.ask(server, secret).await.map_err(|e| unreachable(Platform::Roboflow, e))?;
+        Ok(match (check.status.as_u16(), check.json::<KeyCheck>().and_then(|k| k.workspace)) {
+            (200, Some(ws)) if !ws.is_empty() => Ok(ws),
+            (401 | 403, _) => Err("Roboflow refuses the current key.".into()),
+            (s, _) => Err(format!("Roboflow's key check answered HTTP {s} without a workspace.")),
+        })
+    }
+
+    /// `DELETE /{ws}/api-keys/{keyId}` with `acting` (`ws` already encoded): revoked, or the
+    /// guided steps when Roboflow would not (409: a protected key).
+    async fn delete(&self, server: &str, ws: &str, key_id: &str, acting: &SecretString) -> Result<RevokeOutcome> {
+        let guide = |note: String| Ok(guided(settings_url(server), STEPS, Some(note)));
+        let del = Request::new(Method::DELETE, endpoint(server, &format!("/{ws}/api-keys/{}", percent(key_id)))?);
         let resp = self.http.send(&del, &key(acting)).await.map_err(|e| unreachable(Platform::Roboflow, e))?;
         match resp.status.as_u16() {
             200..=299 => Ok(RevokeOutcome::Revoked),

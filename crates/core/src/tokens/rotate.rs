@@ -5,19 +5,19 @@
 //!
 //! Roboflow and env0 (organization admin keys) make keys through their APIs. Platforms whose
 //! API cannot make keys (Supervisely, Encord, CVAT with a token only) answer
-//! `Err(CannotRotate)` before anything changes: their rotation is guided (Replace secret, then
-//! Revoke), which the app and `latchkey revoke` already offer.
+//! `Err(CannotRotate)` to [`Tokens::rotate`] before anything changes; their rotation is guided,
+//! [`Tokens::rotate_with`] the new secret the user made, and from there the same steps.
 
 use chrono::Utc;
-use secrecy::SecretString;
 use serde::Serialize;
 use ts_rs::TS;
 
 use super::{note, TokenTarget, Tokens};
-use crate::check::{CheckJob, RevokeCheck};
+use crate::check::{capitalise, CheckJob, RevokeCheck};
 use crate::error::{Error, Result};
 use crate::platforms::{PlatformAdapter, RevokeOutcome};
 use crate::record::{Pending, RotationEvent, RotationStage, TokenRecord, Validity};
+use crate::secret::SecretInput;
 use crate::vault::rotate::{rotation_stage, Staged};
 
 /// Where a rotation ended.
@@ -39,57 +39,13 @@ pub struct Rotated {
 impl Tokens {
     /// Rotate a local token through its platform's API, or resume a rotation that stopped.
     pub async fn rotate(&self, target: &TokenTarget) -> Result<Rotated> {
-        let TokenTarget::Local { id } = *target else {
-            return Err(Error::invalid(
-                "Rotating a team token is not available yet: replace its secret, then revoke the old one.",
-            ));
-        };
+        let id = local_id(target)?;
         let checker = self.checker()?;
         let current = self.with_vault(move |v| v.get(id)).await?;
         let adapter = checker.adapters().get(current.platform);
-        let platform = current.platform.name();
         if rotation_stage(&current).is_none() {
-            self.with_vault(move |v| v.rotation_begin(id, Utc::now())).await?;
-            note(target, Some(current.platform.id()), "rotation started", "");
-            let old = match self.with_vault(move |v| v.check_job(id)).await {
-                Ok(job) => job,
-                Err(e) => {
-                    let _ = self.with_vault(move |v| v.rotation_abort(id)).await;
-                    return Err(e);
-                }
-            };
-            let made = match adapter.create_successor(&old.record, old.payload()).await {
-                Ok(Some(made)) => made,
-                Ok(None) => {
-                    self.with_vault(move |v| v.rotation_abort(id)).await?;
-                    return Err(Error::CannotRotate {
-                        platform: platform.into(),
-                        reason: format!(
-                            "{platform}'s API cannot make keys. Make the new one on its website and give it to \
-                             Rotate (`latchkey rotate --new-secret`): Latchkey checks it, puts it in place and \
-                             keeps the old one until {platform} refuses it."
-                        ),
-                    });
-                }
-                Err(e) => {
-                    self.with_vault(move |v| v.rotation_abort(id)).await?;
-                    return Err(e);
-                }
-            };
-            let (payload, new_key, old_key) = (made.payload.clone(), made.key_id.clone(), made.old_key_id.clone());
-            if let Err(e) =
-                self.with_vault(move |v| v.rotation_created(id, payload, new_key, old_key, Utc::now())).await
-            {
-                // It could not be kept: delete it on the platform rather than leave a key nobody holds.
-                if let Some(k) = &made.key_id {
-                    let _ = adapter.revoke_key(&old.record, old.payload(), k).await;
-                }
-                let _ = self.with_vault(move |v| v.rotation_abort(id)).await;
-                return Err(e);
-            }
-            note(target, Some(current.platform.id()), "rotation: new key made and kept", "");
+            self.start_by_api(target, &current, adapter).await?;
         }
-
         let record = self.with_vault(move |v| v.get(id)).await?;
         if rotation_stage(&record) == Some(RotationStage::Created) {
             self.validate_and_swap(id, &record).await?;
@@ -102,25 +58,15 @@ impl Tokens {
     /// apart and validated, then put in place; the old one stays in its own keychain entry until
     /// the platform refuses it (revoked through the API where the platform allows, else on its
     /// website: rotating again confirms it and finishes).
-    pub async fn rotate_with(&self, target: &TokenTarget, input: crate::secret::SecretInput) -> Result<Rotated> {
-        let TokenTarget::Local { id } = *target else {
-            return Err(Error::invalid(
-                "Rotating a team token is not available yet: replace its secret, then revoke the old one.",
-            ));
-        };
+    pub async fn rotate_with(&self, target: &TokenTarget, input: SecretInput) -> Result<Rotated> {
+        let id = local_id(target)?;
         let checker = self.checker()?;
         let current = self.with_vault(move |v| v.get(id)).await?;
-        if rotation_stage(&current).is_some() {
-            return Err(Error::invalid(format!(
-                "A rotation of “{}” is already under way; finish it first (rotate again without a new secret).",
-                current.label
-            )));
-        }
         let adapter = checker.adapters().get(current.platform);
+        // Refused while another rotation is under way.
         self.with_vault(move |v| v.rotation_begin(id, Utc::now())).await?;
         if let Err(e) = self.with_vault(move |v| v.rotation_given(id, input, Utc::now())).await {
-            let _ = self.with_vault(move |v| v.rotation_abort(id)).await;
-            return Err(e);
+            return Err(self.abandon(id, e).await);
         }
         note(target, Some(current.platform.id()), "guided rotation: new secret kept", "");
         let record = self.with_vault(move |v| v.get(id)).await?;
@@ -128,12 +74,60 @@ impl Tokens {
         self.revoke_old(id, adapter).await
     }
 
+    /// Steps 1 and 2 through the API: mark the record, have the platform make the new key
+    /// (authenticated by the old one) and keep it in its own keychain entry.
+    async fn start_by_api(
+        &self,
+        target: &TokenTarget,
+        current: &TokenRecord,
+        adapter: &dyn PlatformAdapter,
+    ) -> Result<()> {
+        let id = current.id;
+        let platform = current.platform.name();
+        self.with_vault(move |v| v.rotation_begin(id, Utc::now())).await?;
+        note(target, Some(current.platform.id()), "rotation started", "");
+        let old = match self.with_vault(move |v| v.check_job(id)).await {
+            Ok(job) => job,
+            Err(e) => return Err(self.abandon(id, e).await),
+        };
+        let made = match adapter.create_successor(&old.record, old.payload()).await {
+            Ok(Some(made)) => made,
+            Ok(None) => {
+                let e = Error::CannotRotate {
+                    platform: platform.into(),
+                    reason: format!(
+                        "{platform}'s API cannot make keys. Make the new one on its website and give it to \
+                         Rotate (`latchkey rotate --new-secret`): Latchkey checks it, puts it in place and \
+                         keeps the old one until {platform} refuses it."
+                    ),
+                };
+                return Err(self.abandon(id, e).await);
+            }
+            Err(e) => return Err(self.abandon(id, e).await),
+        };
+        let (payload, new_key, old_key) = (made.payload.clone(), made.key_id.clone(), made.old_key_id.clone());
+        if let Err(e) = self.with_vault(move |v| v.rotation_created(id, payload, new_key, old_key, Utc::now())).await {
+            // It could not be kept: delete it on the platform rather than leave a key nobody holds.
+            if let Some(k) = &made.key_id {
+                let _ = adapter.revoke_key(&old.record, old.payload(), k).await;
+            }
+            return Err(self.abandon(id, e).await);
+        }
+        note(target, Some(current.platform.id()), "rotation: new key made and kept", "");
+        Ok(())
+    }
+
+    /// Undo the local part of a rotation that failed before its swap, and hand back why it
+    /// failed (an undo that fails too is left to repair, which clears a stale mark).
+    async fn abandon(&self, id: uuid::Uuid, why: Error) -> Error {
+        let _ = self.with_vault(move |v| v.rotation_abort(id)).await;
+        why
+    }
+
     /// Undo a rotation that has not swapped yet: the new key is deleted on the platform (with
     /// the old one, which stays in use) and from the keychain.
     pub async fn undo_rotation(&self, target: &TokenTarget) -> Result<TokenRecord> {
-        let TokenTarget::Local { id } = *target else {
-            return Err(Error::invalid("Team tokens have no rotation to undo."));
-        };
+        let id = local_id(target)?;
         let checker = self.checker()?;
         let record = self.with_vault(move |v| v.get(id)).await?;
         if let Pending::Rotating { stage: RotationStage::Created, new_key: Some(key), .. } = &record.pending {
@@ -157,14 +151,9 @@ impl Tokens {
     async fn validate_and_swap(&self, id: uuid::Uuid, record: &TokenRecord) -> Result<()> {
         let checker = self.checker()?;
         let platform = record.platform.name();
-        let new = self
-            .with_vault(move |v| v.rotation_secret(id, Staged::New))
-            .await?
-            .ok_or_else(|| Error::SecretMissing { label: format!("{} (the rotation's new key)", record.label) });
         // A swap interrupted after the staged entry was deleted: the main entry holds the new key.
-        let new: SecretString = match new {
-            Ok(new) => new,
-            Err(_) => return self.with_vault(move |v| v.rotation_swap(id, Utc::now())).await.map(drop),
+        let Some(new) = self.with_vault(move |v| v.rotation_secret(id, Staged::New)).await? else {
+            return self.with_vault(move |v| v.rotation_swap(id, Utc::now())).await.map(drop);
         };
         let validation = checker.validate(&CheckJob::new(record.clone(), new)).await?;
         match &validation.validity {
@@ -282,7 +271,12 @@ fn event(record: &TokenRecord, outcome: &str) -> RotationEvent {
     RotationEvent { at: Utc::now(), how: how.into(), outcome: outcome.to_string() }
 }
 
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+/// The id of a local token; team tokens are not rotated yet.
+fn local_id(target: &TokenTarget) -> Result<uuid::Uuid> {
+    match *target {
+        TokenTarget::Local { id } => Ok(id),
+        TokenTarget::Team { .. } => Err(Error::invalid(
+            "Rotating a team token is not available yet: replace its secret, then revoke the old one.",
+        )),
+    }
 }

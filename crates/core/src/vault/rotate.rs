@@ -213,16 +213,7 @@ impl Vault {
 
     /// Step 5: the rotation is over; forget the old secret and add `event` to the history.
     pub fn rotation_finish(&mut self, id: Uuid, event: RotationEvent) -> Result<TokenRecord> {
-        let deleted = self.secrets.delete(&staged_account(id, Staged::Old));
-        self.keychain_result(deleted)?;
-        self.mutate(|idx| {
-            let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
-            if rotation_stage(r).is_some() {
-                clear_mark(r);
-            }
-            r.rotations.push(event);
-            Ok(r.clone())
-        })
+        self.end_rotation(id, Staged::Old, Some(event))
     }
 
     /// Undo a rotation that has not swapped yet: the staged new secret is deleted and the old
@@ -235,13 +226,20 @@ impl Vault {
                 current.label
             )));
         }
-        let deleted = self.secrets.delete(&staged_account(id, Staged::New));
+        self.end_rotation(id, Staged::New, None)
+    }
+
+    /// Delete the `staged` secret no longer needed, clear the mark and, when the rotation went
+    /// through, add `event` to the history.
+    fn end_rotation(&mut self, id: Uuid, staged: Staged, event: Option<RotationEvent>) -> Result<TokenRecord> {
+        let deleted = self.secrets.delete(&staged_account(id, staged));
         self.keychain_result(deleted)?;
         self.mutate(|idx| {
             let r = find_mut(idx, id).ok_or(Error::NotFound(id))?;
             if rotation_stage(r).is_some() {
                 clear_mark(r);
             }
+            r.rotations.extend(event);
             Ok(r.clone())
         })
     }
