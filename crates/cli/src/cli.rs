@@ -35,6 +35,8 @@ pub enum Command {
     Rotate(rotate::Args),
     /// Run a command with tokens in its environment, under the platforms' own variable names.
     Run(run::Args),
+    /// Write a file from a template, latchkey://<platform>/<label> references replaced by secrets.
+    Inject(inject::Args),
     /// Find tokens in ~/supervisely.env, the platforms' config files and the environment.
     Import(import::Args),
     /// Look for stored and unknown tokens in files: shell history, dotfiles, project folders.

@@ -42,7 +42,8 @@ Exit codes:
   7  cannot check: the platform or a team vault could not be asked (network, 429, 5xx, sealed)
   8  action needed: finish a guided revoke on the website (or it still accepts the token)
   9  leak found: `latchkey scan` found a token outside an allowed place
-`latchkey run` exits with the command's own code (126/127 if it cannot be started).";
+`latchkey run` exits with the command's own code (126/127 if it cannot be started, 128+N
+if signal N ended it while its output was masked).";
 
 /// A command that failed: the code to exit with and what to tell the user.
 #[derive(Debug)]

@@ -6,8 +6,12 @@ mod commands;
 mod context;
 mod exit;
 mod input;
+mod mask;
 mod output;
+mod reference;
 mod resolve;
+#[cfg(unix)]
+mod supervise;
 mod team;
 mod when;
 

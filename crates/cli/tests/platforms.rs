@@ -229,7 +229,7 @@ fn rotate_makes_a_new_roboflow_key_then_revokes_the_old_one() {
     assert_eq!(rec["rotations"][0]["how"], "api", "{rec:#}");
     assert!(rec["rotations"][0]["outcome"].as_str().unwrap().contains("old key revoked"), "{rec:#}");
     assert!(!sb.index_text().contains(&new.secret) && !sb.index_text().contains(&old));
-    let ran = sb.run(&["run", "-t", "ci", "--", "sh", "-c", "printf %s \"$ROBOFLOW_API_KEY\""], None).ok();
+    let ran = sb.run(&["run", "--no-mask", "-t", "ci", "--", "sh", "-c", "printf %s \"$ROBOFLOW_API_KEY\""], None).ok();
     assert_eq!(ran.stdout, new.secret);
 }
 

@@ -67,6 +67,7 @@ fn team_tokens_are_listed_and_used_beside_local_ones() {
     let env = sb.run(
         &[
             "run",
+            "--no-mask",
             "-t",
             "supervisely/ci-shared",
             "-t",

@@ -13,6 +13,7 @@ pub mod completions;
 pub mod copy;
 pub mod get;
 pub mod import;
+pub mod inject;
 pub mod list;
 pub mod man;
 pub mod revoke;
@@ -32,6 +33,7 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Command::Revoke(a) => revoke::run(a),
         Command::Rotate(a) => rotate::run(a),
         Command::Run(a) => run::run(a),
+        Command::Inject(a) => inject::run(a),
         Command::Import(a) => import::run(a),
         Command::Scan(a) => scan::run(a),
         Command::Team(a) => team::run(a),

@@ -3,12 +3,18 @@
 //! CVAT `CVAT_ACCESS_TOKEN`, Roboflow `ROBOFLOW_API_KEY`, env0 `ENV0_API_KEY` +
 //! `ENV0_API_SECRET`, Encord `ENCORD_SSH_KEY`, …).
 //!
-//! On Unix `latchkey` replaces itself with the command (execve, as aws-vault's `exec` does):
-//! the secrets exist only in that process's environment, the command keeps the terminal's
-//! foreground process group (Ctrl-C reaches it directly), any signal sent to the `latchkey`
-//! pid (SIGTERM, SIGHUP, …) is received by the command itself because it *is* that pid, its
-//! exit code is the exit code, and nothing of Latchkey stays running in between. Elsewhere
-//! the command is a child whose exit code is passed through.
+//! Values of the environment that hold `latchkey://<platform>/<label>` references (a `.env`
+//! file sourced into the shell, a CI variable) get the secrets in their place
+//! (`reference.rs`), so what is committed holds only references.
+//!
+//! On Unix the command's output is masked by default: it runs as a child whose stdout and
+//! stderr pass through Latchkey, every injected secret replaced by `<latchkey:platform/label>`
+//! (`supervise.rs`, `mask.rs`). With `--no-mask` (and on other systems) `latchkey` replaces
+//! itself with the command (execve, as aws-vault's `exec` does): the secrets exist only in
+//! that process's environment, the command keeps the terminal's foreground process group,
+//! any signal sent to the `latchkey` pid is received by the command itself because it *is*
+//! that pid, its exit code is the exit code, and nothing of Latchkey stays running in
+//! between. Elsewhere the command is a child whose exit code is passed through.
 
 use std::ffi::OsString;
 use std::process::Command;
@@ -17,17 +23,31 @@ use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::exit::{Code, Failure, Outcome};
+use crate::mask;
 use crate::team::Found;
+
+/// Variables `latchkey run` sets that hold no secret (server addresses, key ids, workspace
+/// and project ids): not masked. Every other variable's value is.
+const PUBLIC_VARS: &[&str] =
+    &["SERVER_ADDRESS", "ENV0_API_KEY", "ENV0_API_ENDPOINT", "RF_WORKSPACE", "API_URL", "ENCORD_DATASET_ID", "ENCORD_PROJECT_ID"];
 
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   latchkey run --token laptop -- python train.py
   latchkey run --token cvat/ci --token roboflow/ci -- make upload
-The command's exit code is passed through (126/127 if it cannot be started).")]
+  set -a; . ./.env; set +a; latchkey run -- ./deploy.sh   (.env: API_TOKEN=latchkey://cvat/ci)
+The command's output is masked: each injected secret shows as <latchkey:platform/label>.
+The command's exit code is passed through (126/127 if it cannot be started, 128+N if
+signal N ended it).")]
 pub struct Args {
-    /// A token to export (label, platform/label or id); repeat for several.
-    #[arg(long = "token", short = 't', value_name = "TOKEN", required = true)]
+    /// A token to export (label, platform/label or id); repeat for several. Optional when
+    /// the environment holds latchkey:// references.
+    #[arg(long = "token", short = 't', value_name = "TOKEN")]
     pub tokens: Vec<String>,
+    /// Do not mask the secrets in the command's output: Latchkey replaces itself with the
+    /// command instead of passing its output through.
+    #[arg(long)]
+    pub no_mask: bool,
     /// Use tokens past their expiry (and ignore --min-valid).
     #[arg(long)]
     pub allow_expired: bool,
@@ -53,6 +73,7 @@ pub fn run(args: Args) -> Outcome {
     let mut env: Vec<(String, SecretString, String)> = vec![];
     let mut used = vec![];
     let mut teams = None;
+    let mut masks = mask::Builder::default();
     for q in &args.tokens {
         let found = crate::team::resolve_in(&mut vault, &records, q, &mut teams)?;
         let record = found.record().clone();
@@ -76,12 +97,60 @@ pub fn run(args: Args) -> Outcome {
                 record.platform.name()
             )));
         }
+        for (var, value) in &vars {
+            if !PUBLIC_VARS.contains(&var.as_str()) {
+                masks.secret(&name, value.expose_secret());
+            }
+        }
+        let get = |n: &str| vars.iter().find(|(v, _)| v == n).map(|(_, s)| s.expose_secret());
+        if let (Some(id), Some(secret)) = (get("ENV0_API_KEY"), get("ENV0_API_SECRET")) {
+            masks.basic(&name, id, secret);
+        }
         for (var, value) in vars {
             if let Some((_, _, other)) = env.iter().find(|(v, _, _)| *v == var) {
                 return Err(Failure::usage(format!("{name} and {other} would both set {var}; run them separately.")));
             }
             env.push((var, value, name.clone()));
         }
+    }
+    // References in the inherited environment: replaced by the secrets they name. A variable
+    // a --token also sets is the token's (it is set after).
+    for (var, value) in std::env::vars_os() {
+        let (Some(var), Some(value)) = (var.to_str(), value.to_str()) else { continue };
+        let refs = crate::reference::find(value);
+        if refs.is_empty() || env.iter().any(|(v, _, _)| v == var) {
+            continue;
+        }
+        let mut out = String::with_capacity(value.len());
+        let mut from = 0;
+        let mut names = vec![];
+        for r in &refs {
+            let record = crate::reference::resolve(&records, r)
+                .map_err(|f| Failure::new(f.code, format!("{var}={}", f.message)))?
+                .clone();
+            let name = crate::resolve::qualified(&record);
+            refuse_unfit(&vault, &record, now, &args)?;
+            super::check_usable(&vault, &record, now, args.allow_expired)?;
+            let secret = vault.secret(record.id, latchkey_core::Use::Inspect, now)?;
+            masks.secret(&name, secret.expose_secret());
+            if let Some(id) = &record.public.key_id {
+                masks.basic(&name, id, secret.expose_secret());
+            }
+            out.push_str(&value[from..r.span.start]);
+            out.push_str(secret.expose_secret());
+            from = r.span.end;
+            used.push(record.id);
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        out.push_str(&value[from..]);
+        env.push((var.to_string(), SecretString::from(out), names.join(",")));
+    }
+    if env.is_empty() {
+        return Err(Failure::usage(
+            "Name a token with --token, or put latchkey://<platform>/<label> references in the environment.",
+        ));
     }
     if args.print_names {
         for (var, _, from) in &env {
@@ -98,6 +167,12 @@ pub fn run(args: Args) -> Outcome {
         cmd.env(var, value.expose_secret());
     }
     drop(vault);
+    #[cfg(unix)]
+    if !args.no_mask {
+        crate::supervise::run(cmd, program, masks.build());
+    }
+    #[cfg(not(unix))]
+    let _ = masks;
     start(cmd, program)
 }
 
@@ -168,7 +243,7 @@ fn start(mut cmd: Command, program: &OsString) -> Outcome {
 }
 
 /// As env(1) and shells do: 127 when the command is not found, 126 when it cannot run.
-fn cannot_start(program: &OsString, e: std::io::Error) -> Outcome {
+pub(crate) fn cannot_start(program: &OsString, e: std::io::Error) -> ! {
     let code = if e.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 };
     eprintln!("latchkey: cannot run {}: {e}", program.to_string_lossy());
     std::process::exit(code)
