@@ -47,7 +47,7 @@ APT_PACKAGES := \
 NODE_MIN := 20.19.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps deps-apt deps-rust deps-node deps-openbao build run test lint bench bench-deps bench-leak bench-desktop bench-fuzz clean tauri-driver
+.PHONY: deps deps-apt deps-rust deps-node deps-openbao build run test lint bench bench-deps bench-leak bench-mask bench-desktop bench-fuzz clean tauri-driver
 
 deps: deps-apt deps-rust deps-node deps-openbao
 
@@ -154,6 +154,7 @@ bench: bench-deps
 	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-cli --bin latchkey -p latchkey-bench --bin bench-run
 	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-run --latchkey $(ROOT)/target/release/latchkey \
 	  --out $(ROOT)/bench/RESULTS.md $(BENCH_RUN_ARGS)
+	$(MAKE) --no-print-directory bench-mask
 	$(MAKE) --no-print-directory bench-desktop
 	$(MAKE) --no-print-directory bench-fuzz
 	cd $(ROOT) && LATCHKEY_CRASH_KILLS=$(BENCH_KILLS) $(CARGO) test -p latchkey-core --test crash -- --nocapture 2>&1 \
@@ -165,6 +166,12 @@ bench-leak: bench-deps
 	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-cli --bin latchkey -p latchkey-bench --bin bench-leak
 	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-leak --latchkey $(ROOT)/target/release/latchkey \
 	  --dir $${TMPDIR:-/tmp}/latchkey-bench-leak-tree --out $(ROOT)/bench/RESULTS.md $(LEAK_BENCH_ARGS)
+
+# Masking in `latchkey run` against cat of a 1 GiB stream (BENCH_MASK_ARGS="--size-mb 1024 --runs 5").
+bench-mask:
+	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-cli --bin latchkey -p latchkey-bench --bin bench-mask
+	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-mask --latchkey $(ROOT)/target/release/latchkey \
+	  --out $(ROOT)/bench/RESULTS.md $(BENCH_MASK_ARGS)
 
 bench-desktop: bench-deps
 	cd $(ROOT) && $(TAURI) build --bundles deb

@@ -8,10 +8,12 @@
 //! prefilter (Teddy) at several GB/s, so output without secrets costs little more than the
 //! copy.
 //!
-//! Streaming ([`Stream`]): the reader's buffer keeps the last `max_len - 1` bytes of a read
-//! that could still be the start of a secret; everything before them is final (a match that
-//! starts earlier ends inside the buffer, so leftmost-longest has already decided it) and is
-//! written at once, runs without secrets directly from the read buffer, without a copy.
+//! Streaming ([`Stream`]): after each read, only a trailing start of a secret (the end of
+//! the read equals the first bytes of some form, at most `max_len - 1` of them) is kept back
+//! for the next read; everything before it is final (no match can start earlier and still
+//! grow, so leftmost-longest has decided it) and is written at once, runs without secrets
+//! directly from the read buffer, without a copy. A line or prompt without a secret is
+//! therefore never delayed.
 //!
 //! The patterns are secret bytes: they live in [`Zeroizing`] buffers here; the automaton's own
 //! copy (the crate does not zeroise it) lives as long as the run. `Debug` shows counts only.
@@ -92,7 +94,11 @@ impl Builder {
             .expect("the masking automaton is small");
         let max_len = self.patterns.iter().map(|p| p.len()).max().unwrap_or(0);
         let replacements = self.names.iter().map(|n| format!("<latchkey:{n}>").into_bytes()).collect();
-        Masker { ac, labels: self.labels, replacements, max_len }
+        let mut first = [false; 256];
+        for p in &self.patterns {
+            first[p[0] as usize] = true;
+        }
+        Masker { ac, labels: self.labels, replacements, max_len, patterns: self.patterns, first }
     }
 }
 
@@ -117,6 +123,10 @@ pub struct Masker {
     labels: Vec<usize>,
     replacements: Vec<Vec<u8>>,
     max_len: usize,
+    /// The patterns again, to tell a trailing start of a secret (zeroised on drop).
+    patterns: Vec<Zeroizing<Vec<u8>>>,
+    /// Bytes a pattern starts with.
+    first: [bool; 256],
 }
 
 impl std::fmt::Debug for Masker {
@@ -131,13 +141,31 @@ impl Masker {
         self.max_len.saturating_sub(1)
     }
 
-    /// Writes `buf[..n]` masked, up to the point that later bytes cannot change; returns that
-    /// point. With `last`, everything is final.
+    /// The first position from `from` (at most `keep` bytes before the end) where the rest
+    /// of `buf` is the start of a pattern but not a whole one: a secret that may go on in
+    /// the next read. `buf.len()` if there is none.
+    fn partial_from(&self, buf: &[u8], from: usize) -> usize {
+        let start = from.max(buf.len().saturating_sub(self.keep()));
+        (start..buf.len())
+            .find(|&i| {
+                self.first[buf[i] as usize] && {
+                    let rest = &buf[i..];
+                    self.patterns.iter().any(|p| p.len() > rest.len() && p.starts_with(rest))
+                }
+            })
+            .unwrap_or(buf.len())
+    }
+
+    /// Writes `buf` masked up to the point that later bytes cannot change, and returns that
+    /// point: everything but a trailing start of a secret (so a prompt or a short line is
+    /// not held back). With `last`, everything is final.
     fn write_final(&self, buf: &[u8], last: bool, out: &mut impl Write) -> io::Result<usize> {
-        let safe = if last { buf.len() } else { buf.len().saturating_sub(self.keep()) };
+        let hold = |done: usize| if last { buf.len() } else { self.partial_from(buf, done) };
         let mut done = 0;
         for m in self.ac.find_iter(buf) {
-            if m.start() >= safe {
+            // A match that starts where a longer secret may still go on is not final yet;
+            // neither is anything after it.
+            if m.start() >= hold(done) {
                 break;
             }
             if m.start() > done {
@@ -146,11 +174,11 @@ impl Masker {
             out.write_all(&self.replacements[self.labels[m.pattern().as_usize()]])?;
             done = m.end();
         }
-        let upto = safe.max(done);
+        let upto = hold(done);
         if upto > done {
             out.write_all(&buf[done..upto])?;
         }
-        Ok(upto)
+        Ok(upto.max(done))
     }
 
     /// Masks a whole byte string.
@@ -321,6 +349,28 @@ mod tests {
         // One byte at a time.
         let cuts: Vec<usize> = (0..input.len()).collect();
         assert_eq!(streamed(&m, input.as_bytes(), &cuts), b"abc <latchkey:cvat/ci> def");
+    }
+
+    #[test]
+    fn only_a_trailing_start_of_a_secret_is_held_back() {
+        let m = masker();
+        let mut out = vec![];
+        let mut s = m.stream();
+        s.push(b"ready\n", &mut out).unwrap();
+        assert_eq!(out, b"ready\n", "nothing that could start a secret: written at once");
+        s.push(b"x FAKE-cv", &mut out).unwrap();
+        assert_eq!(out, b"ready\nx ", "the start of a secret waits");
+        s.push(b"at-token-0123456789 y", &mut out).unwrap();
+        assert_eq!(out, b"ready\nx <latchkey:cvat/ci> y");
+        // A whole secret at the end that no longer form starts with: final at once.
+        s.push(b"FAKE-cvat-token-0123456789", &mut out).unwrap();
+        assert_eq!(out, b"ready\nx <latchkey:cvat/ci> y<latchkey:cvat/ci>");
+        // The unpadded Basic form is the start of the padded one: it waits.
+        let b64 = base64::engine::general_purpose::STANDARD.encode("kid-001:FAKEenv0secret0001");
+        s.push(format!(" {}", b64.trim_end_matches('=')).as_bytes(), &mut out).unwrap();
+        assert_eq!(out, b"ready\nx <latchkey:cvat/ci> y<latchkey:cvat/ci> ");
+        s.finish(&mut out).unwrap();
+        assert_eq!(out, b"ready\nx <latchkey:cvat/ci> y<latchkey:cvat/ci> <latchkey:env0/ci>");
     }
 
     #[test]

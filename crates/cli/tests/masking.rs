@@ -69,8 +69,8 @@ fn url_encoded_and_basic_auth_forms_are_masked() {
                 "--",
                 "python3",
                 "-c",
-                "import os, urllib.parse as u; t = os.environ['CVAT_ACCESS_TOKEN']; \
-                 print('q=' + u.quote(t, safe='')); print('l=' + u.quote(t, safe='').lower())",
+                "import os, re, urllib.parse as u; q = u.quote(os.environ['CVAT_ACCESS_TOKEN'], safe=''); \
+                 print('q=' + q); print('l=' + re.sub('%[0-9A-F]{2}', lambda m: m.group(0).lower(), q))",
             ],
             None,
         )
