@@ -5,6 +5,7 @@
 //! - `cat FILE | cat` (the cost any pipe between a command and its output adds, for context);
 //! - `latchkey run -t <token> -- cat FILE` (masking on: cat's output comes through a pipe
 //!   into latchkey, is searched for every form of the token, and written out).
+//!
 //! The goal: `latchkey run` at least 95 % of `cat`'s throughput (≤ 5 % overhead).
 //!
 //! Usage: `bench-mask [--size-mb 1024] [--runs 5] [--latchkey target/release/latchkey]

@@ -131,7 +131,10 @@ pub struct Masker {
 
 impl std::fmt::Debug for Masker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Masker").field("patterns", &self.labels.len()).field("labels", &self.replacements.len()).finish()
+        f.debug_struct("Masker")
+            .field("patterns", &self.labels.len())
+            .field("labels", &self.replacements.len())
+            .finish()
     }
 }
 

@@ -67,8 +67,19 @@ fn env0_and_encord_take_their_composite_secrets() {
     let id = sb.add("env0", "deploy", &secret, &["--key-id", "kid-public-1"]);
     let stored = sb.keychain(&id).unwrap();
     assert!(stored.contains("kid-public-1") && stored.contains(&secret), "one JSON payload");
-    let env = sb
-        .run(&["run", "--no-mask", "-t", "deploy", "--", "sh", "-c", "printf '%s|%s' \"$ENV0_API_KEY\" \"$ENV0_API_SECRET\""], None);
+    let env = sb.run(
+        &[
+            "run",
+            "--no-mask",
+            "-t",
+            "deploy",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s|%s' \"$ENV0_API_KEY\" \"$ENV0_API_SECRET\"",
+        ],
+        None,
+    );
     assert_eq!(env.ok().stdout, format!("kid-public-1|{secret}"));
 
     // Without --key-id on a pipe: a usage error, nothing stored.
@@ -227,8 +238,10 @@ fn run_passes_the_exit_code_and_signals_through() {
     let sb = Sandbox::new();
     let secret = fake("sly");
     sb.add("supervisely", "laptop", &secret, &["--server", "https://sly.example.invalid"]);
-    let env =
-        sb.run(&["run", "--no-mask", "-t", "laptop", "--", "sh", "-c", "printf '%s %s' \"$SERVER_ADDRESS\" \"$API_TOKEN\""], None);
+    let env = sb.run(
+        &["run", "--no-mask", "-t", "laptop", "--", "sh", "-c", "printf '%s %s' \"$SERVER_ADDRESS\" \"$API_TOKEN\""],
+        None,
+    );
     assert_eq!(env.ok().stdout, format!("https://sly.example.invalid {secret}"));
     sb.run(&["run", "-t", "laptop", "--", "sh", "-c", "exit 42"], None).code(42);
     sb.run(&["run", "-t", "laptop", "--", "/nonexistent/command"], None).code(127);

@@ -33,7 +33,8 @@ fn a_secret_printed_whole_in_colour_or_on_stderr_is_masked() {
     assert_eq!(ran.stderr, "err <latchkey:cvat/ci>\n");
 
     // --no-mask: the command is exec'd, its output untouched.
-    let raw = sb.run(&["run", "--no-mask", "-t", "ci", "--", "sh", "-c", "printf %s \"$CVAT_ACCESS_TOKEN\""], None).ok();
+    let raw =
+        sb.run(&["run", "--no-mask", "-t", "ci", "--", "sh", "-c", "printf %s \"$CVAT_ACCESS_TOKEN\""], None).ok();
     assert_eq!(raw.stdout, secret);
 }
 
@@ -108,7 +109,8 @@ fn exit_codes_and_signals_pass_through() {
     // SIGTERM sent to latchkey reaches the command (its trap decides the exit code).
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
-    let mut c = sb.cmd(&["run", "-t", "ci", "--", "sh", "-c", "trap 'exit 77' TERM; echo ready; while :; do sleep 0.05; done"]);
+    let mut c =
+        sb.cmd(&["run", "-t", "ci", "--", "sh", "-c", "trap 'exit 77' TERM; echo ready; while :; do sleep 0.05; done"]);
     c.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     let mut line = String::new();

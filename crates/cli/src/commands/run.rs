@@ -28,8 +28,15 @@ use crate::team::Found;
 
 /// Variables `latchkey run` sets that hold no secret (server addresses, key ids, workspace
 /// and project ids): not masked. Every other variable's value is.
-const PUBLIC_VARS: &[&str] =
-    &["SERVER_ADDRESS", "ENV0_API_KEY", "ENV0_API_ENDPOINT", "RF_WORKSPACE", "API_URL", "ENCORD_DATASET_ID", "ENCORD_PROJECT_ID"];
+const PUBLIC_VARS: &[&str] = &[
+    "SERVER_ADDRESS",
+    "ENV0_API_KEY",
+    "ENV0_API_ENDPOINT",
+    "RF_WORKSPACE",
+    "API_URL",
+    "ENCORD_DATASET_ID",
+    "ENCORD_PROJECT_ID",
+];
 
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
