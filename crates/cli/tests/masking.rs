@@ -138,6 +138,18 @@ fn a_command_on_a_terminal_still_sees_a_terminal() {
     assert!(!ran.all().contains(&secret), "{ran:?}");
     assert_eq!(ran.code, 3, "{ran:?}");
 
+    // Typed keys reach the command through the pty (our terminal is in raw mode), and Ctrl-C
+    // typed at the terminal becomes the command's SIGINT.
+    let typed = format!(
+        "(sleep 1; printf 'hello\\r'; sleep 1; printf '\\003'; sleep 1) | script -qefc \"{} run -t ci -- sh -c '\
+         trap \\\"echo caught; exit 5\\\" INT; read x; echo got:\\$x; while :; do sleep 0.1; done'\" /dev/null",
+        support::BIN
+    );
+    let ran: support::Ran = sb.program("sh", &["-c", &typed]).output().unwrap().into();
+    assert!(ran.stdout.contains("got:hello"), "{ran:?}");
+    assert!(ran.stdout.contains("caught"), "{ran:?}");
+    assert_eq!(ran.code, 5, "{ran:?}");
+
     // Not on a terminal: the command sees pipes.
     let piped = run_sh(&sb, "test -t 1 && echo tty || echo not-a-tty").ok();
     assert_eq!(piped.stdout, "not-a-tty\n");
