@@ -135,6 +135,11 @@ pub struct MetaUpdate {
     #[serde(default)]
     #[ts(optional)]
     pub stale_period_days: Option<u32>,
+    /// Rotate this many days before expiry (automatically where the platform's API allows,
+    /// else an alert with Rotate); `None` is off.
+    #[serde(default)]
+    #[ts(optional)]
+    pub rotate_before_days: Option<u32>,
 }
 
 /// Why a secret is taken out of the keychain.
