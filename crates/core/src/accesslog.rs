@@ -551,12 +551,11 @@ impl AccessLog {
                         file: LOG_FILE.into(),
                         line: None,
                         what: if *seq < h.seq {
-                            format!(
-                                "it ends at entry {seq} but entry {} was written: the last {} entr{} were removed",
-                                h.seq,
-                                h.seq - seq,
-                                if h.seq - seq == 1 { "y" } else { "ies" }
-                            )
+                            let gone = match h.seq - seq {
+                                1 => "the last entry was removed".to_string(),
+                                n => format!("the last {n} entries were removed"),
+                            };
+                            format!("it ends at entry {seq} but entry {} was written: {gone}", h.seq)
                         } else {
                             format!("its last entry ({seq}) is not the last one written ({}): it was changed", h.seq)
                         },
