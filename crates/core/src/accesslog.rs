@@ -22,6 +22,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind as IoKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -291,11 +292,37 @@ pub struct RecentUses {
 pub struct AccessLog {
     dir: PathBuf,
     origin: Origin,
+    /// The last [`AccessLog::read`] and the files' stamps it was made from (shared by clones):
+    /// the detail pane asks on every render, and a full log takes a while to verify.
+    last_read: Arc<Mutex<Option<KeptRead>>>,
+}
+
+/// A read and the stamps of the files it was made from.
+type KeptRead = (Vec<FileStamp>, LogRead);
+
+/// Length, modification time and inode of a file (all zero when it is missing).
+type FileStamp = (u64, Option<std::time::SystemTime>, u64);
+
+fn file_stamp(path: &Path) -> FileStamp {
+    match fs::metadata(path) {
+        Ok(m) => {
+            #[cfg(unix)]
+            let ino = std::os::unix::fs::MetadataExt::ino(&m);
+            #[cfg(not(unix))]
+            let ino = 0;
+            (m.len(), m.modified().ok(), ino)
+        }
+        Err(_) => (0, None, 0),
+    }
 }
 
 impl AccessLog {
     pub fn new(dir: impl Into<PathBuf>, origin: Origin) -> AccessLog {
-        AccessLog { dir: dir.into(), origin }
+        AccessLog { dir: dir.into(), origin, last_read: Default::default() }
+    }
+
+    fn stamps(&self) -> Vec<FileStamp> {
+        [LOG_FILE, OLD_FILE, HEAD_FILE].iter().map(|f| file_stamp(&self.dir.join(f))).collect()
     }
 
     pub fn origin(&self) -> &Origin {
@@ -476,6 +503,22 @@ impl AccessLog {
             return Ok(LogRead::default());
         }
         let _lock = self.lock()?;
+        let stamps = self.stamps();
+        let mut cached = self.last_read.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, read)) = cached.as_ref() {
+            if *at == stamps {
+                return Ok(read.clone());
+            }
+        }
+        let out = self.read_files()?;
+        *cached = Some((stamps, out.clone()));
+        Ok(out)
+    }
+
+    /// [`AccessLog::read`] from the files themselves (with the lock held).
+    fn read_files(&self) -> Result<LogRead> {
+        let path = self.path();
+        let old = self.dir.join(OLD_FILE);
         let mut out = LogRead::default();
         let head = match self.read_head() {
             Ok(h) => h,

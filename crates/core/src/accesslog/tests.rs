@@ -84,6 +84,19 @@ fn an_edited_line_is_found_and_not_shown() {
 }
 
 #[test]
+fn a_kept_read_is_not_used_once_a_file_changed() {
+    let (_d, log) = log_with(3);
+    assert!(log.read().unwrap().is_intact());
+    assert!(log.clone().read().unwrap().is_intact(), "clones share the kept read");
+    // The same length, so only the modification time and content differ.
+    let mut l = lines(&log);
+    l[1] = l[1].replace("\"label\":\"token 1\"", "\"label\":\"token 7\"");
+    write_lines(&log, &l);
+    let p = log.verify().unwrap().expect("found");
+    assert_eq!(p.line, Some(2), "{p}");
+}
+
+#[test]
 fn an_edited_line_with_its_hash_recomputed_breaks_the_next_link() {
     let (_d, log) = log_with(4);
     let mut l = lines(&log);
@@ -261,4 +274,34 @@ fn an_empty_folder_has_an_empty_intact_log() {
     // A write creates the folder.
     log.record(vec![event(1, Action::Add)]);
     assert_eq!(log.read().unwrap().entries.len(), 1);
+}
+
+/// Figures for ARCHITECTURE.md: `cargo test -p latchkey-core --lib accesslog::tests::figures -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = AccessLog::new(dir.path(), Origin::App);
+    let started = Instant::now();
+    for i in 0..200 {
+        log.append(vec![event(i, Action::Copy)]).unwrap();
+    }
+    let per_append = started.elapsed() / 200;
+    // Fill both files to the cap in big batches.
+    while !dir.path().join(OLD_FILE).exists() || fs::metadata(log.path()).unwrap().len() < CAP_BYTES / 2 {
+        log.append((0..500).map(|i| event(i, Action::Validate)).collect()).unwrap();
+    }
+    let started = Instant::now();
+    let read = log.read().unwrap();
+    let full_read = started.elapsed();
+    assert!(read.is_intact());
+    let started = Instant::now();
+    let recent = log.recent(Uuid::from_u128(1), 10).unwrap();
+    let recent_took = started.elapsed();
+    assert_eq!(recent.uses.len(), 10);
+    eprintln!(
+        "access log: append (fsync) {per_append:?} each; read + verify of {} lines ({} KiB) {full_read:?}; recent(10) from the kept read {recent_took:?}",
+        read.entries.len(),
+        (fs::metadata(log.path()).unwrap().len() + fs::metadata(dir.path().join(OLD_FILE)).unwrap().len()) / 1024
+    );
 }
