@@ -502,7 +502,11 @@ impl AccessLog {
         if !path.exists() && !old.exists() && !self.dir.join(HEAD_FILE).exists() {
             return Ok(LogRead::default());
         }
-        let _lock = self.lock()?;
+        // A folder this process may not write (read-only mount) is still read, unlocked.
+        let _lock = match self.lock() {
+            Err(Error::Io { .. }) => None,
+            locked => Some(locked?),
+        };
         let stamps = self.stamps();
         let mut cached = self.last_read.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((at, read)) = cached.as_ref() {
