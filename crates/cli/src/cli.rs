@@ -41,6 +41,8 @@ pub enum Command {
     Scan(scan::Args),
     /// Connect, list and remove team vaults (OpenBao / HashiCorp Vault KV v2).
     Team(team::Args),
+    /// Show the access log: every use of a token, newest first (exit 10 if it was altered).
+    Log(log::Args),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions(completions::Args),
     /// Print the man page, or write one page per command to a folder.

@@ -27,6 +27,8 @@ pub enum Code {
     ActionNeeded = 8,
     /// `latchkey scan` found a token outside an allowed place.
     LeakFound = 9,
+    /// `latchkey log` found the access log edited, cut short or reordered.
+    LogBroken = 10,
 }
 
 /// The text shown under `latchkey --help`.
@@ -42,6 +44,7 @@ Exit codes:
   7  cannot check: the platform or a team vault could not be asked (network, 429, 5xx, sealed)
   8  action needed: finish a guided revoke on the website (or it still accepts the token)
   9  leak found: `latchkey scan` found a token outside an allowed place
+ 10  log altered: `latchkey log` found the access log edited, cut short or reordered
 `latchkey run` exits with the command's own code (126/127 if it cannot be started).";
 
 /// A command that failed: the code to exit with and what to tell the user.

@@ -14,6 +14,7 @@ pub mod copy;
 pub mod get;
 pub mod import;
 pub mod list;
+pub mod log;
 pub mod man;
 pub mod revoke;
 pub mod rotate;
@@ -37,6 +38,7 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Command::Team(a) => team::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
+        Command::Log(a) => log::run(a),
     }
 }
 
