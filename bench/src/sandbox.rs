@@ -20,15 +20,16 @@ impl Sandbox {
         Sandbox { data, service: name }
     }
 
+    /// Point `c` (a `latchkey`, or a `git` whose hook runs one) at this sandbox's data and keychain.
+    pub fn apply(&self, c: &mut Command) {
+        c.env("LATCHKEY_DATA_DIR", &self.data).env("LATCHKEY_KEYCHAIN_SERVICE", &self.service);
+    }
+
     /// `latchkey ARGS` on this sandbox's data and keychain; stdout and stdin closed, stderr piped.
     pub fn latchkey(&self, bin: &Path, args: &[&str]) -> Command {
         let mut c = Command::new(bin);
-        c.args(args)
-            .env("LATCHKEY_DATA_DIR", &self.data)
-            .env("LATCHKEY_KEYCHAIN_SERVICE", &self.service)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        self.apply(&mut c);
+        c.args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
         c
     }
 

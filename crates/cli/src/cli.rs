@@ -39,6 +39,8 @@ pub enum Command {
     Import(import::Args),
     /// Look for stored and unknown tokens in files: shell history, dotfiles, project folders.
     Scan(scan::Args),
+    /// Stop git commits that add a stored secret or a platform's token (a pre-commit hook).
+    Guard(guard::Args),
     /// Connect, list and remove team vaults (OpenBao / HashiCorp Vault KV v2).
     Team(team::Args),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
