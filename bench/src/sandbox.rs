@@ -48,7 +48,18 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        let _ = Command::new("secret-tool").args(["clear", "service", &self.service]).status();
+        // secret-tool deletes all matching items at once and gives up past dbus-daemon's 128
+        // pending replies: a few rounds for a sandbox of 200 tokens.
+        for _ in 0..5 {
+            let done = Command::new("secret-tool")
+                .args(["clear", "service", &self.service])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if done {
+                break;
+            }
+        }
         let _ = std::fs::remove_dir_all(&self.data);
     }
 }

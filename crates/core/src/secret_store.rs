@@ -11,6 +11,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
 
+#[cfg(all(target_os = "linux", not(target_env = "ohos")))]
+mod bulk;
+
 pub const DEFAULT_SERVICE: &str = "latchkey";
 
 pub trait SecretStore: Send + Sync {
@@ -92,23 +95,29 @@ impl KeyringStore {
     /// Every unlocked item of this service that keyring made (target `default`) and that is
     /// the only one for its account: account → secret. On helper threads, with the timeout.
     ///
-    /// One search lists the items; each then costs two D-Bus round trips (its attributes, its
-    /// secret), which gnome-keyring answers one after the other per connection. From
-    /// [`PARALLEL_FROM`] items on they are spread over [`CONNECTIONS`] connections (each with
-    /// its own encrypted session, opened while the search runs), so the round trips overlap:
-    /// 200 secrets in about a third of the time (the commit guard reads them all on every commit).
+    /// First in one pipelined exchange ([`bulk`]). Should that fail, item by item: one search
+    /// lists the items; each then costs two D-Bus round trips (its attributes, its secret), which
+    /// gnome-keyring answers one after the other per connection; from [`PARALLEL_FROM`] items on
+    /// they are spread over [`CONNECTIONS`] connections (each with its own encrypted session,
+    /// opened while the search runs), so the round trips overlap.
     fn read_unlocked(&self, many: bool) -> Result<std::collections::HashMap<String, SecretString>> {
         use std::collections::HashMap;
         let (tx, rx) = mpsc::channel();
-        let service = self.service.clone();
+        let (service, timeout) = (self.service.clone(), self.timeout);
         std::thread::Builder::new()
             .name("keychain".into())
             .spawn(move || {
-                let _ = tx.send(read_unlocked_items(&service, if many { CONNECTIONS } else { 1 }));
+                // One pipelined exchange; if that fails (a Secret Service without GetSecrets, say),
+                // item by item.
+                let read = bulk::read_all(&service, timeout).or_else(|e| {
+                    tracing::debug!(error = %e, "bulk keychain read failed; reading item by item");
+                    read_unlocked_items(&service, if many { CONNECTIONS } else { 1 }).map_err(|e| e.to_string())
+                });
+                let _ = tx.send(read);
             })
             .map_err(|e| Error::KeychainUnavailable { detail: format!("could not start a worker thread: {e}") })?;
         let read: Vec<(String, SecretString)> = match rx.recv_timeout(self.timeout) {
-            Ok(r) => r.map_err(|e| Error::KeychainUnavailable { detail: e.to_string() })?,
+            Ok(r) => r.map_err(|detail| Error::KeychainUnavailable { detail })?,
             Err(_) => return Err(Error::KeychainTimeout { secs: self.timeout.as_secs() }),
         };
         let mut found = HashMap::new();
@@ -121,6 +130,17 @@ impl KeyringStore {
         // Two items for one account: `get` reports the ambiguity.
         found.retain(|a, _| !twice.contains(a));
         Ok(found)
+    }
+}
+
+#[cfg(all(target_os = "linux", not(target_env = "ohos")))]
+impl KeyringStore {
+    /// (account, secret) of every unlocked item of this service that keyring made, read in one
+    /// pipelined, encrypted exchange — what [`SecretStore::get_many`] tries first. Public so
+    /// the keychain tests can check it on its own (`get_many` would hide a failure by reading
+    /// item by item).
+    pub fn read_all_at_once(&self) -> Result<Vec<(String, SecretString)>> {
+        bulk::read_all(&self.service, self.timeout).map_err(|detail| Error::KeychainUnavailable { detail })
     }
 }
 
