@@ -176,7 +176,7 @@ fn an_existing_hook_keeps_running_and_comes_back_on_uninstall() {
 }
 
 #[test]
-fn core_hooks_path_is_honoured_and_a_folder_that_is_no_repository_is_refused() {
+fn core_hooks_path_and_worktrees_are_honoured_and_a_folder_that_is_no_repository_is_refused() {
     let sb = Sandbox::new();
     let secret = fake("guard-hookspath");
     sb.add("cvat", "ci", &secret, &[]);
@@ -189,6 +189,16 @@ fn core_hooks_path_is_honoured_and_a_folder_that_is_no_repository_is_refused() {
     assert!(!dir.join(".git/hooks/pre-commit").exists());
     let stopped = commit(&sb, &dir, "sub/x.sh", &format!("export T={secret}\n"));
     assert!(stopped.stderr.contains("sub/x.sh:1: stored CVAT token “ci”"), "{stopped:?}");
+
+    // A linked worktree shares the repository's hooks: installed from it, it guards it.
+    let linked = repo(&sb, "linked-main");
+    let wt = sb.home().join("linked-wt");
+    git(&sb, &linked, &["worktree", "add", "-q", "-b", "feature", wt.to_str().unwrap()]).ok();
+    sb.run(&["guard", "install", "--repo", wt.to_str().unwrap()], None).ok();
+    assert!(linked.join(".git/hooks/pre-commit").exists());
+    let stopped = commit(&sb, &wt, "deploy.sh", &format!("curl -H 'token: {secret}'\n"));
+    assert!(stopped.stderr.contains("deploy.sh:1: stored CVAT token “ci”"), "{stopped:?}");
+    assert!(!stopped.all().contains(&secret));
 
     let elsewhere = sb.home().join("not-a-repo");
     fs::create_dir_all(&elsewhere).unwrap();
