@@ -142,6 +142,14 @@ impl KeyringStore {
     pub fn read_all_at_once(&self) -> Result<Vec<(String, SecretString)>> {
         bulk::read_all(&self.service, self.timeout).map_err(|detail| Error::KeychainUnavailable { detail })
     }
+
+    /// The same, the way `get_many` falls back to when that fails: item by item, over
+    /// [`CONNECTIONS`] connections from [`PARALLEL_FROM`] items on (no timeout here). Public for
+    /// the keychain tests.
+    pub fn read_item_by_item(&self) -> Result<Vec<(String, SecretString)>> {
+        read_unlocked_items(&self.service, CONNECTIONS)
+            .map_err(|e| Error::KeychainUnavailable { detail: e.to_string() })
+    }
 }
 
 /// Items from which [`KeyringStore::get_many`] reads over several connections at once.

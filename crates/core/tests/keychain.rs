@@ -141,8 +141,9 @@ fn keyring_store_get_many_matches_get() {
 
 /// The bulk read `get_many` tries first (one encrypted session, `GetSecrets` and every item's
 /// attributes pipelined, at most 64 requests in flight) reads more items than fit in flight,
-/// long and non-ASCII values included, exactly; an item another tool stored (no `target`) is
-/// not among them.
+/// long and non-ASCII values included, exactly, and so does its fallback (item by item over 4
+/// connections); an item another tool stored (no `target`) is among neither, and `get_many`
+/// still gives it.
 #[cfg(target_os = "linux")]
 #[test]
 fn keyring_store_reads_many_items_at_once_exactly() {
@@ -171,12 +172,15 @@ fn keyring_store_reads_many_items_at_once_exactly() {
     std::io::Write::write_all(&mut tool.stdin.take().unwrap(), b"FAKE-other-tool").unwrap();
     assert!(tool.wait().unwrap().success());
 
-    let mut got: Vec<(String, String)> =
-        store.read_all_at_once().unwrap().into_iter().map(|(a, s)| (a, s.expose_secret().to_string())).collect();
-    got.sort();
     want.sort();
-    assert_eq!(got.len(), want.len());
-    assert!(got == want, "the bulk read differs from what was stored");
+    // At once, and item by item over several connections (get_many's fallback).
+    for read in [store.read_all_at_once().unwrap(), store.read_item_by_item().unwrap()] {
+        let mut got: Vec<(String, String)> =
+            read.into_iter().map(|(a, s)| (a, s.expose_secret().to_string())).collect();
+        got.sort();
+        assert_eq!(got.len(), want.len());
+        assert!(got == want, "a bulk read differs from what was stored");
+    }
     let asked: Vec<String> = want.iter().map(|(a, _)| a.clone()).chain([other.clone()]).collect();
     let many: Vec<Option<String>> =
         store.get_many(&asked).into_iter().map(|r| r.unwrap().map(|s| s.expose_secret().to_string())).collect();
