@@ -13,7 +13,8 @@
 #   make lint    rustfmt and clippy only, warnings are errors
 #   make bench   release build, then the benchmarks: "validate all" against the fake platforms,
 #                the leak scan against ripgrep on a generated tree, `latchkey run` overhead (in a
-#                private test session, for its keychain), the desktop app against KeePassXC
+#                private test session, for its keychain), the commit guard (bench-guard: `git
+#                commit` with and without the hook, 200 tokens), the desktop app against KeePassXC
 #                (start-up, idle memory and CPU, size), every cargo-fuzz target for 300 s
 #                (FUZZ_BENCH_SECS), and the kill -9 test with more kills:
 #                bench/RESULTS.md, bench/desktop.png (BENCH_ARGS="--runs 9" for bench-validate,
@@ -47,7 +48,7 @@ APT_PACKAGES := \
 NODE_MIN := 20.19.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps deps-apt deps-rust deps-node deps-openbao build run test lint bench bench-deps bench-leak bench-desktop bench-fuzz clean tauri-driver
+.PHONY: deps deps-apt deps-rust deps-node deps-openbao build run test lint bench bench-deps bench-leak bench-guard bench-desktop bench-fuzz clean tauri-driver
 
 deps: deps-apt deps-rust deps-node deps-openbao
 
@@ -154,6 +155,7 @@ bench: bench-deps
 	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-cli --bin latchkey -p latchkey-bench --bin bench-run
 	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-run --latchkey $(ROOT)/target/release/latchkey \
 	  --out $(ROOT)/bench/RESULTS.md $(BENCH_RUN_ARGS)
+	$(MAKE) --no-print-directory bench-guard
 	$(MAKE) --no-print-directory bench-desktop
 	$(MAKE) --no-print-directory bench-fuzz
 	cd $(ROOT) && LATCHKEY_CRASH_KILLS=$(BENCH_KILLS) $(CARGO) test -p latchkey-core --test crash -- --nocapture 2>&1 \
@@ -165,6 +167,13 @@ bench-leak: bench-deps
 	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-cli --bin latchkey -p latchkey-bench --bin bench-leak
 	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-leak --latchkey $(ROOT)/target/release/latchkey \
 	  --dir $${TMPDIR:-/tmp}/latchkey-bench-leak-tree --out $(ROOT)/bench/RESULTS.md $(LEAK_BENCH_ARGS)
+
+# The commit guard: `git commit` of three small files with and without `latchkey guard`'s hook,
+# 200 tokens stored (a private session for the keychain); BENCH_GUARD_ARGS="--runs 60".
+bench-guard: bench-deps
+	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-cli --bin latchkey -p latchkey-bench --bin bench-guard
+	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-guard --latchkey $(ROOT)/target/release/latchkey \
+	  --out $(ROOT)/bench/RESULTS.md $(BENCH_GUARD_ARGS)
 
 bench-desktop: bench-deps
 	cd $(ROOT) && $(TAURI) build --bundles deb

@@ -39,6 +39,8 @@ pub enum Command {
     Import(import::Args),
     /// Look for stored and unknown tokens in files: shell history, dotfiles, project folders.
     Scan(scan::Args),
+    /// Stop git commits that add a stored secret or a platform's token (a pre-commit hook).
+    Guard(guard::Args),
     /// Connect, list and remove team vaults (OpenBao / HashiCorp Vault KV v2).
     Team(team::Args),
     /// Show the access log: every use of a token, newest first (exit 10 if it was altered).

@@ -12,6 +12,7 @@ pub mod clipboard_hold;
 pub mod completions;
 pub mod copy;
 pub mod get;
+pub mod guard;
 pub mod import;
 pub mod list;
 pub mod log;
@@ -35,6 +36,7 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Command::Run(a) => run::run(a),
         Command::Import(a) => import::run(a),
         Command::Scan(a) => scan::run(a),
+        Command::Guard(a) => guard::run(a),
         Command::Team(a) => team::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
