@@ -141,6 +141,8 @@ test: build tauri-driver
 	$(ROOT)/scripts/test-session.sh
 	@if [ "$${SKIP_PACKAGE_TEST:-}" = 1 ]; then \
 	  echo "make test: package test skipped (SKIP_PACKAGE_TEST=1)"; \
+	elif ! command -v dpkg-query >/dev/null; then \
+	  echo "make test: package test skipped: it installs the .deb, and this is not a Debian/Ubuntu system"; \
 	elif [ "$$(id -u)" != 0 ] && ! sudo -n true 2>/dev/null; then \
 	  echo "make test: package test skipped: it installs the .deb, which needs root or passwordless sudo"; \
 	elif dpkg-query -W -f='$${Status}' latchkey 2>/dev/null | grep -q "ok installed"; then \

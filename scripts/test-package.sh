@@ -104,6 +104,7 @@ echo "Recommends: $(dpkg-query -W -f='${Recommends}' latchkey)"
 [[ $depends == *libayatana-appindicator3-1* ]] || fail "Depends lacks libayatana-appindicator3-1 (the tray)"
 closure=$(apt-cache depends --recurse --installed --no-recommends --no-suggests --no-conflicts --no-breaks \
     --no-replaces --no-enhances latchkey 2>/dev/null | grep -v '^ ' | tr -d '<>' | sort -u)
+checked=0
 for bin in "$APP" "$CLI"; do
     for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3}'); do
         owner=""
@@ -112,9 +113,11 @@ for bin in "$APP" "$CLI"; do
         done
         [[ -n $owner ]] || fail "no package owns $lib (linked by $bin)"
         grep -qx "$owner" <<<"$closure" || fail "$bin links $lib from $owner, which latchkey's dependencies do not bring"
+        checked=$((checked + 1))
     done
 done
-echo "dependencies: ok"
+[[ $checked -gt 20 ]] || fail "ldd showed only $checked libraries for the two binaries"
+echo "dependencies: ok ($checked linked libraries, each from a package the dependencies bring)"
 
 say "latchkey from PATH stores and lists a token (the private keychain)"
 [[ $(command -v latchkey) == "$CLI" ]] || fail "latchkey on PATH is $(command -v latchkey), not $CLI"
