@@ -31,11 +31,11 @@ pub enum Command {
     Validate(validate::Args),
     /// Revoke a token through the platform's API, or show how to do it by hand.
     Revoke(revoke::Args),
-    /// Replace a token with a new key made by the platform, then revoke the old one.
+    /// Replace a token with a new key (made by the platform, or given with --new-secret), then revoke the old one.
     Rotate(rotate::Args),
     /// Run a command with tokens in its environment, under the platforms' own variable names.
     Run(run::Args),
-    /// Find tokens in ~/supervisely.env, the platforms' config files and the environment.
+    /// Store the tokens found in ~/supervisely.env, the platforms' config files and the environment (asks first).
     Import(import::Args),
     /// Look for stored and unknown tokens in files: shell history, dotfiles, project folders.
     Scan(scan::Args),
