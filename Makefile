@@ -11,9 +11,16 @@
 #                target for 20 s (scripts/fuzz.sh: needs the nightly toolchain, installs
 #                cargo-fuzz; FUZZ_SECS=60 for longer, 0 to skip), rustfmt, clippy
 #   make lint    rustfmt and clippy only, warnings are errors
+#   make package release .deb and .rpm (app, CLI, completions, man pages) in dist/ with SHA256SUMS
+#                (scripts/package.sh; no AppImage: its bundler downloads tools at build time)
+#   make test-package  install dist/'s .deb here (root or passwordless sudo), use it as a user
+#                would in a private session, remove it (scripts/test-package.sh); `make test`
+#                ends with package + test-package when it can install packages
+#                (SKIP_PACKAGE_TEST=1 skips)
 #   make bench   release build, then the benchmarks: "validate all" against the fake platforms,
 #                the leak scan against ripgrep on a generated tree, `latchkey run` overhead (in a
-#                private test session, for its keychain), the desktop app against KeePassXC
+#                private test session, for its keychain), the commit guard (bench-guard: `git
+#                commit` with and without the hook, 200 tokens), the desktop app against KeePassXC
 #                (start-up, idle memory and CPU, size), every cargo-fuzz target for 300 s
 #                (FUZZ_BENCH_SECS), and the kill -9 test with more kills:
 #                bench/RESULTS.md, bench/desktop.png (BENCH_ARGS="--runs 9" for bench-validate,
@@ -47,7 +54,7 @@ APT_PACKAGES := \
 NODE_MIN := 20.19.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps deps-apt deps-rust deps-node deps-openbao build run test lint bench bench-deps bench-leak bench-mask bench-desktop bench-fuzz clean tauri-driver
+.PHONY: deps deps-apt deps-rust deps-node deps-openbao build run test lint package test-package test-package-deps bench bench-deps bench-leak bench-guard bench-mask bench-desktop bench-fuzz clean tauri-driver
 
 deps: deps-apt deps-rust deps-node deps-openbao
 
@@ -133,6 +140,29 @@ tauri-driver:
 
 test: build tauri-driver
 	$(ROOT)/scripts/test-session.sh
+	@if [ "$${SKIP_PACKAGE_TEST:-}" = 1 ]; then \
+	  echo "make test: package test skipped (SKIP_PACKAGE_TEST=1)"; \
+	elif ! command -v dpkg-query >/dev/null; then \
+	  echo "make test: package test skipped: it installs the .deb, and this is not a Debian/Ubuntu system"; \
+	elif [ "$$(id -u)" != 0 ] && ! sudo -n true 2>/dev/null; then \
+	  echo "make test: package test skipped: it installs the .deb, which needs root or passwordless sudo"; \
+	elif dpkg-query -W -f='$${Status}' latchkey 2>/dev/null | grep -q "ok installed"; then \
+	  echo "make test: package test skipped: a latchkey package is installed here, and the test would remove it"; \
+	else \
+	  env LATCHKEY_PACKAGE_PROFILE=$${LATCHKEY_PACKAGE_PROFILE:-debug} $(MAKE) --no-print-directory package test-package; \
+	fi
+
+# Release packages in dist/. LATCHKEY_PACKAGE_PROFILE=debug packages what `make build` built
+# (what `make test` does before its package test: no second, release build of everything).
+package: deps
+	$(ROOT)/scripts/package.sh
+
+# What the package test needs beside `make deps`: man (for `man latchkey`).
+test-package-deps:
+	$(call apt-install,make test-package,man-db)
+
+test-package: tauri-driver test-package-deps
+	$(ROOT)/scripts/test-package.sh
 
 lint: deps
 	@[ -f ui/dist/index.html ] || (cd ui && $(NPM) run build)
@@ -155,6 +185,7 @@ bench: bench-deps
 	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-run --latchkey $(ROOT)/target/release/latchkey \
 	  --out $(ROOT)/bench/RESULTS.md $(BENCH_RUN_ARGS)
 	$(MAKE) --no-print-directory bench-mask
+	$(MAKE) --no-print-directory bench-guard
 	$(MAKE) --no-print-directory bench-desktop
 	$(MAKE) --no-print-directory bench-fuzz
 	cd $(ROOT) && LATCHKEY_CRASH_KILLS=$(BENCH_KILLS) $(CARGO) test -p latchkey-core --test crash -- --nocapture 2>&1 \
@@ -172,6 +203,13 @@ bench-mask:
 	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-cli --bin latchkey -p latchkey-bench --bin bench-mask
 	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-mask --latchkey $(ROOT)/target/release/latchkey \
 	  --out $(ROOT)/bench/RESULTS.md $(BENCH_MASK_ARGS)
+
+# The commit guard: `git commit` of three small files with and without `latchkey guard`'s hook,
+# 200 tokens stored (a private session for the keychain); BENCH_GUARD_ARGS="--runs 60".
+bench-guard: bench-deps
+	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-cli --bin latchkey -p latchkey-bench --bin bench-guard
+	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-guard --latchkey $(ROOT)/target/release/latchkey \
+	  --out $(ROOT)/bench/RESULTS.md $(BENCH_GUARD_ARGS)
 
 bench-desktop: bench-deps
 	cd $(ROOT) && $(TAURI) build --bundles deb
@@ -192,4 +230,4 @@ bench-deps: deps
 
 clean:
 	$(CARGO) clean
-	rm -rf ui/dist tests/output
+	rm -rf ui/dist tests/output dist

@@ -20,15 +20,16 @@ impl Sandbox {
         Sandbox { data, service: name }
     }
 
+    /// Point `c` (a `latchkey`, or a `git` whose hook runs one) at this sandbox's data and keychain.
+    pub fn apply(&self, c: &mut Command) {
+        c.env("LATCHKEY_DATA_DIR", &self.data).env("LATCHKEY_KEYCHAIN_SERVICE", &self.service);
+    }
+
     /// `latchkey ARGS` on this sandbox's data and keychain; stdout and stdin closed, stderr piped.
     pub fn latchkey(&self, bin: &Path, args: &[&str]) -> Command {
         let mut c = Command::new(bin);
-        c.args(args)
-            .env("LATCHKEY_DATA_DIR", &self.data)
-            .env("LATCHKEY_KEYCHAIN_SERVICE", &self.service)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        self.apply(&mut c);
+        c.args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
         c
     }
 
@@ -47,7 +48,18 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        let _ = Command::new("secret-tool").args(["clear", "service", &self.service]).status();
+        // secret-tool deletes all matching items at once and gives up past dbus-daemon's 128
+        // pending replies: a few rounds for a sandbox of 200 tokens.
+        for _ in 0..5 {
+            let done = Command::new("secret-tool")
+                .args(["clear", "service", &self.service])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if done {
+                break;
+            }
+        }
         let _ = std::fs::remove_dir_all(&self.data);
     }
 }

@@ -148,13 +148,26 @@ impl LeakState {
 /// The main window's label (tauri.conf.json).
 pub const MAIN: &str = "main";
 
-/// What the window was opened for: a token to show, and whether to ask to revoke it.
+/// What the window was opened for: a token to show, and what to start on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct OpenRequest {
     pub token: Uuid,
-    /// Show the token's revoke confirmation (the tray's "Revoke …"); never revokes by itself.
-    pub revoke: bool,
+    pub action: OpenAction,
+}
+
+/// What to start on the token the window opens on; the window always asks before acting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum OpenAction {
+    /// Only show it (a notification about it was clicked).
+    Show,
+    /// Its revoke confirmation (the tray's "Revoke …").
+    Revoke,
+    /// Its rotation: the confirmation, or the form for the new secret (the tray's "Rotate …",
+    /// a "rotate before expiry" notification).
+    Rotate,
 }
 
 /// The open request the page has not taken yet (the window may still be loading).

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::commands::bench;
 use crate::events;
 use crate::services::memory;
-use crate::state::{lock, AppState, OpenRequest, MAIN};
+use crate::state::{lock, AppState, OpenAction, OpenRequest, MAIN};
 
 /// Before GTK starts: on a machine with no GPU render node (VMs, remote desktops, Xvfb) the
 /// browser engine renders in software anyway, and its DMA-BUF renderer then only adds copies
@@ -63,7 +63,7 @@ pub fn open(app: &AppHandle, request: Option<OpenRequest>) {
 
 /// Bring the window up on `token` (a notification about it was clicked).
 pub fn open_on(app: &AppHandle, token: Option<Uuid>) {
-    open(app, token.map(|token| OpenRequest { token, revoke: false }));
+    open(app, token.map(|token| OpenRequest { token, action: OpenAction::Show }));
 }
 
 /// Make the main window from its configuration (tauri.conf.json; `create: false` there, so

@@ -74,6 +74,7 @@ impl Member {
             notes: notes.into(),
             check: r.check.clone(),
             stale_period_days: None,
+            rotate_before_days: None,
         };
         self.client
             .update(t.record.id, update, t.version)

@@ -449,3 +449,62 @@ async fn n9_with_the_window_closed_an_alert_still_comes_and_its_click_makes_the_
     assert!(got[1].body.contains(label), "{got:#?}");
     app.finish().await;
 }
+
+/// "Rotate before expiry": a Roboflow key that expires in two days, set to rotate 7 days
+/// before, is rotated by the app on its own as soon as the setting is saved — Roboflow made
+/// the new key (POST) before the old one was deleted (DELETE) — and a notification says so;
+/// the keychain holds the new key, and the record has the rotation and a new expiry.
+#[tokio::test]
+async fn n5_rotate_before_expiry_rotates_a_roboflow_key_by_itself_and_says_so() {
+    let fakes = FakePlatforms::start();
+    let app = App::start("rotate_before_expiry").await;
+    let dunst = Dunst::clear();
+    let label = "E2E auto rotate";
+    let key = format!("FAKEe2eAuto{}", hex(16));
+    fakes.add_token(
+        "roboflow",
+        serde_json::json!({"secret": key, "key_id": "e2e-auto-key", "workspace": "e2e-auto-ws", "admin": true, "name": "e2e auto"}),
+    );
+    let expires = whole_second(Utc::now() + chrono::Duration::days(2) + chrono::Duration::hours(1));
+    let row = app
+        .add_token(&TokenInput::token("roboflow", label, &key).server(&fakes.url("roboflow")).expiring_at(expires))
+        .await;
+    // The 14- and 3-day expiry alerts come at once (as one notification); nothing is rotated.
+    dunst.wait_latchkey(1, Duration::from_secs(10)).await;
+    assert!(!fakes.requests("roboflow").iter().any(|r| r.method == "DELETE"), "nothing rotated yet");
+
+    app.open_detail(label).await;
+    app.click("detail-edit").await;
+    app.wait_tid("token-form").await;
+    let note = app.text_css(".field:has([data-testid=form-rotate-before]) .field-note").await.unwrap_or_default();
+    assert!(note.contains("new key through Roboflow's API"), "{note:?}");
+    app.set_value("form-rotate-before", "7").await;
+    app.click("form-save").await;
+    app.wait_gone("token-form").await;
+
+    let got = dunst.wait_latchkey(2, Duration::from_secs(30)).await;
+    let rotated = got.iter().find(|n| n.summary.starts_with("Rotated")).unwrap_or_else(|| panic!("{got:#?}"));
+    assert_eq!(rotated.summary, format!("Rotated “{label}”"));
+    assert!(rotated.body.contains("made a new key, stored it in your keychain and checked it"), "{:?}", rotated.body);
+
+    let new = secret_tool_lookup(app.service(), &row.id).expect("a secret");
+    assert!(new.starts_with("FAKErfNew") && new != key, "{new:?}");
+    let reqs = fakes.requests("roboflow");
+    let made = reqs.iter().position(|r| r.method == "POST" && r.path == "/e2e-auto-ws/api-keys").expect("a create");
+    let deleted = reqs.iter().position(|r| r.method == "DELETE").expect("a delete");
+    assert!(deleted > made, "{reqs:#?}");
+    assert_eq!(reqs[deleted].path, "/e2e-auto-ws/api-keys/e2e-auto-key");
+
+    let rec = app.index_record(&row.id).unwrap();
+    assert_eq!(rec["rotate_before_days"], 7, "{rec:#}");
+    assert_eq!(rec["rotations"].as_array().map(Vec::len), Some(1), "rotated once, not again: {rec:#}");
+    let new_expiry: DateTime<Utc> = rec["expires_at"].as_str().unwrap().parse().unwrap();
+    assert!(new_expiry > expires, "the new key gets the old one's lifetime from now: {new_expiry} vs {expires}");
+    assert!(sent_keys(&app, &row.id).contains(&format!("rotate:7@{}", expires.to_rfc3339())));
+    assert!(!app.index_text().contains(&key) && !app.index_text().contains(&new));
+    // Not rotated a second time: its new lifetime (~2 days) is shorter than the 7 days chosen.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(fakes.requests("roboflow").iter().filter(|r| r.method == "DELETE").count(), 1);
+    app.page_screenshot("rotated-before-expiry").await;
+    app.finish().await;
+}

@@ -1,7 +1,7 @@
 //! Secret hygiene after a full session through the window: add, copy, reveal, validate,
 //! replace, rotate through the API, a leak scan and a revoke from its finding, delete. Afterwards no test secret is
 //! anywhere Latchkey or its webview could have written — the data folder (index, backup, log,
-//! leak report), WebKit's local storage, IndexedDB, caches and cookies under the app's XDG
+//! access log, leak report), WebKit's local storage, IndexedDB, caches and cookies under the app's XDG
 //! folders, the app's HOME, the session's HOME, and the app's stdout/stderr (the driver log) —
 //! in any form: plain, URL-encoded, base64 at any alignment, UTF-16 (`hygiene.rs`).
 //!
@@ -140,6 +140,12 @@ async fn h_no_secret_reaches_disk_logs_webkit_or_output_after_a_full_session() {
 
     let log = std::fs::read_to_string(app.data_dir().join(LOG_FILE)).unwrap_or_default();
     assert!(!log.is_empty(), "the app writes {LOG_FILE}");
+    // The access log saw every use of the secrets, and is swept like the rest of the folder.
+    let access = std::fs::read_to_string(app.data_dir().join("access.log")).unwrap_or_default();
+    for action in ["add", "copy", "reveal", "validate", "rotate", "revoke", "delete"] {
+        assert!(access.contains(&format!("\"action\":\"{action}\"")), "the access log has no {action}:\n{access}");
+    }
+    assert!(access.lines().all(|l| l.contains("\"where\":\"app\"")), "{access}");
     assert!(app.data_dir().join("latchkey.json.bak").exists(), "a backup exists and is swept too");
     assert!(app.data_dir().join("leak-scan.json").exists(), "the leak report exists and is swept too");
     assert!(!std::fs::read_to_string(app.driver_log()).unwrap_or_default().is_empty(), "the app's output is kept");

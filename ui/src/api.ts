@@ -9,6 +9,7 @@ import type { Command } from "./bindings/Command";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
 import type { MetaUpdate } from "./bindings/MetaUpdate";
 import type { NewToken } from "./bindings/NewToken";
+import type { RecentUses } from "./bindings/RecentUses";
 import type { OpenRequest } from "./bindings/OpenRequest";
 import type { PlatformInfo } from "./bindings/PlatformInfo";
 import type { RevokeOutcome } from "./bindings/RevokeOutcome";
@@ -92,6 +93,8 @@ export const api = {
   deleteToken: (target: TokenTarget) => call<null>("delete_token", { target }),
   copySecret: (target: TokenTarget) => call<CopyReceipt>("copy_secret", { target }),
   revealSecret: (target: TokenTarget) => call<string>("reveal_secret", { target }),
+  /** The token's last uses from the access log (newest first), and what is wrong with the log. */
+  getRecentUses: (id: string) => call<RecentUses>("get_recent_uses", { id }),
   retryKeychain: () => call<VaultView>("retry_keychain"),
   dismissNotices: () => call<null>("dismiss_notices"),
   updateSettings: (settings: Settings) => call<Settings>("update_settings", { settings }),

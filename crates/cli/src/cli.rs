@@ -31,18 +31,22 @@ pub enum Command {
     Validate(validate::Args),
     /// Revoke a token through the platform's API, or show how to do it by hand.
     Revoke(revoke::Args),
-    /// Replace a token with a new key made by the platform, then revoke the old one.
+    /// Replace a token with a new key (made by the platform, or given with --new-secret), then revoke the old one.
     Rotate(rotate::Args),
     /// Run a command with tokens in its environment, under the platforms' own variable names.
     Run(run::Args),
     /// Write a file from a template, latchkey://<platform>/<label> references replaced by secrets.
     Inject(inject::Args),
-    /// Find tokens in ~/supervisely.env, the platforms' config files and the environment.
+    /// Store the tokens found in ~/supervisely.env, the platforms' config files and the environment (asks first).
     Import(import::Args),
     /// Look for stored and unknown tokens in files: shell history, dotfiles, project folders.
     Scan(scan::Args),
+    /// Stop git commits that add a stored secret or a platform's token (a pre-commit hook).
+    Guard(guard::Args),
     /// Connect, list and remove team vaults (OpenBao / HashiCorp Vault KV v2).
     Team(team::Args),
+    /// Show the access log: every use of a token, newest first (exit 10 if it was altered).
+    Log(log::Args),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions(completions::Args),
     /// Print the man page, or write one page per command to a folder.

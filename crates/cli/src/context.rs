@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
+use latchkey_core::accesslog::Origin;
 use latchkey_core::clipboard::SecureClipboard;
 use latchkey_core::secret_store::KeyringStore;
 use latchkey_core::{default_data_dir, keychain_service, Tokens, Vault};
@@ -18,14 +19,15 @@ fn store() -> Arc<KeyringStore> {
 
 /// The vault with the keychain asked first (finishing changes a crash interrupted).
 pub fn open() -> Vault {
-    let vault = Vault::open(default_data_dir(), store(), Utc::now());
+    let mut vault = Vault::open(default_data_dir(), store(), Utc::now());
+    vault.set_origin(Origin::cli());
     report_notices(&vault);
     vault
 }
 
 /// The vault without asking the keychain up front (listing, and `run`, which asks it anyway).
 pub fn open_index() -> Vault {
-    let vault = Vault::open_index(default_data_dir(), store());
+    let vault = open_unprobed();
     report_notices(&vault);
     vault
 }
@@ -39,7 +41,10 @@ pub fn tokens(vault: Vault) -> Tokens {
 /// The vault without asking the keychain and without printing its notices: the caller probes
 /// it ([`Vault::check_keychain`]) and then prints them ([`report_notices`]).
 pub fn open_unprobed() -> Vault {
-    Vault::open_index(default_data_dir(), store())
+    let mut vault = Vault::open_index(default_data_dir(), store());
+    // Uses are written to the access log as this command line's (with its parent process).
+    vault.set_origin(Origin::cli());
+    vault
 }
 
 /// Anything the vault had to say on opening (a recovered index, a finished interrupted add).

@@ -25,8 +25,11 @@ pub enum Code {
     /// A revoke must be finished by hand on the platform's website, or the platform still
     /// accepts the token after a revoke (it was not marked revoked).
     ActionNeeded = 8,
-    /// `latchkey scan` found a token outside an allowed place.
+    /// `latchkey scan` found a token outside an allowed place, or `latchkey guard check` found
+    /// one in the staged changes (the commit is stopped).
     LeakFound = 9,
+    /// `latchkey log` found the access log edited, cut short or reordered.
+    LogBroken = 10,
 }
 
 /// The text shown under `latchkey --help`.
@@ -41,7 +44,9 @@ Exit codes:
   6  expired: past its expiry (get, copy, run refuse it without --allow-expired)
   7  cannot check: the platform or a team vault could not be asked (network, 429, 5xx, sealed)
   8  action needed: finish a guided revoke on the website (or it still accepts the token)
-  9  leak found: `latchkey scan` found a token outside an allowed place
+  9  leak found: `latchkey scan` found a token outside an allowed place, or
+     `latchkey guard check` in the staged changes (the commit is stopped)
+ 10  log altered: `latchkey log` found the access log edited, cut short or reordered
 `latchkey run` exits with the command's own code (126/127 if it cannot be started, 128+N
 if signal N ended it while its output was masked).";
 

@@ -88,6 +88,11 @@ impl Found {
         }
     }
 
+    /// A use of this token for the access log (with its team vault, for a team token).
+    pub fn used(&self, action: latchkey_core::accesslog::Action) -> latchkey_core::accesslog::Event {
+        latchkey_core::accesslog::Event::new(self.record(), action).team(self.target().vault_id())
+    }
+
     /// Where the token lives, for core's `Tokens`.
     pub fn target(&self) -> TokenTarget {
         match self {

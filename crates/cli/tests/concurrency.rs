@@ -46,6 +46,7 @@ fn parallel_cli_adds_and_an_app_writer_lose_nothing() {
                 notes: format!("edited {i}"),
                 check: None,
                 stale_period_days: None,
+                rotate_before_days: None,
             };
             vault.update(record.id, update).expect("the app's edit");
             added.push((record.id.to_string(), secret));

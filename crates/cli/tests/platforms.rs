@@ -66,6 +66,19 @@ fn validate_one_and_all_with_exit_codes_by_outcome() {
     sb.add("cvat", "down", &down, &["--server", "http://127.0.0.1:9"]);
     sb.run(&["validate", "down"], None).code(7);
     sb.run(&["validate", "nothing"], None).code(3);
+
+    // Each check is in the access log with its outcome (one, --all, unreachable).
+    let log = sb.run(&["log", "--json"], None).ok().json();
+    let mut checks: Vec<String> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "validate" && e["where"] == "cli")
+        .map(|e| format!("{}: {}", e["label"].as_str().unwrap(), e["detail"].as_str().unwrap()))
+        .collect();
+    checks.sort();
+    let expected = ["bad: refused by the platform", "bad: refused by the platform", "down: could not check"];
+    assert_eq!(checks, [&expected[..], &["good: valid", "good: valid"]].concat(), "{log:#}");
 }
 
 #[test]
@@ -231,6 +244,9 @@ fn rotate_makes_a_new_roboflow_key_then_revokes_the_old_one() {
     assert!(!sb.index_text().contains(&new.secret) && !sb.index_text().contains(&old));
     let ran = sb.run(&["run", "--no-mask", "-t", "ci", "--", "sh", "-c", "printf %s \"$ROBOFLOW_API_KEY\""], None).ok();
     assert_eq!(ran.stdout, new.secret);
+    let log = sb.run(&["log", "ci", "--json"], None).ok().json();
+    assert_eq!(log[1]["action"], "rotate", "{log:#}");
+    assert_eq!(log[1]["detail"], "finished", "{log:#}");
 }
 
 #[test]
@@ -290,6 +306,16 @@ fn a_rotation_whose_old_key_still_works_is_finished_by_rotating_again() {
     assert_eq!(sb.keychain(&format!("{id}.rotation-old")), None);
     let rec = by_label(&sb.list(), "slow").clone();
     assert!(rec["pending"].is_null() && rec["rotations"].as_array().unwrap().len() == 1, "{rec:#}");
+    // Both runs are in the access log: not finished, then finished.
+    let log = sb.run(&["log", "slow", "--json"], None).ok().json();
+    let rotations: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "rotate")
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(rotations, ["finished", "new key in use; the old one not refused yet"], "{log:#}");
 }
 
 #[test]

@@ -82,10 +82,36 @@ pub struct DueAlert {
     pub keys: Vec<String>,
 }
 
+/// A token whose "rotate before expiry" day has come: the app rotates it through the
+/// platform's API where it can, else alerts with Rotate. Settled like an alert (`key`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueRotation {
+    pub id: Uuid,
+    pub platform: Platform,
+    pub label: String,
+    pub expires_at: DateTime<Utc>,
+    pub key: String,
+}
+
+impl DueRotation {
+    /// As a due alert, to settle its key with the others.
+    pub fn settled(&self, reason: AlertReason) -> DueAlert {
+        DueAlert {
+            id: self.id,
+            platform: self.platform,
+            label: self.label.clone(),
+            reason,
+            keys: vec![self.key.clone()],
+        }
+    }
+}
+
 /// What to show now, and when to look again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
     pub due: Vec<DueAlert>,
+    /// Rotations due ("rotate before expiry"), not yet attempted for this expiry.
+    pub rotations: Vec<DueRotation>,
     /// The next instant at which an alert may become due (`None`: nothing scheduled).
     pub next_wake: Option<DateTime<Utc>>,
 }
@@ -156,9 +182,33 @@ pub fn plan(records: &[TokenRecord], alerts: &AlertPolicy, policy: &Policy, now:
         }
     };
     let mut due = vec![];
+    let mut rotations = vec![];
     for r in records {
         if r.revoked.is_some() || matches!(r.pending, Pending::Adding | Pending::Deleting) {
             continue;
+        }
+        // "Rotate before expiry" is the user's standing order: a snooze of the alerts does
+        // not hold it back. Once per expiry: a rotated token has a new one (or none). A token
+        // rotated on or after its day is not rotated again for it: a lifetime shorter than
+        // the days chosen would otherwise rotate it at every look.
+        if let (Some(days), Some(exp)) = (r.rotate_before_days, r.expires_at) {
+            let at = exp - Duration::days(i64::from(days));
+            let key = format!("rotate:{days}@{}", exp.to_rfc3339());
+            let rotated_since = r.rotations.last().is_some_and(|e| e.at >= at);
+            if at > now {
+                wake(at);
+            } else if matches!(r.pending, Pending::None)
+                && !rotated_since
+                && !r.alerts_sent.iter().any(|a| a.key == key)
+            {
+                rotations.push(DueRotation {
+                    id: r.id,
+                    platform: r.platform,
+                    label: r.label.clone(),
+                    expires_at: exp,
+                    key,
+                });
+            }
         }
         if let Some(until) = r.snoozed_until.filter(|u| *u > now) {
             wake(until);
@@ -218,6 +268,7 @@ pub fn plan(records: &[TokenRecord], alerts: &AlertPolicy, policy: &Policy, now:
         }
     }
     out.due = due;
+    out.rotations = rotations;
     out
 }
 
@@ -484,5 +535,45 @@ mod tests {
         assert_eq!(n.token, Some(rs[0].id));
         assert_eq!(human_duration(3599), "59 minutes");
         assert_eq!(human_duration(1), "1 second");
+    }
+
+    #[test]
+    fn rotate_before_expiry_is_due_once_per_expiry_snoozed_or_not_and_wakes_the_planner() {
+        let mut rs = vec![token("ci", "2026-11-01T00:00:00Z", Some("2026-12-01T00:00:00Z"))];
+        let a = no_stale();
+        assert!(plan(&rs, &a, &Policy::default(), at("2026-11-20T00:00:00Z")).rotations.is_empty(), "off by default");
+        rs[0].rotate_before_days = Some(7);
+        let p = plan(&rs, &a, &Policy::default(), at("2026-11-23T23:59:59Z"));
+        assert!(p.rotations.is_empty(), "one second before the day");
+        assert_eq!(p.next_wake, Some(at("2026-11-24T00:00:00Z")), "the planner wakes for it");
+        rs[0].snoozed_until = Some(at("2026-11-30T00:00:00Z"));
+        let p = plan(&rs, &a, &Policy::default(), at("2026-11-24T00:00:00Z"));
+        assert_eq!(p.rotations.len(), 1, "a snooze of the alerts does not hold a rotation back");
+        let due = &p.rotations[0];
+        assert_eq!((due.id, due.expires_at), (rs[0].id, at("2026-12-01T00:00:00Z")));
+        assert_eq!(due.key, "rotate:7@2026-12-01T00:00:00+00:00");
+        // Attempted (whatever came of it): not again for this expiry…
+        rs[0].alerts_sent.push(SentAlert { key: due.key.clone(), at: at("2026-11-24T00:00:00Z") });
+        assert!(plan(&rs, &a, &Policy::default(), at("2026-11-25T00:00:00Z")).rotations.is_empty());
+        // …but a new expiry (the rotated token's) is due again in its turn.
+        rs[0].expires_at = Some(at("2027-03-01T00:00:00Z"));
+        assert!(plan(&rs, &a, &Policy::default(), at("2026-11-25T00:00:00Z")).rotations.is_empty());
+        assert_eq!(plan(&rs, &a, &Policy::default(), at("2027-02-22T00:00:00Z")).rotations.len(), 1);
+        // A successor whose lifetime is shorter than the days chosen is not rotated again
+        // at once: it was rotated on or after its day.
+        rs[0].rotations.push(crate::record::RotationEvent {
+            at: at("2027-02-22T00:00:00Z"),
+            how: "api".into(),
+            outcome: "old key revoked".into(),
+        });
+        rs[0].expires_at = Some(at("2027-02-25T00:00:00Z"));
+        assert!(plan(&rs, &a, &Policy::default(), at("2027-02-22T00:00:01Z")).rotations.is_empty());
+        rs[0].expires_at = Some(at("2027-03-01T00:00:00Z"));
+        // Never for a revoked token, one under a change, or one without an expiry.
+        rs[0].pending = Pending::Adding;
+        assert!(plan(&rs, &a, &Policy::default(), at("2027-02-22T00:00:00Z")).rotations.is_empty());
+        rs[0].pending = Pending::None;
+        rs[0].expires_at = None;
+        assert!(plan(&rs, &a, &Policy::default(), at("2027-02-22T00:00:00Z")).rotations.is_empty());
     }
 }

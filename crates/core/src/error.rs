@@ -158,6 +158,8 @@ pub enum Field {
     CheckStatus,
     /// A CVAT server's own inactivity period (days), when it is not CVAT's default.
     StalePeriod,
+    /// "Rotate before expiry": days before the expiry.
+    RotateBefore,
     /// A team vault's name, address, KV mount, path prefix and Vault token.
     TeamName,
     TeamAddress,

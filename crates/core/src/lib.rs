@@ -2,6 +2,7 @@
 //! catalogue, clipboard handling. No UI code lives here; the desktop app and the command
 //! line are thin layers over this crate.
 
+pub mod accesslog;
 pub mod alert_plan;
 pub mod check;
 pub mod clipboard;

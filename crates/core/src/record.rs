@@ -283,6 +283,12 @@ pub struct TokenRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub stale_period_days: Option<u32>,
+    /// "Rotate before expiry": this many days before the token expires, Latchkey rotates it
+    /// through the platform's API where it can (and says so), and otherwise alerts with a
+    /// Rotate button. `None`: off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub rotate_before_days: Option<u32>,
     /// The outcome of the last check, whatever it was (including "cannot check").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -358,6 +364,7 @@ impl TokenRecord {
             platform_created_at: None,
             platform_last_used_at: None,
             stale_period_days: None,
+            rotate_before_days: None,
             last_validation: None,
             last_verdict: None,
             identity: Default::default(),

@@ -11,6 +11,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
 
+#[cfg(all(target_os = "linux", not(target_env = "ohos")))]
+mod bulk;
+
 pub const DEFAULT_SERVICE: &str = "latchkey";
 
 pub trait SecretStore: Send + Sync {
@@ -90,40 +93,140 @@ impl KeyringStore {
 #[cfg(all(target_os = "linux", not(target_env = "ohos")))]
 impl KeyringStore {
     /// Every unlocked item of this service that keyring made (target `default`) and that is
-    /// the only one for its account: account → secret. On a helper thread, with the timeout.
-    fn read_unlocked(&self) -> Result<std::collections::HashMap<String, SecretString>> {
+    /// the only one for its account: account → secret. On helper threads, with the timeout.
+    ///
+    /// First in one pipelined exchange ([`bulk`]). Should that fail, item by item: one search
+    /// lists the items; each then costs two D-Bus round trips (its attributes, its secret), which
+    /// gnome-keyring answers one after the other per connection; from [`PARALLEL_FROM`] items on
+    /// they are spread over [`CONNECTIONS`] connections (each with its own encrypted session,
+    /// opened while the search runs), so the round trips overlap.
+    fn read_unlocked(&self, many: bool) -> Result<std::collections::HashMap<String, SecretString>> {
         use std::collections::HashMap;
         let (tx, rx) = mpsc::channel();
-        let service = self.service.clone();
+        let (service, timeout) = (self.service.clone(), self.timeout);
         std::thread::Builder::new()
             .name("keychain".into())
             .spawn(move || {
-                let read = || -> std::result::Result<HashMap<String, SecretString>, dbus_secret_service::Error> {
-                    let ss = dbus_secret_service::SecretService::connect(dbus_secret_service::EncryptionType::Dh)?;
-                    let items =
-                        ss.search_items(HashMap::from([("service", service.as_str()), ("target", "default")]))?;
-                    let mut found = HashMap::new();
-                    let mut twice = std::collections::HashSet::new();
-                    for item in &items.unlocked {
-                        let Some(account) = item.get_attributes()?.remove("username") else { continue };
-                        // Not UTF-8: left to `get`, which says so.
-                        let Ok(secret) = String::from_utf8(item.get_secret()?) else { continue };
-                        if found.insert(account.clone(), SecretString::from(secret)).is_some() {
-                            twice.insert(account);
-                        }
-                    }
-                    // Two items for one account: `get` reports the ambiguity.
-                    found.retain(|a, _| !twice.contains(a));
-                    Ok(found)
-                };
-                let _ = tx.send(read());
+                // One pipelined exchange; if that fails (a Secret Service without GetSecrets, say),
+                // item by item.
+                let read = bulk::read_all(&service, timeout).or_else(|e| {
+                    tracing::debug!(error = %e, "bulk keychain read failed; reading item by item");
+                    read_unlocked_items(&service, if many { CONNECTIONS } else { 1 }).map_err(|e| e.to_string())
+                });
+                let _ = tx.send(read);
             })
             .map_err(|e| Error::KeychainUnavailable { detail: format!("could not start a worker thread: {e}") })?;
-        match rx.recv_timeout(self.timeout) {
-            Ok(r) => r.map_err(|e| Error::KeychainUnavailable { detail: e.to_string() }),
-            Err(_) => Err(Error::KeychainTimeout { secs: self.timeout.as_secs() }),
+        let read: Vec<(String, SecretString)> = match rx.recv_timeout(self.timeout) {
+            Ok(r) => r.map_err(|detail| Error::KeychainUnavailable { detail })?,
+            Err(_) => return Err(Error::KeychainTimeout { secs: self.timeout.as_secs() }),
+        };
+        let mut found = HashMap::new();
+        let mut twice = std::collections::HashSet::new();
+        for (account, secret) in read {
+            if found.insert(account.clone(), secret).is_some() {
+                twice.insert(account);
+            }
         }
+        // Two items for one account: `get` reports the ambiguity.
+        found.retain(|a, _| !twice.contains(a));
+        Ok(found)
     }
+}
+
+#[cfg(all(target_os = "linux", not(target_env = "ohos")))]
+impl KeyringStore {
+    /// (account, secret) of every unlocked item of this service that keyring made, read in one
+    /// pipelined, encrypted exchange — what [`SecretStore::get_many`] tries first. Public so
+    /// the keychain tests can check it on its own (`get_many` would hide a failure by reading
+    /// item by item).
+    pub fn read_all_at_once(&self) -> Result<Vec<(String, SecretString)>> {
+        bulk::read_all(&self.service, self.timeout).map_err(|detail| Error::KeychainUnavailable { detail })
+    }
+
+    /// The same, the way `get_many` falls back to when that fails: item by item, over
+    /// [`CONNECTIONS`] connections from [`PARALLEL_FROM`] items on (no timeout here). Public for
+    /// the keychain tests.
+    pub fn read_item_by_item(&self) -> Result<Vec<(String, SecretString)>> {
+        read_unlocked_items(&self.service, CONNECTIONS)
+            .map_err(|e| Error::KeychainUnavailable { detail: e.to_string() })
+    }
+}
+
+/// Items from which [`KeyringStore::get_many`] reads over several connections at once.
+#[cfg(all(target_os = "linux", not(target_env = "ohos")))]
+const PARALLEL_FROM: usize = 32;
+/// Connections a bulk read uses at most (gnome-keyring serves each in turn; more than a few
+/// only contend on a small machine).
+#[cfg(all(target_os = "linux", not(target_env = "ohos")))]
+const CONNECTIONS: usize = 4;
+
+/// (account, secret) of every unlocked keyring-made item of `service` (items whose secret is
+/// not UTF-8 or that have no account are left out, for `get` to explain).
+#[cfg(all(target_os = "linux", not(target_env = "ohos")))]
+fn read_unlocked_items(
+    service: &str,
+    connections: usize,
+) -> std::result::Result<Vec<(String, SecretString)>, dbus_secret_service::Error> {
+    use dbus_secret_service::{EncryptionType, Item, Path, SecretService};
+    use std::collections::HashMap;
+    type Read = std::result::Result<Vec<(String, SecretString)>, dbus_secret_service::Error>;
+    fn read(ss: &SecretService, paths: &[Path<'static>]) -> Read {
+        let mut out = Vec::with_capacity(paths.len());
+        for path in paths {
+            let item = Item::new(ss, path.clone());
+            let Some(account) = item.get_attributes()?.remove("username") else { continue };
+            let secret = zeroize::Zeroizing::new(item.get_secret()?);
+            // Not UTF-8: left to `get`, which says so.
+            if let Ok(text) = std::str::from_utf8(&secret) {
+                out.push((account, SecretString::from(text.to_string())));
+            }
+        }
+        Ok(out)
+    }
+    let connect = || SecretService::connect(EncryptionType::Dh);
+    std::thread::scope(|s| {
+        // The extra connections are opened while the first one searches; each waits for its share.
+        let helpers: Vec<_> = (1..connections)
+            .map(|_| {
+                let (give, take) = mpsc::channel::<Vec<Path<'static>>>();
+                let worker = s.spawn(move || -> Read {
+                    let ss = connect();
+                    let Ok(paths) = take.recv() else { return Ok(vec![]) };
+                    if paths.is_empty() {
+                        return Ok(vec![]);
+                    }
+                    read(&ss?, &paths)
+                });
+                (give, worker)
+            })
+            .collect();
+        let searched = connect().and_then(|ss| {
+            let items = ss.search_items(HashMap::from([("service", service), ("target", "default")]))?;
+            let paths: Vec<Path<'static>> = items.unlocked.iter().map(|i| i.path.clone()).collect();
+            Ok((ss, paths))
+        });
+        let (ss, paths) = match searched {
+            Ok(x) => x,
+            Err(e) => {
+                drop(helpers); // their channels close: they end without reading
+                return Err(e);
+            }
+        };
+        let shares = if paths.len() >= PARALLEL_FROM { connections } else { 1 };
+        let per = paths.len().div_ceil(shares).max(1);
+        let mut chunks = paths.chunks(per);
+        let mine = chunks.next().unwrap_or(&[]);
+        let mut workers = vec![];
+        for (give, worker) in helpers {
+            let _ = give.send(chunks.next().map(<[_]>::to_vec).unwrap_or_default());
+            workers.push(worker);
+        }
+        let mut all = read(&ss, mine)?;
+        for w in workers {
+            all.extend(w.join().unwrap_or_else(|_| Ok(vec![]))?);
+        }
+        Ok(all)
+    })
 }
 
 /// The keychain entry for `account`. On Linux a label, when given, names the item for
@@ -251,8 +354,11 @@ impl SecretStore for KeyringStore {
     /// items for one account, an item of an older keyring version, an entry that is not
     /// there, any error — is asked for with `get`, as before.
     fn get_many(&self, accounts: &[String]) -> Vec<Result<Option<SecretString>>> {
+        if accounts.is_empty() {
+            return vec![];
+        }
         #[cfg(all(target_os = "linux", not(target_env = "ohos")))]
-        let mut found = match self.read_unlocked() {
+        let mut found = match self.read_unlocked(accounts.len() >= PARALLEL_FROM) {
             Ok(found) => found,
             Err(Error::KeychainTimeout { secs }) => {
                 return accounts.iter().map(|_| Err(Error::KeychainTimeout { secs })).collect()

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use crate::accesslog::{AccessLog, Event, Origin};
 use crate::error::{Error, ErrorPayload, Result};
 use crate::index::{IndexFile, Notice, Settings, Stamp, Store};
 use crate::platforms::{self, normalise_server_url, CheckSettings};
@@ -135,6 +136,11 @@ pub struct MetaUpdate {
     #[serde(default)]
     #[ts(optional)]
     pub stale_period_days: Option<u32>,
+    /// Rotate this many days before expiry (automatically where the platform's API allows,
+    /// else an alert with Rotate); `None` is off.
+    #[serde(default)]
+    #[ts(optional)]
+    pub rotate_before_days: Option<u32>,
 }
 
 /// Why a secret is taken out of the keychain.
@@ -195,6 +201,8 @@ pub struct Vault {
     keychain: KeychainStatus,
     read_only: Option<String>,
     lock_wait: Duration,
+    /// Where uses are written (`access.log` beside the index), and as whom (app or command line).
+    access: AccessLog,
 }
 
 impl Vault {
@@ -210,6 +218,7 @@ impl Vault {
     /// (the probe may wait for a locked keychain, and the window must not).
     pub fn open_index(dir: impl Into<std::path::PathBuf>, secrets: Arc<dyn SecretStore>) -> Vault {
         let store = Store::new(dir);
+        let access = AccessLog::new(store.dir(), Origin::App);
         let mut vault = Vault {
             store,
             secrets,
@@ -219,6 +228,7 @@ impl Vault {
             keychain: KeychainStatus::Checking,
             read_only: None,
             lock_wait: Duration::from_secs(10),
+            access,
         };
         if let Err(e) = vault.load_initial() {
             tracing::error!(error = %e, "vault could not be opened");
@@ -349,6 +359,21 @@ impl Vault {
 
     pub fn data_dir(&self) -> &std::path::Path {
         self.store.dir()
+    }
+
+    /// The access log beside the index (a clone: cheap, safe to use without the vault).
+    pub fn access_log(&self) -> AccessLog {
+        self.access.clone()
+    }
+
+    /// Who writes to the access log through this vault (the app unless told otherwise).
+    pub fn set_origin(&mut self, origin: Origin) {
+        self.access.set_origin(origin);
+    }
+
+    /// Write uses to the access log; a failure is logged, not returned (the use happened).
+    pub fn log_uses(&self, events: Vec<Event>) {
+        self.access.record(events);
     }
 
     pub fn notices(&self) -> &[Notice] {

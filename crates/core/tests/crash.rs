@@ -100,6 +100,7 @@ fn crash_child_writer() {
                     notes: format!("edited in life {life}"),
                     check: None,
                     stale_period_days: None,
+                    rotate_before_days: None,
                 };
                 vault.update(r.id, update).unwrap();
                 println!("ACK edit {} {label}", r.id);

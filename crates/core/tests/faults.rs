@@ -180,6 +180,7 @@ fn full_disk_refuses_the_change_and_loses_nothing() {
         notes: "x".repeat(3000),
         check: None,
         stale_period_days: None,
+        rotate_before_days: None,
     };
     assert_eq!(v.update(first.id, edit.clone()).unwrap_err().kind(), ErrorKind::Io);
     assert_eq!(fs::read(data.join("latchkey.json")).unwrap(), before, "the index is untouched");

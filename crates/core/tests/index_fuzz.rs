@@ -57,6 +57,7 @@ fn valid_index() -> Vec<u8> {
         notes: String::new(),
         check: None,
         stale_period_days: None,
+        rotate_before_days: None,
     };
     v.update(a.id, update).unwrap();
     fs::read(dir.path().join("data/latchkey.json")).unwrap()

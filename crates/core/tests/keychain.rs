@@ -139,6 +139,59 @@ fn keyring_store_get_many_matches_get() {
     }
 }
 
+/// The bulk read `get_many` tries first (one encrypted session, `GetSecrets` and every item's
+/// attributes pipelined, at most 64 requests in flight) reads more items than fit in flight,
+/// long and non-ASCII values included, exactly, and so does its fallback (item by item over 4
+/// connections); an item another tool stored (no `target`) is among neither, and `get_many`
+/// still gives it.
+#[cfg(target_os = "linux")]
+#[test]
+fn keyring_store_reads_many_items_at_once_exactly() {
+    require_test_session();
+    let service = unique_service();
+    let store = KeyringStore::new(&service);
+    let mut want: Vec<(String, String)> = (0..150)
+        .map(|i| {
+            let value = if i % 50 == 7 {
+                format!("FAKE-ключ-🔑-{i}-{}", "y".repeat(3000))
+            } else {
+                fake(&format!("bulk{i}"))
+            };
+            (uuid::Uuid::new_v4().to_string(), value)
+        })
+        .collect();
+    for (a, v) in &want {
+        store.put(a, &secret(v)).unwrap();
+    }
+    let other = uuid::Uuid::new_v4().to_string();
+    let mut tool = Command::new("secret-tool")
+        .args(["store", "--label", "by secret-tool", "service", &service, "username", &other])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut tool.stdin.take().unwrap(), b"FAKE-other-tool").unwrap();
+    assert!(tool.wait().unwrap().success());
+
+    want.sort();
+    // At once, and item by item over several connections (get_many's fallback).
+    for read in [store.read_all_at_once().unwrap(), store.read_item_by_item().unwrap()] {
+        let mut got: Vec<(String, String)> =
+            read.into_iter().map(|(a, s)| (a, s.expose_secret().to_string())).collect();
+        got.sort();
+        assert_eq!(got.len(), want.len());
+        assert!(got == want, "a bulk read differs from what was stored");
+    }
+    let asked: Vec<String> = want.iter().map(|(a, _)| a.clone()).chain([other.clone()]).collect();
+    let many: Vec<Option<String>> =
+        store.get_many(&asked).into_iter().map(|r| r.unwrap().map(|s| s.expose_secret().to_string())).collect();
+    let expected: Vec<Option<String>> =
+        want.iter().map(|(_, v)| Some(v.clone())).chain([Some("FAKE-other-tool".to_string())]).collect();
+    assert!(many == expected, "get_many differs from what was stored");
+    for a in asked {
+        store.delete(&a).unwrap();
+    }
+}
+
 #[test]
 fn vault_cycle_against_the_real_keychain_never_writes_the_secret_to_disk() {
     require_test_session();

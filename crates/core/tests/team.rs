@@ -60,6 +60,7 @@ fn edit(label: &str) -> MetaUpdate {
         notes: String::new(),
         check: None,
         stale_period_days: None,
+        rotate_before_days: None,
     }
 }
 

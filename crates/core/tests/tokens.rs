@@ -9,6 +9,7 @@ mod support;
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
+use latchkey_core::accesslog::{Action, Where};
 use latchkey_core::platforms::RevokeOutcome;
 use latchkey_core::record::Validity;
 use latchkey_core::secret_store::{KeyringStore, SecretStore};
@@ -99,6 +100,25 @@ async fn reveal_validate_update_and_delete_on_both_stores() {
         assert_eq!(w.tokens.reveal(target).await.unwrap_err().kind(), ErrorKind::NotFound, "{target:?}");
     }
     assert!(w.store.get(&local.id().to_string()).unwrap().is_none(), "the keychain entry is gone");
+
+    // Every use is in the access log as the app's, a team token's with its vault; no secret.
+    let log = w.tokens.vault().lock().unwrap().access_log();
+    let read = log.read().unwrap();
+    assert!(read.is_intact(), "{:?}", read.problems);
+    let seen: Vec<(Action, Option<Uuid>, Uuid)> =
+        read.entries.iter().map(|c| (c.entry.action, c.entry.team, c.entry.token)).collect();
+    for target in &targets {
+        for action in [Action::Add, Action::Reveal, Action::Validate, Action::Delete] {
+            assert!(seen.contains(&(action, target.vault_id(), target.id())), "{action:?} of {target:?}: {seen:?}");
+        }
+    }
+    for c in &read.entries {
+        assert_eq!(c.entry.place, Where::App);
+        if c.entry.action == Action::Validate {
+            assert_eq!(c.entry.detail.as_deref(), Some("valid"));
+        }
+    }
+    assert!(!std::fs::read_to_string(log.path()).unwrap().contains(secret));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,6 +165,21 @@ async fn revoke_is_confirmed_by_validating_on_both_stores() {
     }
     let deletes = fakes.roboflow.requests().iter().filter(|r| r.method == "DELETE").count();
     assert_eq!(deletes, 4, "one API revoke per token");
+    // One revoke line per token that was marked, with how; the refused attempt wrote none.
+    let read = w.tokens.vault().lock().unwrap().access_log().read().unwrap();
+    let revokes: Vec<(String, String)> = read
+        .entries
+        .iter()
+        .filter(|c| c.entry.action == Action::Revoke)
+        .map(|c| (c.entry.label.clone(), c.entry.detail.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(revokes.len(), 4, "{revokes:?}");
+    for (label, detail) in &revokes {
+        match label.as_str() {
+            "ok" => assert!(detail.contains("revocation confirmed by Roboflow (401)"), "{detail}"),
+            _ => assert!(detail.contains("marked revoked without confirmation"), "{detail}"),
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

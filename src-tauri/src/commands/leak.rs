@@ -4,6 +4,7 @@
 use std::sync::atomic::Ordering;
 
 use chrono::Utc;
+use latchkey_core::accesslog::{Action, Event};
 use latchkey_core::index::Settings;
 use latchkey_core::leak::{
     self, apply_allow_rules, take_found_token, AllowRule, Finding, FindingKind, LeakReport, LeakSettings,
@@ -78,7 +79,9 @@ pub async fn import_found_token(state: State<'_, AppState>, index: usize, label:
         .write(move |v| {
             let found = take_found_token(&finding)?;
             let notes = format!("Imported from {} (line {}) by a leak scan.", finding.path, finding.line);
-            v.add(NewToken { notes, ..NewToken::new(found.platform, label, found.secret) }, Utc::now())
+            let record = v.add(NewToken { notes, ..NewToken::new(found.platform, label, found.secret) }, Utc::now())?;
+            v.log_uses(vec![Event::new(&record, Action::Add).detail("imported from a leak scan finding")]);
+            Ok(record)
         })
         .await?;
     tracing::info!(id = %record.id, platform = record.platform.id(), "token imported from a leak scan");

@@ -3,6 +3,7 @@
 //! local list, snoozing and asking the keychain again.
 
 use chrono::Utc;
+use latchkey_core::accesslog::RecentUses;
 use latchkey_core::platforms::{self, PlatformInfo};
 use latchkey_core::secret::SecretInput;
 use latchkey_core::tokens::CopyReceipt;
@@ -67,6 +68,17 @@ pub async fn reveal_secret(state: State<'_, AppState>, target: TokenTarget) -> R
     let secret = state.tokens.reveal(&target).await.inspect_err(log_failure)?;
     Ok(secret.expose_secret().to_string())
 }
+
+/// The last uses of token `id` (local or team) from the access log, newest first, and the
+/// first thing wrong with the log when it does not verify.
+#[tauri::command]
+pub async fn get_recent_uses(state: State<'_, AppState>, id: Uuid) -> Reply<RecentUses> {
+    let log = state.lock_vault().access_log();
+    blocking(move || log.recent(id, RECENT_USES)).await
+}
+
+/// How many uses the detail pane shows.
+const RECENT_USES: usize = 10;
 
 #[tauri::command]
 pub async fn retry_keychain(state: State<'_, AppState>) -> Reply<VaultView> {

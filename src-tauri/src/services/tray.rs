@@ -17,9 +17,9 @@ use tauri::{AppHandle, Manager, Wry};
 use uuid::Uuid;
 
 use crate::services::alerts::until;
-use crate::services::tray_menu::{parse_leak_menu_id, tray_model, Entry, TrayModel};
+use crate::services::tray_menu::{parse_leak_menu_id, parse_rotate_menu_id, tray_model, Entry, TrayModel};
 use crate::services::validation;
-use crate::state::{AppState, OpenRequest};
+use crate::state::{AppState, OpenAction, OpenRequest};
 use crate::{events, window};
 
 const TRAY_ID: &str = "latchkey";
@@ -129,10 +129,14 @@ fn on_menu(app: &AppHandle, id: &str) {
         other => {
             if let Some(id) = other.strip_prefix("copy:").and_then(|s| Uuid::parse_str(s).ok()) {
                 copy_from_tray(app.clone(), id);
+            } else if let Some(id) = parse_rotate_menu_id(other) {
+                // The window asks first (or takes the new secret): nothing changes from the menu.
+                tracing::info!(%id, "rotation asked from the tray");
+                window::open(app, Some(OpenRequest { token: id, action: OpenAction::Rotate }));
             } else if let Some(id) = parse_leak_menu_id(other) {
                 // Never revoke from the menu: the window asks first.
                 tracing::info!(%id, "revoke asked from the tray");
-                window::open(app, Some(OpenRequest { token: id, revoke: true }));
+                window::open(app, Some(OpenRequest { token: id, action: OpenAction::Revoke }));
             }
         }
     }

@@ -2,7 +2,9 @@
 //! and count of tokens needing attention; Open; "Revoke “label”…" for the live tokens with
 //! suspected leaks in the last scan report, at most five, most findings first (choosing one
 //! shows the window with that token's revoke confirmation; nothing is revoked from the menu
-//! itself); copy of the five soonest-expiring tokens; Validate all; Quit.
+//! itself); "Rotate “label”…" for the tokens expiring soon or expired, at most three, soonest
+//! first (the window opens with that token's rotation: its confirmation, or the form for the
+//! new secret); copy of the five soonest-expiring tokens; Validate all; Quit.
 
 use std::collections::BTreeMap;
 
@@ -15,6 +17,8 @@ use uuid::Uuid;
 pub const MENU_LEAKS: usize = 5;
 /// How many of the soonest-expiring tokens the menu offers to copy.
 const MENU_TOKENS: usize = 5;
+/// How many tokens expiring soon the menu offers to rotate.
+pub const MENU_ROTATE: usize = 3;
 
 /// Everything the tray shows; rebuilt only when this changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +63,12 @@ pub fn tray_model(view: &VaultView, leaks: Option<&LeakReport>) -> TrayModel {
         entries.extend(leaked.into_iter().map(|e| item(leak_menu_id(e.id), e.text)));
         entries.push(Entry::Separator);
     }
+    let due = rotate_entries(view);
+    if !due.is_empty() {
+        entries.push(Entry::Caption("Expiring soon".into()));
+        entries.extend(due);
+        entries.push(Entry::Separator);
+    }
     let tokens = soonest(view);
     if !tokens.is_empty() {
         entries.push(Entry::Caption("Copy a token (soonest expiry first)".into()));
@@ -87,6 +97,36 @@ fn soonest(view: &VaultView) -> Vec<&TokenRecord> {
     live.sort_by_key(|r| r.expires_at);
     live.truncate(MENU_TOKENS);
     live
+}
+
+/// "Rotate “label”…" for the local, unrevoked tokens that expire soon or have expired, soonest
+/// first; a token already being rotated reads "Finish rotating …".
+fn rotate_entries(view: &VaultView) -> Vec<Entry> {
+    let mut due: Vec<&TokenRecord> = view
+        .tokens
+        .iter()
+        .filter(|t| t.record.revoked.is_none())
+        .filter(|t| matches!(t.status.health, Health::Expired { .. } | Health::ExpiringSoon { .. }))
+        .map(|t| &t.record)
+        .collect();
+    due.sort_by_key(|r| r.expires_at);
+    due.truncate(MENU_ROTATE);
+    due.into_iter()
+        .map(|r| {
+            let verb =
+                if latchkey_core::vault::rotate::rotation_stage(r).is_some() { "Finish rotating" } else { "Rotate" };
+            item(rotate_menu_id(r.id), format!("{verb} “{}”…", r.label))
+        })
+        .collect()
+}
+
+/// The menu id of a rotate entry, and back.
+pub fn rotate_menu_id(id: Uuid) -> String {
+    format!("rotate:{id}")
+}
+
+pub fn parse_rotate_menu_id(menu_id: &str) -> Option<Uuid> {
+    menu_id.strip_prefix("rotate:").and_then(|s| Uuid::parse_str(s).ok())
 }
 
 /// A "Revoke …" entry: the token and the menu text.
@@ -211,5 +251,55 @@ mod tests {
         assert_eq!(parse_leak_menu_id(&leak_menu_id(ids[2])), Some(ids[2]));
         assert_eq!(parse_leak_menu_id("copy:x"), None);
         assert!(leak_entries(None, &tokens).is_empty());
+    }
+
+    fn record(label: &str, expires_in_days: Option<i64>, now: chrono::DateTime<Utc>) -> TokenRecord {
+        serde_json::from_value(serde_json::json!({
+            "id": Uuid::new_v4(), "platform": "roboflow", "kind": "token", "label": label, "hint": "abcd",
+            "created_at": now - chrono::Duration::days(30),
+            "expires_at": expires_in_days.map(|d| now + chrono::Duration::days(d)),
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn tokens_expiring_soon_or_expired_are_offered_for_rotation_soonest_first_at_most_three() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = std::sync::Arc::new(latchkey_core::secret_store::KeyringStore::new("latchkey-unused"));
+        let mut view = latchkey_core::Vault::open_index(dir.path(), secrets).view(Utc::now());
+        let now = view.now;
+        let policy = view.settings.policy.clone();
+        let mut revoked = record("revoked", Some(1), now);
+        revoked.revoked = Some(latchkey_core::record::Revocation { at: now, reason: "leak".into() });
+        let records = [
+            record("later", Some(60), now),
+            record("in 5 days", Some(5), now),
+            record("no expiry", None, now),
+            record("expired", Some(-2), now),
+            record("in 2 days", Some(2), now),
+            record("in 6 days", Some(6), now),
+            revoked,
+        ];
+        view.tokens = records
+            .iter()
+            .map(|r| latchkey_core::vault::TokenView {
+                status: latchkey_core::status::status(r, now, &policy),
+                record: r.clone(),
+            })
+            .collect();
+        let m = tray_model(&view, None);
+        let rotate: Vec<(&str, &str)> = m
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Item { id, text } if id.starts_with("rotate:") => Some((id.as_str(), text.as_str())),
+                _ => None,
+            })
+            .collect();
+        let texts: Vec<&str> = rotate.iter().map(|(_, t)| *t).collect();
+        assert_eq!(texts, ["Rotate “expired”…", "Rotate “in 2 days”…", "Rotate “in 5 days”…"]);
+        assert_eq!(parse_rotate_menu_id(rotate[0].0), Some(records[3].id));
+        assert_eq!(parse_rotate_menu_id(&leak_menu_id(records[3].id)), None);
+        assert!(m.entries.contains(&Entry::Caption("Expiring soon".into())));
     }
 }

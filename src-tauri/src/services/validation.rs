@@ -4,6 +4,7 @@
 
 use std::sync::atomic::Ordering;
 
+use latchkey_core::accesslog::Event;
 use latchkey_core::check::{CheckJob, CheckProgress, CheckSummary};
 use latchkey_core::Error;
 use tauri::{AppHandle, Manager};
@@ -44,11 +45,15 @@ async fn run(app: &AppHandle, state: &AppState) -> Result<CheckSummary, Error> {
             })
             .await;
     });
+    let mut logged = vec![];
     while let Some(d) = rx.recv().await {
         done += 1;
         let (record, at, result) = (d.record, d.at, d.result);
         let id = record.id;
         let stored = state.write(move |v| v.record_validation(&record, &result?, at)).await;
+        if let Ok(r) = &stored {
+            logged.push(Event::validated(r));
+        }
         summary.count(stored.as_ref().ok());
         let (record, error) = match stored {
             Ok(r) => (Some(r), None),
@@ -57,6 +62,13 @@ async fn run(app: &AppHandle, state: &AppState) -> Result<CheckSummary, Error> {
         events::validate_progress(app, CheckProgress { id, done, total, record, error });
     }
     let _ = runner.await;
+    // One append for all of them (one lock, one flush), as the app.
+    let log = state.lock_vault().access_log();
+    let _ = crate::state::blocking(move || {
+        log.record(logged);
+        Ok(())
+    })
+    .await;
     tracing::info!(?summary, "all tokens checked");
     Ok(summary)
 }

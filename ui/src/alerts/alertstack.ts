@@ -11,6 +11,8 @@ import { icon } from "../shell/icons";
 import { focusSelectedRow } from "../tokens/list";
 import { toast } from "./banners";
 import { revokeToken } from "../checks/revoke";
+import { rotatesByApi, rotateToken } from "../checks/rotate";
+import { openRotateForm } from "../tokens/form";
 import { afterRender, changed, findToken, select, state, visibleTokens } from "../shell/state";
 
 let root: HTMLElement;
@@ -43,11 +45,14 @@ export async function listenForAlerts(): Promise<void> {
   await takeQueued();
 }
 
-/** Show what the window was opened for: a notification's token, or the tray's "Revoke …". */
+/** Show what the window was opened for: a notification's token, the tray's "Revoke …" or "Rotate …". */
 export async function takeOpenRequest(): Promise<void> {
   try {
     const req = await api.takeOpenRequest();
-    if (req) await (req.revoke ? revokeFromTray(req.token) : showToken(req.token));
+    if (!req) return;
+    if (req.action === "revoke") await revokeFromTray(req.token);
+    else if (req.action === "rotate") await rotateFromTray(req.token);
+    else await showToken(req.token);
   } catch (e) {
     console.warn("open request unavailable:", toErrorPayload(e).message);
   }
@@ -67,6 +72,17 @@ async function revokeFromTray(id: string): Promise<void> {
   if (!findToken(id)) return;
   document.querySelector<HTMLDialogElement>("dialog[open]")?.close();
   await revokeToken(id);
+}
+
+/** The tray's "Rotate …" (or a "rotate before expiry" notification): show the token, then its
+ *  rotation as its Rotate button starts it — a confirmation, or the form for the new secret. */
+async function rotateFromTray(id: string): Promise<void> {
+  await showToken(id);
+  const t = findToken(id);
+  if (!t || t.team || t.record.revoked) return;
+  document.querySelector<HTMLDialogElement>("dialog[open]")?.close();
+  if (rotatesByApi(t.record)) await rotateToken(id);
+  else openRotateForm(id);
 }
 
 /** Select a token, bring its row into view, open its details and focus Copy. */

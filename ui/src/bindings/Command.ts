@@ -12,6 +12,7 @@ export type Command =
   | "reveal_secret"
   | "retry_keychain"
   | "snooze_token"
+  | "get_recent_uses"
   | "validate_token"
   | "validate_all"
   | "revoke_token"

@@ -4,4 +4,4 @@
  * The form input an `InvalidInput` error is about, so the form can put the cursor there.
  * Stable, snake_case strings.
  */
-export type Field = "label" | "server_url" | "tags" | "notes" | "expires_at" | "secret" | "key_id" | "resource_id" | "check_url" | "check_header" | "check_prefix" | "check_method" | "check_status" | "stale_period" | "team_name" | "team_address" | "team_mount" | "team_prefix" | "team_token" | "clipboard_clear_secs" | "expiring_soon_days" | "stale_days" | "rotate_after_days" | "lead_times" | "start_at_login";
+export type Field = "label" | "server_url" | "tags" | "notes" | "expires_at" | "secret" | "key_id" | "resource_id" | "check_url" | "check_header" | "check_prefix" | "check_method" | "check_status" | "stale_period" | "rotate_before" | "team_name" | "team_address" | "team_mount" | "team_prefix" | "team_token" | "clipboard_clear_secs" | "expiring_soon_days" | "stale_days" | "rotate_after_days" | "lead_times" | "start_at_login";

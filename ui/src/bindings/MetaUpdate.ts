@@ -13,4 +13,9 @@ check?: CheckSettings,
  * CVAT only: the server's inactivity period in days when it is not CVAT's default;
  * `None` is the default. Sent back unchanged by an edit that does not touch it.
  */
-stale_period_days?: number, };
+stale_period_days?: number, 
+/**
+ * Rotate this many days before expiry (automatically where the platform's API allows,
+ * else an alert with Rotate); `None` is off.
+ */
+rotate_before_days?: number, };

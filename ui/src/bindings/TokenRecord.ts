@@ -54,6 +54,12 @@ platform_last_used_at?: string,
  */
 stale_period_days?: number, 
 /**
+ * "Rotate before expiry": this many days before the token expires, Latchkey rotates it
+ * through the platform's API where it can (and says so), and otherwise alerts with a
+ * Rotate button. `None`: off.
+ */
+rotate_before_days?: number, 
+/**
  * The outcome of the last check, whatever it was (including "cannot check").
  */
 last_validation?: ValidationOutcome, 

@@ -19,6 +19,7 @@ import type { TokenRecord } from "../bindings/TokenRecord";
 import type { ListToken } from "../team/teammodel";
 import { actionWords, detailWarnings, metaRows, type DetailWarning, type MetaRow } from "./detailmodel";
 import { teamBadge } from "../team/teamsection";
+import { recentUsesSection } from "./recentuses";
 
 let pane: HTMLElement;
 let live: {
@@ -85,6 +86,7 @@ function content(t: ListToken): Child[] {
     ...warnings.map((w) => warningView(t, w)),
     validateSection(t, name, agoText, validating),
     metaList(t, name, now),
+    recentUsesSection(r.id),
     r.notes ? h("section", { class: "notes" }, h("h3", null, "Notes"), h("p", { class: "notes-text", testid: "detail-notes" }, r.notes)) : null,
   ];
 }

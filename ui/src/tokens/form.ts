@@ -20,7 +20,7 @@ import type { Rotated } from "../bindings/Rotated";
 import { conflictBox, storeInField, type StoreIn } from "../team/teamform";
 import type { TeamRef } from "../team/teammodel";
 import type { Prefill } from "../checks/validation";
-import { errorField, expiryNote, formTitle, metaUpdate, saveLabel, savedMessage, serverNote, serverUpFront, type FormMode } from "./formmodel";
+import { errorField, expiryNote, formTitle, metaUpdate, ROTATE_BEFORE_DAYS, rotateBeforeNote, saveLabel, savedMessage, serverNote, serverUpFront, type FormMode } from "./formmodel";
 
 let dlg: HTMLDialogElement | null = null;
 let secrets: SecretFields | null = null;
@@ -44,6 +44,18 @@ function dialog(): HTMLDialogElement {
 }
 
 const inputAttrs = { class: "input", type: "text", autocomplete: "off", spellcheck: "false" };
+
+/** "Rotate before expiry": off, or a number of days (the record's own value is kept). */
+function rotateBeforeSelect(days: number | undefined): HTMLSelectElement {
+  const choices = ROTATE_BEFORE_DAYS.includes(days ?? 0) || !days ? ROTATE_BEFORE_DAYS : [...ROTATE_BEFORE_DAYS, days].sort((a, b) => a - b);
+  const opt = (value: string, text: string) => h("option", { value, selected: value === (days?.toString() ?? "") }, text);
+  return h(
+    "select",
+    { class: "input", testid: "form-rotate-before" },
+    opt("", "Off"),
+    ...choices.map((d) => opt(String(d), `${d} day${d === 1 ? "" : "s"} before`)),
+  ) as HTMLSelectElement;
+}
 
 function field(label: string, control: HTMLElement, opts: { note?: Node | string; optional?: boolean } = {}) {
   if (!control.id) control.id = `f-${control.getAttribute("data-testid")}`;
@@ -149,6 +161,7 @@ function formElements(mode: FormMode, record: TokenRecord | undefined, pre: Pref
     workspace: text("form-workspace", record?.identity.workspace ?? pre?.workspace ?? "", "Team, organisation or project"),
     tags: text("form-tags", (record?.tags ?? pre?.tags ?? []).join(", "), "prod, ci, team-vision"),
     stalePeriod: h("input", { class: "input", type: "text", inputmode: "numeric", testid: "form-stale-period", placeholder: "CVAT's default", value: record?.stale_period_days?.toString() ?? "" }),
+    rotateBefore: rotateBeforeSelect(record?.rotate_before_days),
     notes: h("textarea", { class: "input", testid: "form-notes", rows: 3, placeholder: "Not secret: stored unencrypted", value: record?.notes ?? "" }),
     error: h("div", { class: "form-error", testid: "form-error", role: "alert", hidden: true }),
     conflict: h("div", { class: "conflict-slot", hidden: true }),
@@ -249,7 +262,9 @@ function readMeta(f: Form): MetaUpdate | null {
   if (f.record && e.date.value === f.exp.date && e.time.value === f.exp.time) expiresAt = f.record.expires_at;
   const v = { label: e.label.value, server: e.server.value, owner: e.owner.value, workspace: e.workspace.value, tags: e.tags.value, notes: e.notes.value };
   const stalePeriod = e.stalePeriod.isConnected ? e.stalePeriod.value : (f.record?.stale_period_days?.toString() ?? "");
-  return metaUpdate({ ...v, expiresAt, check, stalePeriod });
+  // Not shown (team tokens): sent back as it is.
+  const rotateBefore = e.rotateBefore.isConnected ? e.rotateBefore.value : (f.record?.rotate_before_days?.toString() ?? "");
+  return metaUpdate({ ...v, expiresAt, check, stalePeriod, rotateBefore });
 }
 
 async function submit(f: Form, ev: Event): Promise<void> {
@@ -391,6 +406,12 @@ function formBody(f: Form): Child[] {
     // Only CVAT drops unused tokens, and a self-hosted server may set its own period.
     f.mode.kind === "edit" && f.record?.platform === "cvat"
       ? field("Server's inactivity period (days)", e.stalePeriod, { optional: true, note: "A self-hosted CVAT server's CVAT_ACCESS_TOKEN_STALE_PERIOD, in days. Empty: CVAT's default." })
+      : null,
+    // Team tokens are not rotated from Latchkey yet.
+    f.mode.kind === "edit" && f.record && !f.team
+      ? field("Rotate before expiry", e.rotateBefore, {
+          note: rotateBeforeNote(platformName(f.record.platform), !!platformInfo(f.record.platform)?.rotates_by_api, !!f.record.expires_at),
+        })
       : null,
     f.validate?.root,
   ];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorField, expiryNote, formTitle, metaUpdate, saveLabel, savedMessage, serverNote, serverUpFront } from "./formmodel";
+import { errorField, expiryNote, formTitle, metaUpdate, rotateBeforeNote, saveLabel, savedMessage, serverNote, serverUpFront } from "./formmodel";
 
 const prefill = { replaces: "Old", platform: "cvat" as const, label: "New", tags: [] };
 
@@ -38,7 +38,17 @@ describe("form words", () => {
 
   it("meta from what was typed", () => {
     const m = metaUpdate({ label: "CI", server: "  ", expiresAt: undefined, owner: " me ", workspace: "", tags: "a, ,b ", notes: "n", check: undefined, stalePeriod: "" });
-    expect(m).toEqual({ label: "CI", server_url: undefined, expires_at: undefined, owner: "me", workspace: undefined, tags: ["a", "b"], notes: "n", check: undefined, stale_period_days: undefined });
+    expect(m).toEqual({ label: "CI", server_url: undefined, expires_at: undefined, owner: "me", workspace: undefined, tags: ["a", "b"], notes: "n", check: undefined, stale_period_days: undefined, rotate_before_days: undefined });
+  });
+
+  it("rotate before expiry: days as chosen, empty for off; the note says what happens on the day", () => {
+    const typed = { label: "CI", server: "", expiresAt: undefined, owner: "", workspace: "", tags: "", notes: "", check: undefined, stalePeriod: "" };
+    expect(metaUpdate({ ...typed, rotateBefore: "7" }).rotate_before_days).toBe(7);
+    expect(metaUpdate({ ...typed, rotateBefore: "" }).rotate_before_days).toBe(undefined);
+    expect(metaUpdate(typed).rotate_before_days).toBe(undefined);
+    expect(rotateBeforeNote("Roboflow", true, true)).toMatch(/new key through Roboflow's API/);
+    expect(rotateBeforeNote("CVAT", false, false)).toMatch(/website.*needs an expiry/);
+    expect(errorField({ kind: "invalid_input", message: "x", field: "rotate_before" })).toBe("rotateBefore");
   });
 
   it("a CVAT server's inactivity period: days, empty for the default, anything else refused by the vault", () => {

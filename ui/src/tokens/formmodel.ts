@@ -66,6 +66,19 @@ export interface TypedMeta {
   check: CheckSettings | undefined;
   /** CVAT: the server's inactivity period in days as typed; "" for CVAT's default. */
   stalePeriod: string;
+  /** "Rotate before expiry": days as chosen; "" for off. */
+  rotateBefore?: string;
+}
+
+/** The days "Rotate before expiry" offers (a record's other value is offered too). */
+export const ROTATE_BEFORE_DAYS = [1, 3, 7, 14, 30];
+
+/** The note under "Rotate before expiry": what happens on the day, for this platform. */
+export function rotateBeforeNote(platform: string, byApi: boolean, hasExpiry: boolean): string {
+  const when = hasExpiry ? "" : " It needs an expiry: set one above.";
+  return byApi
+    ? `On that day Latchkey makes a new key through ${platform}'s API, checks it, revokes the old one and tells you.${when}`
+    : `On that day Latchkey reminds you with a Rotate button: ${platform} makes new tokens on its website.${when}`;
 }
 
 /** What the form sends: optional texts trimmed to undefined, tags split at commas. */
@@ -82,10 +95,11 @@ export function metaUpdate(v: TypedMeta): MetaUpdate {
     check: v.check,
     // Not a whole number: 0, which the vault refuses with a message about this field.
     stale_period_days: v.stalePeriod.trim() ? (/^\d+$/.test(v.stalePeriod.trim()) ? Number(v.stalePeriod.trim()) : 0) : undefined,
+    rotate_before_days: v.rotateBefore?.trim() ? Number(v.rotateBefore.trim()) : undefined,
   };
 }
 
-export type FormField = "label" | "server" | "tags" | "notes" | "secret" | "stalePeriod";
+export type FormField = "label" | "server" | "tags" | "notes" | "secret" | "stalePeriod" | "rotateBefore";
 
 /** The field an error from Rust is most likely about (the validate fields are asked first). */
 export function errorField(err: ErrorPayload): FormField | null {
@@ -100,6 +114,8 @@ export function errorField(err: ErrorPayload): FormField | null {
       return "server";
     case "stale_period":
       return "stalePeriod";
+    case "rotate_before":
+      return "rotateBefore";
     case "secret":
     case "key_id":
     case "resource_id":

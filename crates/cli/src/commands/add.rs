@@ -92,6 +92,7 @@ pub fn run(args: Args) -> Outcome {
         allow_revoked: Some(args.allow_revoked),
     };
     let record = vault.add(new, now)?;
+    vault.log_uses(vec![latchkey_core::accesslog::Event::new(&record, latchkey_core::accesslog::Action::Add)]);
     if args.json {
         print_json(&record);
     } else {

@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use chrono::Utc;
+use latchkey_core::accesslog::Action;
 use latchkey_core::Use;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -42,6 +43,7 @@ pub fn run(args: Args) -> Outcome {
     if let Found::Local(_) = found {
         vault.record_use(record.id, Utc::now());
     }
+    vault.log_uses(vec![found.used(Action::Copy)]);
     println!("Copied {} to the clipboard; it is cleared in {secs} s.", crate::resolve::qualified(&record));
     Ok(Code::Ok)
 }

@@ -4,6 +4,7 @@
 use std::io::{IsTerminal, Write};
 
 use chrono::Utc;
+use latchkey_core::accesslog::Action;
 use latchkey_core::Use;
 use secrecy::ExposeSecret;
 use serde_json::json;
@@ -63,6 +64,9 @@ pub fn run(args: Args) -> Outcome {
     } else {
         writeln!(out, "{}", secret.expose_secret())
     };
+    drop(secret);
+    // Shown on a terminal is a reveal; handed to a pipe, a get.
+    vault.log_uses(vec![found.used(if to_terminal { Action::Reveal } else { Action::Get })]);
     // A closed pipe (`| head -c0`) is the reader's choice, not our failure.
     match written.and_then(|_| out.flush()) {
         Ok(()) => Ok(Code::Ok),

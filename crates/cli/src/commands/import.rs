@@ -158,6 +158,8 @@ impl Importer<'_> {
             };
             match self.vault.add(new, Utc::now()) {
                 Ok(r) => {
+                    let event = latchkey_core::accesslog::Event::new(&r, latchkey_core::accesslog::Action::Add);
+                    self.vault.log_uses(vec![event.detail(format!("imported from {}", f.source))]);
                     report.action = "stored";
                     report.id = Some(r.id);
                     self.taken_labels.push((f.platform, report.label.to_lowercase()));

@@ -12,9 +12,11 @@ pub mod clipboard_hold;
 pub mod completions;
 pub mod copy;
 pub mod get;
+pub mod guard;
 pub mod import;
 pub mod inject;
 pub mod list;
+pub mod log;
 pub mod man;
 pub mod revoke;
 pub mod rotate;
@@ -36,9 +38,11 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Command::Inject(a) => inject::run(a),
         Command::Import(a) => import::run(a),
         Command::Scan(a) => scan::run(a),
+        Command::Guard(a) => guard::run(a),
         Command::Team(a) => team::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
+        Command::Log(a) => log::run(a),
     }
 }
 

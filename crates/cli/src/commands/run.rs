@@ -20,6 +20,7 @@ use std::ffi::OsString;
 use std::process::Command;
 
 use chrono::Utc;
+use latchkey_core::accesslog::Action;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::exit::{Code, Failure, Outcome};
@@ -79,6 +80,7 @@ pub fn run(args: Args) -> Outcome {
     let records = vault.records()?;
     let mut env: Vec<(String, SecretString, String)> = vec![];
     let mut used = vec![];
+    let mut logged = vec![];
     let mut teams = None;
     let mut masks = mask::Builder::default();
     for q in &args.tokens {
@@ -113,6 +115,7 @@ pub fn run(args: Args) -> Outcome {
         if let (Some(id), Some(secret)) = (get("ENV0_API_KEY"), get("ENV0_API_SECRET")) {
             masks.basic(&name, id, secret);
         }
+        logged.push((found.used(Action::Run), serde_json::to_string(&record).unwrap_or_default()));
         for (var, value) in vars {
             if let Some((_, _, other)) = env.iter().find(|(v, _, _)| *v == var) {
                 return Err(Failure::usage(format!("{name} and {other} would both set {var}; run them separately.")));
@@ -168,6 +171,7 @@ pub fn run(args: Args) -> Outcome {
     let (program, rest) = args.command.split_first().ok_or_else(|| Failure::usage("Give the command after --."))?;
     // One index write for all the tokens, before the command replaces this process.
     vault.record_uses(&used, now);
+    log_run(&vault, logged, &args.command, &env);
     let mut cmd = Command::new(program);
     cmd.args(rest);
     for (var, value, _) in &env {
@@ -181,6 +185,25 @@ pub fn run(args: Args) -> Outcome {
     #[cfg(not(unix))]
     let _ = masks;
     start(cmd, program)
+}
+
+/// One access-log line per token, with the command line (every injected value that is not a
+/// public part of its record masked as `<latchkey:token>`) and, from core, the parent process.
+fn log_run(
+    vault: &latchkey_core::Vault,
+    logged: Vec<(latchkey_core::accesslog::Event, String)>,
+    command: &[OsString],
+    env: &[(String, SecretString, String)],
+) {
+    let argv: Vec<String> = command.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let public: String = logged.iter().map(|(_, json)| json.as_str()).collect();
+    let secrets: Vec<(String, &str)> = env
+        .iter()
+        .map(|(_, value, from)| (from.clone(), value.expose_secret()))
+        .filter(|(_, value)| !public.contains(value))
+        .collect();
+    let command = latchkey_core::accesslog::mask_command(&argv, &secrets);
+    vault.log_uses(logged.into_iter().map(|(event, _)| event.command(command.clone())).collect());
 }
 
 /// A command is not started with a token the platform already refused, or one that expires

@@ -83,11 +83,17 @@ impl Vault {
         if let Err(e) = started {
             tracing::error!(error = %e, "checks could not start");
         }
+        let mut logged = vec![];
         for d in rx {
             let id = d.record.id;
             let stored = d.result.and_then(|v| self.record_validation(&d.record, &v, d.at));
+            if let Ok(r) = &stored {
+                logged.push(crate::accesslog::Event::validated(r));
+            }
             report(id, stored, &mut out);
         }
+        // One append for all of them (one lock, one flush).
+        self.log_uses(logged);
         out
     }
 }

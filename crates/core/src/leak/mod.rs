@@ -36,9 +36,11 @@ mod take;
 mod tests;
 mod walk;
 
+pub(crate) use needles::url_encode;
 pub use needles::{fingerprint, NeedleForm, NeedleSet, NeedleSetBuilder, TokenRef, MIN_NEEDLE};
 pub use patterns::Patterns;
 pub use run::{scan, Needles, ScanOptions};
+pub use scan::scan_text;
 pub use take::{take_found_token, token_in_text, FoundToken};
 pub use walk::{default_home_files, expand_home, home_dir};
 

@@ -280,7 +280,7 @@ impl NeedleSetBuilder {
 }
 
 /// Percent-encode everything but RFC 3986's unreserved characters.
-fn url_encode(s: &str, upper: bool) -> Zeroizing<String> {
+pub(crate) fn url_encode(s: &str, upper: bool) -> Zeroizing<String> {
     let mut out = Zeroizing::new(String::with_capacity(s.len() * 3));
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {

@@ -140,6 +140,24 @@ pub(crate) fn scan_file(
     Ok(Outcome::Scanned { findings, complete, truncated })
 }
 
+/// Every stored secret (all forms) and, with `patterns`, every unknown token in `text`, held in
+/// memory — the added lines of a commit, not a file on disk. `path` names where the text comes
+/// from (the patterns read context from it: an Encord file, Roboflow's config). Lines and columns
+/// are those of `text`; excerpts are masked as a scan's are.
+pub fn scan_text(needles: &NeedleSet, patterns: Option<&Patterns>, path: &Path, text: &[u8]) -> Vec<Finding> {
+    let (cancel, bytes) = (AtomicBool::new(false), AtomicU64::new(0));
+    let job = Job { needles, patterns, cancel: &cancel, bytes: &bytes };
+    let mut search = Search::new(&job, path);
+    let mut found = vec![];
+    search.window(text, 0, 0, text.len(), &mut found);
+    let (hits, _) = search.finish();
+    if hits.is_empty() {
+        return vec![];
+    }
+    // Reading from memory cannot fail.
+    locate(&mut Memory(text), &hits, needles, path, None).unwrap_or_default()
+}
+
 /// The search of one file, window by window.
 struct Search<'a> {
     needles: &'a NeedleSet,

@@ -184,3 +184,44 @@ fn alert_text_counts_only_suspected_findings() {
     apply_allow_rules(&mut report, &rules, Some(std::path::Path::new("/h")));
     assert_eq!(report.alert_text(), None);
 }
+
+/// `scan_text` (the commit guard's: added lines in memory) finds every form of a stored secret
+/// and the patterns, with lines and columns of the text, masked excerpts, and the path as the
+/// patterns' context (an OpenSSH key counts as Encord's only in a file whose path says so).
+#[test]
+fn text_in_memory_is_scanned_like_a_file() {
+    let token = "FAKEtext/in+memory0123";
+    let mut b = NeedleSet::builder();
+    b.secret(tref("mem", "0123"), token);
+    let needles = b.build();
+    let patterns = Patterns::new();
+    let text = format!(
+        "first line\nurl = \"https://x.example/?k=FAKEtext%2Fin%2Bmemory0123\"\n  key: {token}\n\
+         ROBOFLOW_API_KEY=FAKEunknown0123456789\n-----BEGIN OPENSSH PRIVATE KEY-----\n"
+    );
+    let found = scan_text(&needles, Some(&patterns), std::path::Path::new("conf/app.yaml"), text.as_bytes());
+    let summary: Vec<(u64, u64, &str)> = found
+        .iter()
+        .map(|f| {
+            let what = match &f.kind {
+                FindingKind::Stored { form: NeedleForm::UrlEncoded, .. } => "url",
+                FindingKind::Stored { form: NeedleForm::AsIs, .. } => "as-is",
+                FindingKind::Unknown { platform: Platform::Roboflow, .. } => "roboflow",
+                _ => "other",
+            };
+            (f.line, f.column, what)
+        })
+        .collect();
+    assert_eq!(summary, [(2, 29, "url"), (3, 8, "as-is"), (4, 18, "roboflow")]);
+    assert_eq!(found[1].excerpt, "key: ••••0123");
+    assert_eq!(found[0].path, "conf/app.yaml");
+    for f in &found {
+        assert!(!f.excerpt.contains("FAKE"), "{f:?}");
+    }
+    // The same key header in a file whose path names Encord is an Encord key.
+    let found = scan_text(&needles, Some(&patterns), std::path::Path::new("encord/key"), text.as_bytes());
+    assert!(found.iter().any(|f| matches!(f.kind, FindingKind::Unknown { platform: Platform::Encord, .. })));
+    // Without patterns only the stored secret; nothing in clean text.
+    assert_eq!(scan_text(&needles, None, std::path::Path::new("a"), text.as_bytes()).len(), 2);
+    assert!(scan_text(&needles, Some(&patterns), std::path::Path::new("a"), b"nothing here\n").is_empty());
+}

@@ -126,10 +126,17 @@ impl TeamClient {
 
     /// What to copy, show or inject: the usable secret (the secret part of an env0 key pair).
     pub async fn usable_secret(&self, id: Uuid) -> Result<SecretString> {
+        Ok(self.usable_secret_of(id).await?.1)
+    }
+
+    /// [`TeamClient::usable_secret`] with the token it belongs to.
+    pub async fn usable_secret_of(&self, id: Uuid) -> Result<(TeamToken, SecretString)> {
         let token = self.get(id).await?;
         let payload = self.payload_of(&token.record).await?;
         let label = token.record.label.clone();
-        usable_secret(token.record.kind, payload).map_err(|e| Error::SecretUnreadable { label, detail: e.to_string() })
+        let secret = usable_secret(token.record.kind, payload)
+            .map_err(|e| Error::SecretUnreadable { label, detail: e.to_string() })?;
+        Ok((token, secret))
     }
 
     pub(super) async fn payload_of(&self, record: &TokenRecord) -> Result<SecretString> {

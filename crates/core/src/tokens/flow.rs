@@ -7,6 +7,7 @@ use secrecy::SecretString;
 use uuid::Uuid;
 
 use super::{clear_after, note, off_thread, CopyReceipt, TokenRow, TokenTarget, Tokens};
+use crate::accesslog::{validation_detail, Action};
 use crate::check::CheckJob;
 use crate::error::{Error, Result};
 use crate::record::TokenRecord;
@@ -57,9 +58,23 @@ impl Tokens {
     /// The usable secret of `target` (the secret part of an env0 key pair). A local copy
     /// counts as a use; a team secret is fetched for this use only and never stored.
     pub(super) async fn secret_of(&self, target: &TokenTarget, purpose: Use) -> Result<SecretString> {
+        Ok(self.secret_and_record(target, purpose).await?.0)
+    }
+
+    /// [`Tokens::secret_of`] and the record it belongs to (for the access log).
+    async fn secret_and_record(&self, target: &TokenTarget, purpose: Use) -> Result<(SecretString, TokenRecord)> {
         match *target {
-            TokenTarget::Local { id } => self.with_vault(move |v| v.secret(id, purpose, Utc::now())).await,
-            TokenTarget::Team { vault_id, id } => self.client(vault_id).await?.usable_secret(id).await,
+            TokenTarget::Local { id } => {
+                self.with_vault(move |v| {
+                    let record = v.get(id)?;
+                    Ok((v.secret(id, purpose, Utc::now())?, record))
+                })
+                .await
+            }
+            TokenTarget::Team { vault_id, id } => {
+                let (token, secret) = self.client(vault_id).await?.usable_secret_of(id).await?;
+                Ok((secret, token.record))
+            }
         }
     }
 
@@ -74,10 +89,11 @@ impl Tokens {
 
     /// Put the secret on the clipboard; it is cleared after the settings' delay if still there.
     pub async fn copy(&self, target: &TokenTarget) -> Result<CopyReceipt> {
-        let secret = self.secret_of(target, Use::Copy).await?;
+        let (secret, record) = self.secret_and_record(target, Use::Copy).await?;
         let secs = self.with_vault(|v| Ok(clear_after(v.settings().clipboard_clear_secs))).await?;
         let clipboard = self.inner.clipboard.clone();
         off_thread(move || clipboard.copy(&secret, Duration::from_secs(secs.into()))).await?;
+        self.log_use(target, &record, Action::Copy, None).await;
         match target {
             TokenTarget::Local { id } => tracing::info!(%id, clear_after_secs = secs, "secret copied to the clipboard"),
             TokenTarget::Team { vault_id, id } => {
@@ -89,7 +105,8 @@ impl Tokens {
 
     /// The secret, to show at the user's request (not counted as a use).
     pub async fn reveal(&self, target: &TokenTarget) -> Result<SecretString> {
-        let secret = self.secret_of(target, Use::Reveal).await?;
+        let (secret, record) = self.secret_and_record(target, Use::Reveal).await?;
+        self.log_use(target, &record, Action::Reveal, None).await;
         note(target, None, "secret revealed on request", "team secret revealed on request");
         Ok(secret)
     }
@@ -108,6 +125,7 @@ impl Tokens {
             Taken::Team(c, token) => Stored::Team(c.record_validation(&token, &result?, Utc::now()).await?),
         };
         let row = self.row(stored).await?;
+        self.log_use(target, &row.record, Action::Validate, validation_detail(&row.record)).await;
         note(target, Some(row.record.platform.id()), "token checked", "team token checked");
         Ok(row)
     }
@@ -149,18 +167,24 @@ impl Tokens {
             }
         };
         note(target, None, "secret replaced", "team secret replaced");
-        self.row(stored).await
+        let row = self.row(stored).await?;
+        self.log_use(target, &row.record, Action::Rotate, Some("secret replaced by hand".into())).await;
+        Ok(row)
     }
 
     /// Delete the token (for everyone, in a team vault); the clipboard is cleared first if it
     /// holds its secret.
     pub async fn delete(&self, target: &TokenTarget) -> Result<()> {
+        let before = self.get(target).await.ok();
         self.clear_clipboard_of(target).await;
         match *target {
             TokenTarget::Local { id } => self.with_vault(move |v| v.delete(id, Utc::now())).await?,
             TokenTarget::Team { vault_id, id } => self.client(vault_id).await?.delete(id).await?,
         }
         note(target, None, "token deleted", "team token deleted");
+        if let Some(row) = before {
+            self.log_use(target, &row.record, Action::Delete, None).await;
+        }
         Ok(())
     }
 
@@ -187,6 +211,8 @@ impl Tokens {
                 Stored::Team(t)
             }
         };
-        self.row(stored).await
+        let row = self.row(stored).await?;
+        self.log_use(&row.target(), &row.record, Action::Add, None).await;
+        Ok(row)
     }
 }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use crate::accesslog::{AccessLog, Action, Event};
 use crate::check::Checker;
 use crate::clipboard::SecureClipboard;
 use crate::error::{Error, ErrorPayload, Result};
@@ -173,6 +174,8 @@ struct Inner {
     checker: OnceLock<std::result::Result<Checker, String>>,
     /// Called after every piece of local vault work (the app re-plans its alerts).
     on_vault_work: OnceLock<Hook>,
+    /// Where each use is written, as the vault's origin (app or command line) says.
+    log: AccessLog,
 }
 
 /// Token actions for both stores. Cheap to clone; see the module docs.
@@ -190,8 +193,10 @@ impl std::fmt::Debug for Tokens {
 
 impl Tokens {
     pub fn new(vault: Arc<Mutex<Vault>>, clipboard: SecureClipboard) -> Tokens {
+        let log = vault.lock().unwrap_or_else(|p| p.into_inner()).access_log();
         Tokens {
             inner: Arc::new(Inner {
+                log,
                 vault,
                 clipboard,
                 clients: Mutex::new(HashMap::new()),
@@ -242,6 +247,25 @@ impl Tokens {
             hook();
         }
         out
+    }
+
+    /// Write one use of `record` to the access log (off the async threads). Never fails the
+    /// action: a log that cannot be written is reported as a warning (`AccessLog::record`).
+    pub(crate) async fn log_use(
+        &self,
+        target: &TokenTarget,
+        record: &TokenRecord,
+        action: Action,
+        detail: Option<String>,
+    ) {
+        let mut event = Event::new(record, action).team(target.vault_id());
+        event.detail = detail.map(|d| d.chars().take(200).collect());
+        let log = self.inner.log.clone();
+        let _ = off_thread(move || {
+            log.record(vec![event]);
+            Ok(())
+        })
+        .await;
     }
 
     /// The row of a local record, its status by this machine's policy.

@@ -8,6 +8,7 @@ use chrono::Utc;
 
 use super::flow::Stored;
 use super::{note, TokenRow, TokenTarget, Tokens};
+use crate::accesslog::Action;
 use crate::check::unchecked_reason;
 use crate::error::Result;
 use crate::platforms::RevokeOutcome;
@@ -22,7 +23,9 @@ impl Tokens {
         let platform = job.record.platform;
         let outcome = checker.revoke(&job).await?;
         if let RevokeOutcome::Guided { .. } = outcome {
+            let record = job.record.clone();
             drop(job);
+            self.log_use(target, &record, Action::Revoke, Some("guided steps shown".into())).await;
             note(target, Some(platform.id()), "guided revoke shown", "guided revoke shown for a team token");
             return Ok(outcome);
         }
@@ -70,7 +73,8 @@ impl Tokens {
 
     /// Mark the token revoked with `reason` as it is (no check: the caller's "it is revoked
     /// already"), clear the clipboard if it holds the secret, and remove the secret (local:
-    /// from the keychain; team: every version destroyed, the history kept).
+    /// from the keychain; team: every version destroyed, the history kept). Written to the
+    /// access log with the reason.
     pub async fn mark_revoked(&self, target: &TokenTarget, reason: &str) -> Result<TokenRow> {
         self.clear_clipboard_of(target).await;
         let reason = reason.to_string();
@@ -82,6 +86,9 @@ impl Tokens {
                 Stored::Team(self.client(vault_id).await?.mark_revoked(id, &reason, Utc::now()).await?)
             }
         };
-        self.row(stored).await
+        let row = self.row(stored).await?;
+        let why = row.record.revoked.as_ref().map(|r| r.reason.clone());
+        self.log_use(target, &row.record, Action::Revoke, why).await;
+        Ok(row)
     }
 }

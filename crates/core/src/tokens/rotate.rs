@@ -13,6 +13,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::{note, TokenTarget, Tokens};
+use crate::accesslog::Action;
 use crate::check::{capitalise, CheckJob, RevokeCheck};
 use crate::error::{Error, Result};
 use crate::platforms::{PlatformAdapter, RevokeOutcome};
@@ -51,7 +52,8 @@ impl Tokens {
             self.validate_and_swap(id, &record).await?;
             note(target, Some(current.platform.id()), "rotation: new key validated and in use", "");
         }
-        self.revoke_old(id, adapter).await
+        let rotated = self.revoke_old(id, adapter).await;
+        self.log_rotated(target, rotated).await
     }
 
     /// A guided rotation: the user made the new secret on the platform's website. It is kept
@@ -71,7 +73,17 @@ impl Tokens {
         note(target, Some(current.platform.id()), "guided rotation: new secret kept", "");
         let record = self.with_vault(move |v| v.get(id)).await?;
         self.validate_and_swap(id, &record).await?;
-        self.revoke_old(id, adapter).await
+        let rotated = self.revoke_old(id, adapter).await;
+        self.log_rotated(target, rotated).await
+    }
+
+    /// Write where a rotation ended to the access log (an error is the caller's to report).
+    async fn log_rotated(&self, target: &TokenTarget, rotated: Result<Rotated>) -> Result<Rotated> {
+        if let Ok(r) = &rotated {
+            let detail = if r.finished { "finished" } else { "new key in use; the old one not refused yet" };
+            self.log_use(target, &r.record, Action::Rotate, Some(detail.into())).await;
+        }
+        rotated
     }
 
     /// Steps 1 and 2 through the API: mark the record, have the platform make the new key
@@ -143,7 +155,9 @@ impl Tokens {
                 }
             }
         }
-        self.with_vault(move |v| v.rotation_abort(id)).await
+        let record = self.with_vault(move |v| v.rotation_abort(id)).await?;
+        self.log_use(target, &record, Action::Rotate, Some("undone".into())).await;
+        Ok(record)
     }
 
     /// The new key must work before it replaces the old one. Refused: it is deleted again and

@@ -269,6 +269,7 @@ mod tests {
             notes: String::new(),
             check: None,
             stale_period_days: None,
+            rotate_before_days: None,
         };
         assert_eq!(v.update(r.id, keep.clone()).unwrap().expiry_source, ExpirySource::Platform);
         let changed = v.update(r.id, crate::MetaUpdate { expires_at: None, ..keep }).unwrap();
@@ -289,6 +290,7 @@ mod tests {
             notes: String::new(),
             check: None,
             stale_period_days: days,
+            rotate_before_days: None,
         };
         assert_eq!(v.update(r.id, edit(Some(365))).unwrap().stale_period_days, Some(365));
         for bad in [0, 3651] {

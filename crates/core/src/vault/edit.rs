@@ -43,6 +43,7 @@ pub(crate) fn new_record(new: NewToken, now: DateTime<Utc>) -> Result<(TokenReco
         platform_created_at: None,
         platform_last_used_at: None,
         stale_period_days: None,
+        rotate_before_days: None,
         last_validation: None,
         last_verdict: None,
         identity,
@@ -74,6 +75,7 @@ pub(crate) struct CleanUpdate {
     notes: String,
     check: Option<CheckSettings>,
     stale_period_days: Option<u32>,
+    rotate_before_days: Option<u32>,
 }
 
 impl CleanUpdate {
@@ -89,6 +91,7 @@ impl CleanUpdate {
             tags: clean_tags(&update.tags)?,
             notes: clean_notes(&update.notes)?,
             stale_period_days: clean_stale_period(platform, update.stale_period_days)?,
+            rotate_before_days: clean_rotate_before(update.rotate_before_days)?,
         })
     }
 
@@ -108,6 +111,19 @@ impl CleanUpdate {
         r.tags = self.tags;
         r.notes = self.notes;
         r.stale_period_days = self.stale_period_days;
+        r.rotate_before_days = self.rotate_before_days;
+    }
+}
+
+/// "Rotate before expiry": a whole number of days, from 1 to 365.
+fn clean_rotate_before(days: Option<u32>) -> Result<Option<u32>> {
+    match days {
+        None => Ok(None),
+        Some(d) if (1..=365).contains(&d) => Ok(Some(d)),
+        Some(_) => Err(Error::invalid_field(
+            Field::RotateBefore,
+            "Give how many days before expiry to rotate, from 1 to 365 (or turn it off).",
+        )),
     }
 }
 
@@ -394,6 +410,9 @@ pub(crate) fn refuse_secret_in_record(prepared: &PreparedSecret, record: &TokenR
 pub(crate) fn take_replacement(r: &mut TokenRecord, prepared: &PreparedSecret, now: DateTime<Utc>) {
     r.hint = prepared.hint.clone();
     r.public = prepared.public.clone();
+    r.expires_at = successor_expiry(r, now);
+    r.expiry_source = ExpirySource::User;
+    r.user_expires_at = None;
     r.rotated_at.push(now);
     r.last_validation = None;
     r.last_verdict = None;
@@ -402,6 +421,19 @@ pub(crate) fn take_replacement(r: &mut TokenRecord, prepared: &PreparedSecret, n
     r.platform_created_at = None;
     r.platform_last_used_at = None;
     r.revoked = None;
+}
+
+/// The old secret's expiry is not the new one's. One the platform reported is learnt again at
+/// the new secret's first check. One entered by hand is the user's rhythm ("a new key every 90
+/// days"): the new secret gets the same lifetime, counted from now.
+fn successor_expiry(r: &TokenRecord, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if !r.expiry_source.is_user() {
+        return None;
+    }
+    let expires = r.expires_at?;
+    let born = r.rotated_at.last().copied().unwrap_or(r.created_at);
+    let lifetime = expires - born;
+    (lifetime > chrono::Duration::zero()).then(|| now + lifetime)
 }
 
 pub(crate) fn refuse_secret_in_text<'a>(

@@ -118,6 +118,38 @@ fn replace_keeps_rotation_time_and_new_hint_only() {
 }
 
 #[test]
+fn a_new_secret_gets_the_same_lifetime_as_a_hand_entered_expiry_and_forgets_a_platforms() {
+    let (_d, _m, mut v) = open();
+    let input = |s: &str| SecretInput::Token { token: SecretString::from(s.to_string()) };
+    // Entered by hand: 90 days from adding. Replaced 80 days in: 90 days from then.
+    let r = v
+        .add(
+            NewToken {
+                expires_at: Some(now() + chrono::Duration::days(90)),
+                ..new_token(Platform::Roboflow, "r", "FAKErfold00000001")
+            },
+            now(),
+        )
+        .unwrap();
+    let day80 = now() + chrono::Duration::days(80);
+    let r = v.replace_secret(r.id, input("FAKErfnew00000002"), day80).unwrap();
+    assert_eq!(r.expires_at, Some(day80 + chrono::Duration::days(90)));
+    // Counted from the last replacement the next time.
+    let day100 = now() + chrono::Duration::days(100);
+    let r = v.replace_secret(r.id, input("FAKErfnew00000003"), day100).unwrap();
+    assert_eq!(r.expires_at, Some(day100 + chrono::Duration::days(90)));
+    // Reported by the platform: the new secret's own is learnt at its check; none until then.
+    v.mutate(|idx| {
+        let x = find_mut(idx, r.id).unwrap();
+        x.expiry_source = crate::record::ExpirySource::Platform;
+        Ok(())
+    })
+    .unwrap();
+    let r = v.replace_secret(r.id, input("FAKErfnew00000004"), day100).unwrap();
+    assert_eq!((r.expires_at, r.expiry_source), (None, crate::record::ExpirySource::User));
+}
+
+#[test]
 fn delete_removes_the_keychain_entry() {
     let (_d, mem, mut v) = open();
     let r = v.add(new_token(Platform::Cvat, "d", "FAKEdelete0001"), now()).unwrap();
