@@ -268,7 +268,7 @@ mod tests {
         let secrets = std::sync::Arc::new(latchkey_core::secret_store::KeyringStore::new("latchkey-unused"));
         let mut view = latchkey_core::Vault::open_index(dir.path(), secrets).view(Utc::now());
         let now = view.now;
-        let policy = view.settings.policy.clone();
+        let policy = view.settings.policy;
         let mut revoked = record("revoked", Some(1), now);
         revoked.revoked = Some(latchkey_core::record::Revocation { at: now, reason: "leak".into() });
         let records = [
