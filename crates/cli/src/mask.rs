@@ -22,6 +22,7 @@ use std::io::{self, Read, Write};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use base64::Engine;
+use latchkey_core::leak::url_encode;
 use zeroize::Zeroizing;
 
 /// Forms shorter than this are not masked: they would match ordinary output by chance.
@@ -63,10 +64,9 @@ impl Builder {
     pub fn secret(&mut self, label: &str, secret: &str) -> &mut Self {
         let l = self.label(label);
         self.push(l, secret.as_bytes());
-        let upper = Zeroizing::new(url_encode(secret, true));
-        self.push(l, upper.as_bytes());
-        let lower = Zeroizing::new(url_encode(secret, false));
-        self.push(l, lower.as_bytes());
+        for upper in [true, false] {
+            self.push(l, url_encode(secret, upper).as_bytes());
+        }
         if secret.trim().contains('\n') {
             for line in secret.lines().map(str::trim) {
                 if line.len() >= MIN_LINE && !line.starts_with("-----") {
@@ -100,21 +100,6 @@ impl Builder {
         }
         Masker { ac, labels: self.labels, replacements, max_len, patterns: self.patterns, first }
     }
-}
-
-/// Percent-encoding of everything but RFC 3986's unreserved characters.
-pub fn url_encode(s: &str, upper: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else if upper {
-            out.push_str(&format!("%{b:02X}"));
-        } else {
-            out.push_str(&format!("%{b:02x}"));
-        }
-    }
-    out
 }
 
 /// The built automaton and the replacement of each pattern.

@@ -23,7 +23,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind as IoKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -451,24 +451,12 @@ impl AccessLog {
     }
 
     fn lock(&self) -> Result<File> {
-        let path = self.dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io("opening the access log's lock file", &path, e))?;
-        let deadline = Instant::now() + LOCK_WAIT;
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(file),
-                Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(5))
-                }
-                Err(fs::TryLockError::WouldBlock) => return Err(Error::Busy { secs: LOCK_WAIT.as_secs() }),
-                Err(fs::TryLockError::Error(e)) => return Err(Error::io("locking the access log", &path, e)),
-            }
-        }
+        crate::index::lock_file(
+            &self.dir.join(LOCK_FILE),
+            LOCK_WAIT,
+            Duration::from_millis(5),
+            ("opening the access log's lock file", "locking the access log"),
+        )
     }
 
     fn read_head(&self) -> Result<Option<Head>> {

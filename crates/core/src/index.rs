@@ -197,24 +197,13 @@ impl Store {
     /// Take the cross-process lock, waiting up to `wait`.
     pub fn lock(&self, wait: Duration) -> Result<IndexLock> {
         self.ensure_dir()?;
-        let path = self.dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io("opening the lock file", &path, e))?;
-        let deadline = Instant::now() + wait;
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(IndexLock { _file: file }),
-                Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(15))
-                }
-                Err(fs::TryLockError::WouldBlock) => return Err(Error::Busy { secs: wait.as_secs() }),
-                Err(fs::TryLockError::Error(e)) => return Err(Error::io("locking the vault", &path, e)),
-            }
-        }
+        let file = lock_file(
+            &self.dir.join(LOCK_FILE),
+            wait,
+            Duration::from_millis(15),
+            ("opening the lock file", "locking the vault"),
+        )?;
+        Ok(IndexLock { _file: file })
     }
 
     fn parse(path: &Path) -> Result<Parsed> {
@@ -389,3 +378,29 @@ pub fn modified_at(path: &Path) -> Option<DateTime<Utc>> {
 
 #[cfg(test)]
 mod tests;
+
+/// Open (creating) the lock file at `path` and take its exclusive lock, trying every `poll`
+/// for up to `wait`; `opening` and `locking` are the errors' contexts. The lock is held as
+/// long as the returned file is open.
+pub(crate) fn lock_file(
+    path: &Path,
+    wait: Duration,
+    poll: Duration,
+    (opening, locking): (&'static str, &'static str),
+) -> Result<File> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io(opening, path, e))?;
+    let deadline = Instant::now() + wait;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => std::thread::sleep(poll),
+            Err(fs::TryLockError::WouldBlock) => return Err(Error::Busy { secs: wait.as_secs() }),
+            Err(fs::TryLockError::Error(e)) => return Err(Error::io(locking, path, e)),
+        }
+    }
+}

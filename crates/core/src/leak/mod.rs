@@ -36,7 +36,7 @@ mod take;
 mod tests;
 mod walk;
 
-pub(crate) use needles::url_encode;
+pub use needles::url_encode;
 pub use needles::{fingerprint, NeedleForm, NeedleSet, NeedleSetBuilder, TokenRef, MIN_NEEDLE};
 pub use patterns::Patterns;
 pub use run::{scan, Needles, ScanOptions};

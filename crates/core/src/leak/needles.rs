@@ -279,8 +279,9 @@ impl NeedleSetBuilder {
     }
 }
 
-/// Percent-encode everything but RFC 3986's unreserved characters.
-pub(crate) fn url_encode(s: &str, upper: bool) -> Zeroizing<String> {
+/// Percent-encode everything but RFC 3986's unreserved characters (the form a secret takes
+/// in a URL's query; the leak scan, the access log and `latchkey run`'s masking look for it).
+pub fn url_encode(s: &str, upper: bool) -> Zeroizing<String> {
     let mut out = Zeroizing::new(String::with_capacity(s.len() * 3));
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
