@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 
 mod results;
 mod sandbox;
+mod timing;
 use sandbox::Sandbox;
+use timing::{date, Sample};
 
 const GOAL_MS: f64 = 100.0;
 
@@ -49,20 +51,7 @@ fn opts() -> Opts {
     }
 }
 
-struct Sample(Vec<f64>);
-
 impl Sample {
-    fn ms(mut v: Vec<Duration>) -> Sample {
-        v.sort();
-        Sample(v.into_iter().map(|d| d.as_secs_f64() * 1000.0).collect())
-    }
-    fn pct(&self, p: f64) -> f64 {
-        let i = ((self.0.len() - 1) as f64 * p).round() as usize;
-        self.0[i]
-    }
-    fn median(&self) -> f64 {
-        self.pct(0.5)
-    }
     fn show(&self) -> String {
         format!("{:.1} ms (p90 {:.1})", self.median(), self.pct(0.9))
     }
@@ -223,13 +212,4 @@ fn main() {
     results::write_section(&o.out, &md).unwrap_or_else(|e| panic!("write {}: {e}", o.out.display()));
     println!("{md}");
     eprintln!("bench-guard: wrote {}", o.out.display());
-}
-
-fn date() -> String {
-    Command::new("date")
-        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default()
 }

@@ -21,7 +21,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod sandbox;
+mod timing;
 use sandbox::Sandbox;
+use timing::{date, Sample};
 
 const GOAL_MS: f64 = 30.0;
 const BEGIN: &str = "<!-- bench-run -->";
@@ -55,20 +57,7 @@ fn time(cmd: &mut Command) -> Duration {
     took
 }
 
-struct Sample(Vec<f64>);
-
 impl Sample {
-    fn ms(mut v: Vec<Duration>) -> Sample {
-        v.sort();
-        Sample(v.into_iter().map(|d| d.as_secs_f64() * 1000.0).collect())
-    }
-    fn pct(&self, p: f64) -> f64 {
-        let i = ((self.0.len() - 1) as f64 * p).round() as usize;
-        self.0[i]
-    }
-    fn median(&self) -> f64 {
-        self.pct(0.5)
-    }
     fn show(&self) -> String {
         format!("{:.1} ms (p10 {:.1}, p90 {:.1})", self.median(), self.pct(0.1), self.pct(0.9))
     }
@@ -190,13 +179,4 @@ fn commit() -> String {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_else(|| "unknown".into())
-}
-
-fn date() -> String {
-    Command::new("date")
-        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default()
 }
