@@ -79,6 +79,9 @@ pub struct NeedleSet {
     revoked: Vec<RevokedRef>,
     /// One automaton per group of needles (pattern ids are offsets into the group).
     automata: Vec<(usize, AhoCorasick)>,
+    /// The same with the patterns' [triggers](super::patterns::CONTEXT_TRIGGERS) added, made
+    /// the first time a scan with patterns asks for them.
+    with_triggers: std::sync::OnceLock<Vec<(usize, AhoCorasick)>>,
     max_len: usize,
 }
 
@@ -119,6 +122,19 @@ impl NeedleSet {
     /// The automata, each with the index of its first needle.
     pub(crate) fn automata(&self) -> &[(usize, AhoCorasick)] {
         &self.automata
+    }
+
+    /// The automata with the context patterns' trigger words added after the needles: a
+    /// pattern id `first + id` of `len()` or more is trigger `first + id - len()` of `triggers`.
+    /// One pass over a file then finds both the secrets and where a context pattern (such as
+    /// `ROBOFLOW_API_KEY=…`) can start, instead of a second pass with the patterns' regex, which
+    /// cost a scan of real code as much as all of its secrets did. Made once per needle set
+    /// (`triggers` is always the same constant).
+    pub(crate) fn automata_with(&self, triggers: &[&str]) -> &[(usize, AhoCorasick)] {
+        self.with_triggers.get_or_init(|| {
+            let triggers: Vec<&[u8]> = triggers.iter().map(|t| t.as_bytes()).collect();
+            group_automata(&self.needles, &triggers)
+        })
     }
 
     pub(crate) fn needle(&self, pattern: usize) -> &Needle {
@@ -229,30 +245,15 @@ impl NeedleSetBuilder {
 
     pub fn build(self) -> NeedleSet {
         let max_len = self.needles.iter().map(|n| n.bytes.len()).max().unwrap_or(0);
-        // Leftmost-longest: where one needle is a prefix of another (unpadded base64), the
-        // longer one is reported; all forms of one token are in one group, so that holds.
-        // Each automaton picks its own engine and a SIMD prefilter.
-        let mut automata = vec![];
-        let mut first = 0;
-        while first < self.needles.len() {
-            let mut end = first;
-            while end < self.needles.len() {
-                let token = self.needles[end].token;
-                let forms = self.needles[end..].iter().take_while(|n| n.token == token).count();
-                if end > first && end + forms - first > GROUP {
-                    break;
-                }
-                end += forms;
-            }
-            let patterns: Vec<&[u8]> = self.needles[first..end].iter().map(|n| n.bytes.as_slice()).collect();
-            let ac = AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(patterns)
-                .expect("literal needles always build");
-            automata.push((first, ac));
-            first = end;
+        let automata = group_automata(&self.needles, &[]);
+        NeedleSet {
+            needles: self.needles,
+            tokens: self.tokens,
+            revoked: self.revoked,
+            automata,
+            with_triggers: std::sync::OnceLock::new(),
+            max_len,
         }
-        NeedleSet { needles: self.needles, tokens: self.tokens, revoked: self.revoked, automata, max_len }
     }
 
     fn token(&mut self, token: TokenRef) -> usize {
@@ -277,6 +278,47 @@ impl NeedleSetBuilder {
         }
         self.needles.push(Needle { bytes: Zeroizing::new(bytes.to_vec()), token, form });
     }
+}
+
+/// The needles in automata of at most [`GROUP`] patterns each, with the index of each one's
+/// first needle; `extra` literals (the patterns' triggers) go after the needles, in the last
+/// automaton if it has room, else in one of their own.
+///
+/// Leftmost-longest: where one needle is a prefix of another (unpadded base64), the longer one
+/// is reported; all forms of one token are in one group, so that holds. Each automaton picks
+/// its own engine and a SIMD prefilter.
+fn group_automata(needles: &[Needle], extra: &[&[u8]]) -> Vec<(usize, AhoCorasick)> {
+    let mut groups: Vec<(usize, Vec<&[u8]>)> = vec![];
+    let mut first = 0;
+    while first < needles.len() {
+        let mut end = first;
+        while end < needles.len() {
+            let token = needles[end].token;
+            let forms = needles[end..].iter().take_while(|n| n.token == token).count();
+            if end > first && end + forms - first > GROUP {
+                break;
+            }
+            end += forms;
+        }
+        groups.push((first, needles[first..end].iter().map(|n| n.bytes.as_slice()).collect()));
+        first = end;
+    }
+    if !extra.is_empty() {
+        match groups.last_mut() {
+            Some((_, last)) if last.len() + extra.len() <= GROUP => last.extend_from_slice(extra),
+            _ => groups.push((needles.len(), extra.to_vec())),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(first, patterns)| {
+            let ac = AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(patterns)
+                .expect("literal needles always build");
+            (first, ac)
+        })
+        .collect()
 }
 
 /// Percent-encode everything but RFC 3986's unreserved characters (the form a secret takes

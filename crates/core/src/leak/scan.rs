@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use aho_corasick::Input;
 
 use super::needles::{fingerprint_bytes, NeedleForm, NeedleSet};
-use super::patterns::{FileContext, PatternHit, Patterns, MAX_PATTERN_LEN};
+use super::patterns::{FileContext, PatternHit, Patterns, CONTEXT_TRIGGERS, MAX_PATTERN_LEN};
 use super::source::{read_full, sniff, Encoding, Fill, Memory, Reader, Sniff, SNIFF_LEN};
 use super::{Finding, FindingKind};
 
@@ -165,13 +165,15 @@ struct Search<'a> {
     ctx: FileContext,
     /// End of the last needle match, per automaton.
     ac_done: Vec<u64>,
+    /// Where the patterns' trigger words are in the current window (found with the needles).
+    triggers: Vec<usize>,
     hits: Vec<Hit>,
 }
 
 impl<'a> Search<'a> {
     fn new(job: &Job<'a>, path: &Path) -> Search<'a> {
         let ctx = if job.patterns.is_some() { FileContext::of(path) } else { FileContext::default() };
-        Search { needles: job.needles, patterns: job.patterns, ctx, ac_done: vec![], hits: vec![] }
+        Search { needles: job.needles, patterns: job.patterns, ctx, ac_done: vec![], triggers: vec![], hits: vec![] }
     }
 
     /// The longest text a match can span, so the overlap a window keeps of the previous one.
@@ -182,8 +184,15 @@ impl<'a> Search<'a> {
     /// Every needle and pattern match that starts in `from..to` of `buf` (the text from
     /// `base`; the rest of `buf` is context).
     fn window(&mut self, buf: &[u8], base: u64, from: usize, to: usize, found: &mut Vec<PatternHit>) {
-        let groups = self.needles.automata();
+        // With patterns, the automata also find the patterns' trigger words (pattern ids after
+        // the needles'): one pass for both.
+        let groups = match self.patterns {
+            Some(_) => self.needles.automata_with(&CONTEXT_TRIGGERS),
+            None => self.needles.automata(),
+        };
+        let needles = self.needles.len();
         self.ac_done.resize(groups.len(), 0);
+        self.triggers.clear();
         for ((first, ac), done) in groups.iter().zip(self.ac_done.iter_mut()) {
             // Resume after the last match taken (it may reach into this window), so matches
             // never overlap, exactly as in one pass over the whole file.
@@ -192,14 +201,18 @@ impl<'a> Search<'a> {
                 if m.start() >= to {
                     break;
                 }
-                let what = What::Stored { needle: first + m.pattern().as_usize() };
                 *done = base + m.end() as u64;
-                self.hits.push(Hit { start: base + m.start() as u64, end: *done, what });
+                let needle = first + m.pattern().as_usize();
+                if needle >= needles {
+                    self.triggers.push(m.start());
+                    continue;
+                }
+                self.hits.push(Hit { start: base + m.start() as u64, end: *done, what: What::Stored { needle } });
             }
         }
         if let Some(p) = self.patterns {
             found.clear();
-            p.find(buf, from, to, self.ctx, found);
+            p.find(buf, from, to, self.ctx, Some(&self.triggers), found);
             pattern_hits(found, buf, base, self.needles, &mut self.hits);
         }
     }

@@ -66,7 +66,7 @@ pub fn token_in_text(finding: &Finding, text: &[u8]) -> Result<FoundToken> {
         .filter(|&at| at <= line_end)
         .ok_or_else(changed)?;
     let mut hits = vec![];
-    patterns().find(text, line_start, line_end, FileContext::of(path), &mut hits);
+    patterns().find(text, line_start, line_end, FileContext::of(path), None, &mut hits);
     let hit = hits.into_iter().find(|h| h.start == at && h.platform == platform).ok_or_else(changed)?;
     let token = || -> Result<String> {
         std::str::from_utf8(&text[hit.start..hit.end]).map(str::to_string).map_err(|_| changed())
