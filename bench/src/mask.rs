@@ -37,21 +37,13 @@ fn main() {
     sb.add(&latchkey, "cvat", "bench", &["--server", "http://127.0.0.1:9"], "FAKE-bench-mask-cvat-token-0001");
     sb.add(&latchkey, "env0", "bench", &["--key-id", "kid-bench-0001"], "FAKE-bench-mask-env0-secret-0002");
 
-    // Log-like text: lines of words and numbers, no secret in it.
-    let file = std::env::temp_dir().join(format!("latchkey-bench-mask-{}.txt", std::process::id()));
-    {
-        let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(&file).unwrap());
-        let mut n: u64 = 0x9e37_79b9;
-        let mut written = 0;
-        while written < size_mb << 20 {
-            n ^= n << 13;
-            n ^= n >> 7;
-            n ^= n << 17;
-            let line = format!("2026-12-05T17:00:{:02} INFO step {n:x} loss={} FAKE-not-a-token ok\n", n % 60, n % 997);
-            w.write_all(line.as_bytes()).unwrap();
-            written += line.len();
-        }
-    }
+    // Log-like text: lines of words and numbers, no secret in it; and the worst case, every line
+    // holding the first bytes all the secrets share ("FAKE-"), so every line is a candidate the
+    // search has to check.
+    let temp = |name: &str| std::env::temp_dir().join(format!("latchkey-bench-mask-{name}-{}.txt", std::process::id()));
+    let (file, decoyed) = (temp("plain"), temp("decoy"));
+    log_file(&file, size_mb, "not-a-token");
+    log_file(&decoyed, size_mb, "FAKE-not-a-token");
     let bytes = std::fs::metadata(&file).unwrap().len() as f64;
     let f = file.to_str().unwrap().to_string();
     let cat = || {
@@ -64,8 +56,14 @@ fn main() {
         c.args(["-c", &format!("cat '{f}' | cat")]).stdout(Stdio::null());
         c
     };
-    let masked = || {
-        let mut c = sb.latchkey(&latchkey, &["run", "-t", "cvat/bench", "-t", "env0/bench", "--", "cat", &f]);
+    let masked = |f: &str| {
+        let mut c = sb.latchkey(&latchkey, &["run", "-t", "cvat/bench", "-t", "env0/bench", "--", "cat", f]);
+        c.stdout(Stdio::null());
+        c
+    };
+    let d = decoyed.to_str().unwrap().to_string();
+    let fixed = || {
+        let mut c = sb.latchkey(&latchkey, &["run", "-t", "cvat/bench", "-t", "env0/bench", "--", "true"]);
         c.stdout(Stdio::null());
         c
     };
@@ -77,21 +75,25 @@ fn main() {
     };
     // Warm the page cache.
     time(cat());
-    time(masked());
-    let (mut a, mut s, mut p, mut m) = (vec![], vec![], vec![], vec![]);
+    time(masked(&f));
+    time(masked(&d));
+    let (mut a, mut s, mut p, mut m, mut z, mut w) = (vec![], vec![], vec![], vec![], vec![], vec![]);
     let load_before = results::load();
     for _ in 0..runs {
         a.push(time(cat()));
         s.push(time(shell_piped()));
         p.push(cat_through_cat(&f));
-        m.push(time(masked()));
+        m.push(time(masked(&f)));
+        z.push(time(fixed()));
+        w.push(time(masked(&d)));
     }
     let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_file(&decoyed);
     let median = |mut v: Vec<Duration>| {
         v.sort();
         v[v.len() / 2].as_secs_f64()
     };
-    let (a, s, p, m) = (median(a), median(s), median(p), median(m));
+    let (a, s, p, m, z, w) = (median(a), median(s), median(p), median(m), median(z), median(w));
     let gbs = |s: f64| bytes / s / 1e9;
     let ratio = p / m;
     let verdict = if ratio >= 0.95 { "met" } else { "NOT met" };
@@ -100,11 +102,13 @@ fn main() {
     let section = format!(
         "## Masking in `latchkey run`\n\n\
          - Date: {}; commit {}\n- Machine: {cores}; load average {load_before} before, {} after\n\
-         - Setup: a {size_mb} MiB text file (no secret in it) from the page cache to /dev/null, {runs} interleaved \
+         - Setup: a {size_mb} MiB text file of log lines (no secret in it, nor the start of one) from the page cache to /dev/null, {runs} interleaved \
          runs of each, medians; release build, two tokens injected (cvat, env0: 8 forms searched)\n\n\
          | The stream `cat FILE` writes, to /dev/null through | Median | Throughput | Against `cat` | Goal | Verdict |\n|---|---|---|---|---|---|\n\
          | `cat` (`cat FILE \\| cat`, a 1 MiB pipe as `latchkey run` makes) | {p:.3} s | {:.2} GB/s | 1.00× | | |\n\
          | `latchkey run -t … -- cat FILE` (masking on) | {m:.3} s | {:.2} GB/s | {ratio:.2}× | ≥ 0.95× | {verdict} |\n\
+         | ↳ of which the fixed cost: `latchkey run -t … -- true` (start-up, index, keychain, no output) | {z:.3} s | | | info | |\n\
+         | ↳ worst case: every line holds the first 5 bytes of both secrets (`FAKE-`) | {w:.3} s | {:.2} GB/s | {:.2}× | info | |\n\
          | ↳ `cat` through a shell's pipe (64 KiB) | {s:.3} s | {:.2} GB/s | {:.2}× | info | |\n\
          | ↳ no stream: `cat FILE` straight to /dev/null, nothing in between | {a:.3} s | {:.2} GB/s | {:.2}× | info | |\n\n\
          Masking puts a filter between a command and its output: the command writes into a pipe, \
@@ -116,6 +120,8 @@ fn main() {
         results::load(),
         gbs(p),
         gbs(m),
+        gbs(w),
+        p / w,
         gbs(s),
         p / s,
         gbs(a),
@@ -123,6 +129,21 @@ fn main() {
     );
     results::write_section(&out, &section).unwrap_or_else(|e| panic!("write {}: {e}", out.display()));
     println!("{section}");
+}
+
+/// `size_mb` MiB of log lines, each with `word` in it.
+fn log_file(path: &std::path::Path, size_mb: usize, word: &str) {
+    let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap());
+    let mut n: u64 = 0x9e37_79b9;
+    let mut written = 0;
+    while written < size_mb << 20 {
+        n ^= n << 13;
+        n ^= n >> 7;
+        n ^= n << 17;
+        let line = format!("2026-12-05T17:00:{:02} INFO step {n:x} loss={} {word} ok\n", n % 60, n % 997);
+        w.write_all(line.as_bytes()).unwrap();
+        written += line.len();
+    }
 }
 
 /// `cat FILE | cat > /dev/null` with the pipe between them enlarged to 1 MiB, as `latchkey run`
