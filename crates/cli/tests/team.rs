@@ -231,3 +231,99 @@ fn team_tokens_are_validated_and_revoked_as_local_ones_are() {
     assert!(down.stderr.contains("could not be asked"), "{down:?}");
     sb.run(&["revoke", "sticky-rf"], None).code(7);
 }
+
+/// Rotation of a team token through the platform's API: Roboflow makes a new key, it is kept
+/// beside the old one in the team vault, validated, put in place with check-and-set, the old
+/// one revoked with it and its refusal confirmed. Another member (a second machine connected
+/// to the same vault) then reads the new key; the rotation entry is gone.
+#[test]
+fn team_tokens_rotate_through_the_api_and_every_member_gets_the_new_key() {
+    let f = fakes();
+    let bao = OpenBao::start();
+    let (sb, other) = (Sandbox::new(), Sandbox::new());
+    let team = connect(&sb, &bao);
+    connect(&other, &bao);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let old = fake("rf-team-rot");
+    f.all.roboflow.add(latchkey_fake_platforms::FakeToken {
+        secret: old.clone(),
+        owner: "alice".into(),
+        workspace: "acme-ws".into(),
+        admin: true,
+        name: "shared-rot".into(),
+        ..Default::default()
+    });
+    let id = roboflow_team_token(&rt, &team, "shared-rot", &old, &f.all.roboflow.url);
+    let before = rt.block_on(team.get(id)).unwrap().version;
+
+    let out = sb.run(&["rotate", "shared-rot"], None).ok();
+    assert!(out.stdout.contains("Rotated roboflow/shared-rot"), "{out:?}");
+    assert!(out.stdout.contains("revocation confirmed by Roboflow (401)"), "{out:?}");
+    let tokens = f.all.roboflow.tokens();
+    let new = tokens.iter().find(|t| t.key_id.starts_with("key-new")).expect("Roboflow made a key");
+    assert!(tokens.iter().any(|t| t.secret == old && t.revoked_by_api), "the old key was revoked: {tokens:#?}");
+    let reqs = f.all.roboflow.requests();
+    let created = reqs.iter().position(|r| r.method == "POST" && r.path.ends_with("/api-keys")).expect("a create");
+    let deleted = reqs.iter().position(|r| r.method == "DELETE").expect("a DELETE");
+    assert!(created < deleted && reqs[deleted].contains(&new.secret), "made, then the old deleted with the new");
+    assert!(!out.all().contains(&old) && !out.all().contains(&new.secret), "no secret printed: {out:?}");
+
+    // In the team vault: the new secret, a newer version, the history; no rotation entry.
+    assert_eq!(rt.block_on(team.secret(id)).unwrap().expose_secret(), new.secret);
+    let stored = rt.block_on(team.get(id)).unwrap();
+    assert!(stored.version > before, "{stored:?}");
+    assert_eq!(stored.record.rotations.len(), 1, "{stored:?}");
+    assert_eq!(stored.record.rotations[0].how, "api");
+    assert!(rt.block_on(team.rotation(id)).unwrap().is_none(), "the rotation entry is destroyed");
+    // The other member's Latchkey uses the new key.
+    let ran = other
+        .run(&["run", "--no-mask", "-t", "shared-rot", "--", "sh", "-c", "printf %s \"$ROBOFLOW_API_KEY\""], None)
+        .ok();
+    assert_eq!(ran.stdout, new.secret);
+    // Rotating again makes another key (nothing is under way).
+    assert!(!sb.index_text().contains(&new.secret) && !sb.index_text().contains(&old));
+}
+
+/// A team rotation interrupted right after the platform made the new key (as a crash there
+/// would leave it) keeps both secrets in the team vault and the old one in use; a second
+/// rotation is refused, not doubled; rotating again, from another member's machine, finishes it.
+#[test]
+fn an_interrupted_team_rotation_is_finished_by_any_member() {
+    let f = fakes();
+    let bao = OpenBao::start();
+    let (sb, other) = (Sandbox::new(), Sandbox::new());
+    let team = connect(&sb, &bao);
+    connect(&other, &bao);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let old = fake("rf-team-int");
+    f.all.roboflow.add(latchkey_fake_platforms::FakeToken {
+        secret: old.clone(),
+        owner: "alice".into(),
+        workspace: "acme-ws".into(),
+        admin: true,
+        name: "shared-int".into(),
+        ..Default::default()
+    });
+    let id = roboflow_team_token(&rt, &team, "shared-int", &old, &f.all.roboflow.url);
+    // The platform makes the key, as a crash right after would leave it: the entry holds both.
+    let record = rt.block_on(team.get(id)).unwrap().record;
+    let checker = latchkey_core::check::Checker::shared().unwrap();
+    let made = rt
+        .block_on(checker.adapters().get(Platform::Roboflow).create_successor(&record, &old.clone().into()))
+        .unwrap()
+        .expect("Roboflow makes keys");
+    assert!(rt
+        .block_on(team.rotation_created(id, &made.payload, &old.clone().into(), made.key_id.clone(), made.old_key_id))
+        .unwrap());
+    assert_eq!(rt.block_on(team.secret(id)).unwrap().expose_secret(), old, "the old key is still in use");
+    // A second rotation of the same token is refused, not doubled.
+    let again = rt.block_on(team.rotation_created(id, &made.payload, &old.clone().into(), None, None)).unwrap();
+    assert!(!again, "a second rotation entry was refused");
+
+    let out = other.run(&["rotate", "shared-int"], None).ok();
+    assert!(out.stdout.contains("Rotated roboflow/shared-int"), "{out:?}");
+    let new = made.payload.expose_secret().to_string();
+    assert_eq!(rt.block_on(team.secret(id)).unwrap().expose_secret(), new);
+    assert!(f.all.roboflow.tokens().iter().any(|t| t.secret == old && t.revoked_by_api));
+    assert!(rt.block_on(team.rotation(id)).unwrap().is_none());
+}

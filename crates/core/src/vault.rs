@@ -39,6 +39,7 @@ mod usage;
 
 pub(crate) use checks::apply_validation;
 pub(crate) use edit::{new_record, prepare_replacement, refuse_secret_in_record, take_replacement, CleanUpdate};
+pub(crate) use journal::prepared_from_payload;
 pub use team::team_token_account;
 
 /// A new token as the form or the command line gives it.

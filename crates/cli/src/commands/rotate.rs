@@ -5,7 +5,6 @@
 
 use latchkey_core::record::TokenKind;
 use latchkey_core::secret::SecretInput;
-use latchkey_core::TokenTarget;
 use secrecy::SecretString;
 use serde_json::json;
 
@@ -43,11 +42,12 @@ pub struct Args {
 
 pub fn run(args: Args) -> Outcome {
     let mut vault = crate::context::open();
-    let records = vault.records()?;
-    let record = crate::resolve::find(&records, &args.token)?.clone();
+    // A team token when no local one matches: rotated through the API in the team vault.
+    let found = crate::team::resolve(&mut vault, &args.token)?;
+    let record = found.record().clone();
     let name = crate::resolve::qualified(&record);
+    let target = found.target();
     let tokens = crate::context::tokens(vault);
-    let target = TokenTarget::Local { id: record.id };
     if args.undo {
         let t = target.clone();
         let record = tokens.blocking(move |tk| async move { tk.undo_rotation(&t).await })?;

@@ -42,7 +42,7 @@ impl TeamClient {
     }
 
     /// Write `record` as the meta at `expected_version`; a newer version is a conflict.
-    async fn write_meta(&self, record: &TokenRecord, expected_version: u64) -> Result<TeamToken> {
+    pub(super) async fn write_meta(&self, record: &TokenRecord, expected_version: u64) -> Result<TeamToken> {
         match self.kv.write(&meta_rel(record.id), to_meta(record), expected_version).await? {
             Written::Ok { version, created } => {
                 Ok(TeamToken { vault_id: self.config().id, record: record.clone(), version, updated_at: created })

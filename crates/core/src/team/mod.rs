@@ -26,10 +26,12 @@ mod blocking;
 mod client;
 mod edit;
 mod kv;
+mod rotate;
 #[cfg(test)]
 mod tests;
 
 pub use client::TeamClient;
+pub use rotate::TeamRotation;
 
 /// The default KV v2 mount and path prefix.
 pub const DEFAULT_MOUNT: &str = "secret";

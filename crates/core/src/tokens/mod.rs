@@ -31,6 +31,7 @@ mod blocking;
 mod flow;
 mod revoke;
 pub mod rotate;
+mod rotate_team;
 pub use rotate::Rotated;
 mod team;
 

@@ -40,6 +40,10 @@ pub struct Rotated {
 impl Tokens {
     /// Rotate a local token through its platform's API, or resume a rotation that stopped.
     pub async fn rotate(&self, target: &TokenTarget) -> Result<Rotated> {
+        if let TokenTarget::Team { vault_id, id } = *target {
+            let rotated = self.rotate_team(vault_id, id).await;
+            return self.log_rotated(target, rotated).await;
+        }
         let id = local_id(target)?;
         let checker = self.checker()?;
         let current = self.with_vault(move |v| v.get(id)).await?;
@@ -139,6 +143,11 @@ impl Tokens {
     /// Undo a rotation that has not swapped yet: the new key is deleted on the platform (with
     /// the old one, which stays in use) and from the keychain.
     pub async fn undo_rotation(&self, target: &TokenTarget) -> Result<TokenRecord> {
+        if let TokenTarget::Team { vault_id, id } = *target {
+            let record = self.undo_team_rotation(vault_id, id).await?;
+            self.log_use(target, &record, Action::Rotate, Some("undone".into())).await;
+            return Ok(record);
+        }
         let id = local_id(target)?;
         let checker = self.checker()?;
         let record = self.with_vault(move |v| v.get(id)).await?;
@@ -285,12 +294,13 @@ fn event(record: &TokenRecord, outcome: &str) -> RotationEvent {
     RotationEvent { at: Utc::now(), how: how.into(), outcome: outcome.to_string() }
 }
 
-/// The id of a local token; team tokens are not rotated yet.
+/// The id of a local token (a team token's rotation is `rotate_team.rs`).
 fn local_id(target: &TokenTarget) -> Result<uuid::Uuid> {
     match *target {
         TokenTarget::Local { id } => Ok(id),
         TokenTarget::Team { .. } => Err(Error::invalid(
-            "Rotating a team token is not available yet: replace its secret, then revoke the old one.",
+            "A team token is rotated through its platform's API only: for one whose platform cannot make keys, \
+             replace its secret with the new one, then revoke the old one.",
         )),
     }
 }

@@ -130,7 +130,7 @@ pub(super) fn find_marked<'a>(idx: &'a mut IndexFile, seen: &TokenRecord) -> Opt
 }
 
 /// Rebuild the public facts of a stored payload (to check an interrupted replacement).
-pub(super) fn prepared_from_payload(record: &TokenRecord, payload: SecretString) -> Result<PreparedSecret> {
+pub(crate) fn prepared_from_payload(record: &TokenRecord, payload: SecretString) -> Result<PreparedSecret> {
     let input = match record.kind {
         TokenKind::Token => SecretInput::Token { token: payload },
         TokenKind::SshKey => SecretInput::SshKey { private_key: payload },
