@@ -12,12 +12,36 @@
 use std::io::Write;
 use std::path::Path;
 
+use serde::Serialize;
+use ts_rs::TS;
 use zeroize::Zeroizing;
 
 use super::needles::NeedleForm;
 use super::source::{sniff, Encoding, Sniff, SNIFF_LEN};
 use super::{Finding, FindingKind};
 use crate::error::{Error, Result};
+
+/// The confirm step of “Replace with a reference”. Holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ReferencePreview {
+    /// What is written in place of the secret.
+    pub reference: String,
+    /// The finding's line as it will be, masked as the excerpt is.
+    pub line: String,
+}
+
+/// Findings of a report after finding `index` was replaced by a reference `shift` bytes longer
+/// (or shorter) than the secret: it is gone, and later findings on its line move along.
+pub fn drop_replaced(findings: &mut Vec<Finding>, index: usize, shift: i64) {
+    if index >= findings.len() {
+        return;
+    }
+    let done = findings.remove(index);
+    for f in findings.iter_mut().filter(|f| f.path == done.path && f.line == done.line && f.column > done.column) {
+        f.column = (f.column as i64 + shift).max(1) as u64;
+    }
+}
 
 /// Why a finding gets no “Replace with a reference”, or `None` when it does.
 pub fn reference_unavailable(finding: &Finding) -> Option<&'static str> {
@@ -249,6 +273,16 @@ mod tests {
         let mut unknown = finding(NeedleForm::AsIs, "");
         unknown.kind = FindingKind::Unknown { platform: Platform::Roboflow, reason: "r".into() };
         assert!(reference_unavailable(&unknown).unwrap().contains("import"));
+    }
+
+    #[test]
+    fn a_replaced_finding_is_dropped_and_later_ones_on_its_line_move() {
+        let mut fs = vec![finding(NeedleForm::AsIs, ""), finding(NeedleForm::AsIs, ""), finding(NeedleForm::AsIs, "")];
+        fs[1].column = 30;
+        fs[2].line = 2;
+        fs[2].column = 30;
+        drop_replaced(&mut fs, 0, -3);
+        assert_eq!(fs.iter().map(|f| (f.line, f.column)).collect::<Vec<_>>(), [(1, 27), (2, 30)]);
     }
 
     #[test]
