@@ -8,14 +8,14 @@ use chrono::Utc;
 use latchkey_core::accesslog::{Action, Event};
 use latchkey_core::index::Settings;
 use latchkey_core::leak::{
-    self, apply_allow_rules, drop_replaced, reference_preview, reference_unavailable, replace_with_reference,
-    store, take_found_token, AllowRule, Finding, FindingKind, LeakReport, LeakSettings, ReferencePreview,
+    self, apply_allow_rules, drop_replaced, reference_preview, reference_unavailable, replace_with_reference, store,
+    take_found_token, AllowRule, Finding, FindingKind, LeakReport, LeakSettings, ReferencePreview,
 };
 use latchkey_core::{reference, Error, NewToken, TokenRecord, Use};
 use secrecy::ExposeSecret;
 use serde::Serialize;
-use ts_rs::TS;
 use tauri::{AppHandle, State};
+use ts_rs::TS;
 
 use super::Reply;
 use crate::services::leak::{begin_scan, Trigger};
