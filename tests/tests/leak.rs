@@ -1,7 +1,9 @@
 //! Leak watch end to end: a stored Roboflow key planted in a shell history under the app's
 //! own HOME is found by a scan started from the window, a desktop notification arrives, and
 //! Revoke from the finding deletes the key through the fake Roboflow API and removes it from
-//! the keychain. The key never reaches the report file, the index or the logs.
+//! the keychain. The key never reaches the report file, the index or the logs. “Replace with
+//! a reference” turns a stored key in `~/.env` into its `latchkey://` reference and keeps the
+//! token stored.
 
 use std::time::Duration;
 
@@ -156,6 +158,73 @@ async fn l2_a_scheduled_scan_runs_by_itself_notifies_once_and_survives_a_restart
     assert_eq!(dunst.all().iter().filter(|n| n.summary.contains("possible token leak")).count(), 1);
 
     std::fs::remove_file(home.join(".zsh_history")).unwrap();
+    assert!(app.leaks(&[&key]).is_empty(), "{:?}", app.leaks(&[&key]));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn l3_replace_with_a_reference_rewrites_the_env_line_and_keeps_the_token() {
+    let fakes = FakePlatforms::start();
+    let mut app = App::new("leak_reference");
+    let home = app.root().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    app.set_env("HOME", home.to_str().unwrap());
+    app.launch().await;
+
+    let key = format!("FAKEe2eRef{}", hex(16));
+    fakes.add_token(
+        "roboflow",
+        json!({"secret": key, "key_id": "e2e-ref-key", "workspace": "e2e-ref-ws", "admin": true, "name": "e2e"}),
+    );
+    let row = app.add_token(&TokenInput::token("roboflow", "E2E ref", &key).server(&fakes.url("roboflow"))).await;
+    let env = home.join(".env");
+    std::fs::write(&env, format!("# deploy\r\nROBOFLOW_API_KEY={key}\r\nOTHER=1\r\n")).unwrap();
+
+    app.click("leak-button").await;
+    app.wait_tid("leak-dialog").await;
+    app.click("leak-scan").await;
+    app.wait_text("leak-finding-place", "the .env finding", |t| t.ends_with(".env:2:18")).await;
+
+    // The confirm step shows the line as it will be, without the secret, and has the focus.
+    app.click("leak-reference").await;
+    let preview = app.wait_text("leak-reference-preview", "the preview", |t| !t.is_empty()).await;
+    assert_eq!(preview, "ROBOFLOW_API_KEY=latchkey://roboflow/E2E%20ref");
+    let focused = app.exec("return document.activeElement?.dataset?.testid ?? null", vec![]).await;
+    assert_eq!(focused, json!("leak-reference-confirm"));
+    let dialog_text = app.text("leak-dialog").await;
+    assert!(!dialog_text.contains(&key), "the secret is on screen");
+    let shot = app.screenshot("leak-ref").await;
+    let _ = std::fs::copy(&shot, "/tmp/leak-ref.png");
+    // Nothing is written before the confirm.
+    assert!(std::fs::read_to_string(&env).unwrap().contains(&key));
+
+    app.click("leak-reference-confirm").await;
+    let toast = app.wait_text("toast", "the toast", |t| t.contains("latchkey://")).await;
+    assert!(toast.contains("Line 2 of .env now holds latchkey://roboflow/E2E%20ref"), "{toast:?}");
+    assert!(toast.contains("latchkey run") && toast.contains("latchkey inject"), "{toast:?}");
+    app.wait_gone("leak-finding").await;
+    assert_eq!(
+        std::fs::read_to_string(&env).unwrap(),
+        "# deploy\r\nROBOFLOW_API_KEY=latchkey://roboflow/E2E%20ref\r\nOTHER=1\r\n"
+    );
+    // The token stays stored, the kept report no longer lists the finding.
+    assert_eq!(secret_tool_lookup(app.service(), &row.id).as_deref(), Some(key.as_str()));
+    assert_eq!(report_json(&app)["findings"], json!([]));
+
+    // The command line resolves the reference the file now holds.
+    let bin = built_binary("LATCHKEY_CLI", "latchkey");
+    assert!(bin.is_file(), "{} is missing: build it with `make build`", bin.display());
+    let out = std::process::Command::new(bin)
+        .args(["inject", "-i", env.to_str().unwrap(), "-o", "-"])
+        .env("LATCHKEY_DATA_DIR", app.data_dir())
+        .env("LATCHKEY_KEYCHAIN_SERVICE", app.service())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("latchkey runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("ROBOFLOW_API_KEY={key}\r\n")));
+
+    // Nothing Latchkey wrote holds the secret (the .env file no longer does either).
     assert!(app.leaks(&[&key]).is_empty(), "{:?}", app.leaks(&[&key]));
     app.finish().await;
 }

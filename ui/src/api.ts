@@ -22,6 +22,8 @@ import type { VaultView } from "./bindings/VaultView";
 import type { CheckSummary } from "./bindings/CheckSummary";
 import type { LeakReport } from "./bindings/LeakReport";
 import type { LeakSettings } from "./bindings/LeakSettings";
+import type { ReferencePreview } from "./bindings/ReferencePreview";
+import type { ReferenceWritten } from "./bindings/ReferenceWritten";
 import type { ScanProgress } from "./bindings/ScanProgress";
 import type { CopyReceipt } from "./bindings/CopyReceipt";
 import type { InAppAlert } from "./bindings/InAppAlert";
@@ -136,6 +138,10 @@ export const api = {
   allowLeakFinding: (index: number, anyToken: boolean) => call<LeakReport | null>("allow_leak_finding", { index, anyToken }),
   /** Store the unknown token of finding `index`; Rust reads it from the file. */
   importFoundToken: (index: number, label: string) => call<TokenRecord>("import_found_token", { index, label }),
+  /** "Replace with a reference": the reference and finding `index`'s line as it will be (masked). */
+  leakReferencePreview: (index: number) => call<ReferencePreview>("leak_reference_preview", { index }),
+  /** Write the reference in place of finding `index`'s secret; Rust reads the secret to check the file. */
+  replaceLeakWithReference: (index: number) => call<ReferenceWritten>("replace_leak_with_reference", { index }),
   onLeakProgress: (fn: (p: ScanProgress) => void) => listen<ScanProgress>("leak-progress", (ev) => fn(ev.payload)),
   onLeakDone: (fn: (r: LeakReport) => void) => listen<LeakReport>("leak-done", (ev) => fn(ev.payload)),
   /** Called when the vault changed outside this window's own commands. */

@@ -5,7 +5,8 @@
 //! an id prefix of at least 6 characters) picks one of several tokens with the same label.
 //! A reference ends at the first character that cannot be part of it (a quote, a space, the
 //! end of the line). It stands for the secret `latchkey get` prints (env0: the key secret;
-//! the key id is not secret and is written as it is).
+//! the key id is not secret and is written as it is). Core's `reference::format` writes them
+//! (the leak panel's “Replace with a reference”); this module reads them.
 
 use std::ops::Range;
 
@@ -13,7 +14,7 @@ use latchkey_core::{Platform, TokenRecord};
 
 use crate::exit::{Code, Failure};
 
-pub const SCHEME: &str = "latchkey://";
+pub use latchkey_core::reference::SCHEME;
 
 /// One reference found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,6 +12,7 @@ pub mod index;
 pub mod leak;
 pub mod platforms;
 pub mod record;
+pub mod reference;
 pub mod secret;
 pub mod secret_store;
 pub mod status;

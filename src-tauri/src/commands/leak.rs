@@ -1,5 +1,6 @@
 //! Leak watch commands: start and cancel a scan (it runs in `services::leak`), the last
-//! report, the places and schedule, "mark allowed", and importing a token a scan found.
+//! report, the places and schedule, "mark allowed", importing a token a scan found, and
+//! replacing a stored secret in a file with its `latchkey://` reference.
 
 use std::sync::atomic::Ordering;
 
@@ -7,10 +8,14 @@ use chrono::Utc;
 use latchkey_core::accesslog::{Action, Event};
 use latchkey_core::index::Settings;
 use latchkey_core::leak::{
-    self, apply_allow_rules, take_found_token, AllowRule, Finding, FindingKind, LeakReport, LeakSettings,
+    self, apply_allow_rules, drop_replaced, reference_preview, reference_unavailable, replace_with_reference, store,
+    take_found_token, AllowRule, Finding, FindingKind, LeakReport, LeakSettings, ReferencePreview,
 };
-use latchkey_core::{Error, NewToken, TokenRecord};
+use latchkey_core::{reference, Error, NewToken, TokenRecord, Use};
+use secrecy::ExposeSecret;
+use serde::Serialize;
 use tauri::{AppHandle, State};
+use ts_rs::TS;
 
 use super::Reply;
 use crate::services::leak::{begin_scan, Trigger};
@@ -86,4 +91,81 @@ pub async fn import_found_token(state: State<'_, AppState>, index: usize, label:
         .await?;
     tracing::info!(id = %record.id, platform = record.platform.id(), "token imported from a leak scan");
     Ok(record)
+}
+
+/// The stored token of finding `index` if it may be replaced by a reference, or why not.
+fn referable(state: &AppState, index: usize) -> Reply<(Finding, uuid::Uuid)> {
+    let finding = finding(state, index)?;
+    if let Some(why) = reference_unavailable(&finding) {
+        return Err(Error::invalid(why));
+    }
+    let id = finding.token_id().ok_or_else(|| Error::invalid("This finding is not about a stored token."))?;
+    Ok((finding, id))
+}
+
+/// The confirm step of “Replace with a reference”: the reference and the line as it will be
+/// (masked). Reads no secret.
+#[tauri::command]
+pub async fn leak_reference_preview(state: State<'_, AppState>, index: usize) -> Reply<ReferencePreview> {
+    let (finding, id) = referable(&state, index)?;
+    state
+        .read(move |v| {
+            let records = v.records()?;
+            let record = records.iter().find(|r| r.id == id).ok_or(Error::NotFound(id))?;
+            if record.revoked.is_some() {
+                return Err(Error::invalid("This token is revoked: there is no secret for a reference to stand for."));
+            }
+            let reference = reference::for_record(&records, record);
+            let line = reference_preview(&finding, &record.hint, &reference);
+            Ok(ReferencePreview { reference, line })
+        })
+        .await
+}
+
+/// What “Replace with a reference” did. Holds no secret.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ReferenceWritten {
+    pub reference: String,
+    pub path: String,
+    #[ts(type = "number")]
+    pub line: u64,
+    /// The last report without the finding.
+    pub report: Option<LeakReport>,
+}
+
+/// Replace finding `index`'s secret in its file with the token's reference. The secret is read
+/// from the keychain here only to check the file still holds it where the scan found it; the
+/// token stays stored. The finding leaves the kept report.
+#[tauri::command]
+pub async fn replace_leak_with_reference(state: State<'_, AppState>, index: usize) -> Reply<ReferenceWritten> {
+    let (finding, id) = referable(&state, index)?;
+    let (path, line, column) = (finding.path.clone(), finding.line, finding.column);
+    let (reference, shift, dir) = state
+        .read(move |v| {
+            let records = v.records()?;
+            let record = records.iter().find(|r| r.id == id).ok_or(Error::NotFound(id))?;
+            if record.revoked.is_some() {
+                return Err(Error::invalid("This token is revoked: there is no secret for a reference to stand for."));
+            }
+            let reference = reference::for_record(&records, record);
+            let secret = v.secret(id, Use::Inspect, Utc::now())?;
+            let secret = secret.expose_secret().trim();
+            replace_with_reference(std::path::Path::new(&path), line, column, secret, &reference)?;
+            let shift = reference.len() as i64 - secret.len() as i64;
+            Ok((reference, shift, v.data_dir().to_path_buf()))
+        })
+        .await?;
+    tracing::info!(id = %id, line, "a leaked secret was replaced by its reference");
+    let report = {
+        let mut last = lock(&state.leak.last);
+        if let Some(r) = last.as_mut() {
+            drop_replaced(&mut r.findings, index, shift);
+            if let Err(e) = store::save(&dir, r) {
+                tracing::warn!("the leak report could not be kept: {e}");
+            }
+        }
+        last.clone()
+    };
+    Ok(ReferenceWritten { reference, path: finding.path, line, report })
 }

@@ -12,6 +12,7 @@ commands! {
     platform: validate_token, validate_all, revoke_token, confirm_revoked, open_revoke_page, rotate_token,
         rotate_with_secret, undo_rotation;
     leak: start_leak_scan, cancel_leak_scan, get_leak_report, set_leak_settings, allow_leak_finding,
+        leak_reference_preview, replace_leak_with_reference,
         import_found_token;
     team: add_team_vault, remove_team_vault, get_team_view;
     settings: update_settings;

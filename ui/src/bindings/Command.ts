@@ -26,6 +26,8 @@ export type Command =
   | "get_leak_report"
   | "set_leak_settings"
   | "allow_leak_finding"
+  | "leak_reference_preview"
+  | "replace_leak_with_reference"
   | "import_found_token"
   | "add_team_vault"
   | "remove_team_vault"

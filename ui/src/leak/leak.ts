@@ -1,17 +1,19 @@
 // The Leak watch dialog: where to scan, Scan with a progress bar and Cancel, and the last
-// report's findings with Revoke (stored tokens), Mark allowed and Import (unknown tokens).
-// Findings hold no secret (masked excerpts); an import reads the token in Rust.
+// report's findings with Revoke and Replace with a reference (stored tokens), Mark allowed and
+// Import (unknown tokens). Findings hold no secret (masked excerpts); an import reads the token
+// in Rust, and so does writing a reference (to check the file still holds the secret there).
 
 import { refresh, reportError } from "../tokens/actions";
 import { api, toErrorPayload } from "../api";
 import type { Finding } from "../bindings/Finding";
 import type { LeakPlaces } from "../bindings/LeakPlaces";
 import type { LeakReport } from "../bindings/LeakReport";
+import type { ReferencePreview } from "../bindings/ReferencePreview";
 import type { ScanProgress } from "../bindings/ScanProgress";
 import { h, replace } from "../shell/dom";
 import { checkRow } from "../shell/fields";
 import { icon } from "../shell/icons";
-import { findingPlace, findingTitle, importLabel, nextScanText, placesFrom, progressPercent, progressText, reportSummary, scheduleChoices } from "./leakmodel";
+import { findingPlace, findingTitle, importLabel, nextScanText, placesFrom, progressPercent, progressText, referenceUnavailable, referenceWrittenText, reportSummary, scheduleChoices } from "./leakmodel";
 import { toast } from "../alerts/banners";
 import { revokeToken } from "../checks/revoke";
 import { platformName, select, state } from "../shell/state";
@@ -21,6 +23,10 @@ let report: LeakReport | null = null;
 let progress: ScanProgress | null = null;
 let scanning = false;
 let listening = false;
+/** "Replace with a reference" waiting for its confirm: the finding and what its line becomes. */
+let confirming: { index: number; preview: ReferencePreview } | null = null;
+/** The last "Replace with a reference" error, shown in its finding. */
+let referenceError: { index: number; message: string } | null = null;
 
 function dialog(): HTMLDialogElement {
   if (dlg) return dlg;
@@ -39,6 +45,8 @@ async function listen(): Promise<void> {
   });
   await api.onLeakDone((r) => {
     report = r;
+    confirming = null;
+    referenceError = null;
     progress = null;
     scanning = false;
     renderBody();
@@ -95,6 +103,8 @@ async function setSchedule(value: string): Promise<void> {
 async function allow(index: number): Promise<void> {
   try {
     report = await api.allowLeakFinding(index, false);
+    confirming = null;
+    referenceError = null;
     const s = await api.getView();
     state.view = s;
     renderBody();
@@ -116,6 +126,60 @@ async function importToken(index: number, f: Finding): Promise<void> {
   }
 }
 
+/** Step 1: show what the line will become (masked) and ask. */
+async function askReference(index: number): Promise<void> {
+  referenceError = null;
+  try {
+    confirming = { index, preview: await api.leakReferencePreview(index) };
+  } catch (e) {
+    confirming = null;
+    referenceError = { index, message: toErrorPayload(e).message };
+  }
+  renderBody();
+  dlg?.querySelector<HTMLButtonElement>(confirming ? '[data-testid="leak-reference-confirm"]' : '[data-testid="leak-reference"]')?.focus();
+}
+
+/** Step 2: write it. The finding leaves the list; the token stays stored. */
+async function writeReference(index: number): Promise<void> {
+  try {
+    const done = await api.replaceLeakWithReference(index);
+    report = done.report;
+    confirming = null;
+    referenceError = null;
+    renderBody();
+    dlg?.querySelector<HTMLButtonElement>('[data-testid="leak-scan"]')?.focus();
+    toast(referenceWrittenText(done.path, done.line, done.reference));
+  } catch (e) {
+    confirming = null;
+    referenceError = { index, message: toErrorPayload(e).message };
+    renderBody();
+    dlg?.querySelector<HTMLButtonElement>('[data-testid="leak-reference"]')?.focus();
+  }
+}
+
+function cancelReference(): void {
+  confirming = null;
+  renderBody();
+  dlg?.querySelector<HTMLButtonElement>('[data-testid="leak-reference"]')?.focus();
+}
+
+/** The confirm step under a finding: the line as it will be, masked, and Replace / Cancel. */
+function referenceConfirm(f: Finding, index: number, preview: ReferencePreview): HTMLElement {
+  return h(
+    "div",
+    { class: "leak-confirm", testid: "leak-reference-step", role: "group", "aria-label": "Replace with a reference" },
+    h("div", { class: "small" }, `Line ${f.line} will read:`),
+    h("code", { class: "leak-excerpt leak-preview", testid: "leak-reference-preview" }, preview.line),
+    h("div", { class: "muted small" }, "Only this occurrence is changed, and only if the file still holds the secret there. The token stays in Latchkey; ", h("code", {}, "latchkey run"), " and ", h("code", {}, "latchkey inject"), " resolve the reference."),
+    h(
+      "div",
+      { class: "leak-actions leak-confirm-actions" },
+      h("button", { class: "btn btn-small", type: "button", testid: "leak-reference-cancel", onclick: cancelReference }, "Cancel"),
+      h("button", { class: "btn btn-primary btn-small", type: "button", testid: "leak-reference-confirm", onclick: () => void writeReference(index) }, icon("link", 13), "Replace"),
+    ),
+  );
+}
+
 async function revoke(id: string): Promise<void> {
   dlg?.close();
   select(id);
@@ -125,8 +189,18 @@ async function revoke(id: string): Promise<void> {
 function findingRow(f: Finding, index: number): HTMLElement {
   const k = f.kind;
   const actions: HTMLElement[] = [];
+  let notes: HTMLElement | null = null;
   if (k.type === "stored") {
     const live = state.view?.tokens.find((t) => t.record.id === k.token_id && !t.record.revoked);
+    const why = referenceUnavailable(f);
+    if (live && why === null) {
+      const open = confirming?.index === index;
+      actions.push(
+        h("button", { class: "btn btn-small", type: "button", testid: "leak-reference", "aria-expanded": open ? "true" : "false", title: "Write latchkey://… in place of the secret in this file", onclick: () => void (open ? cancelReference() : askReference(index)) }, icon("link", 13), "Replace with a reference"),
+      );
+    } else if (live && why) {
+      notes = h("div", { class: "muted small", testid: "leak-reference-unavailable" }, why);
+    }
     if (live) {
       actions.push(
         h("button", { class: "btn btn-danger-quiet btn-small", type: "button", testid: "leak-revoke", onclick: () => void revoke(k.token_id) }, icon("ban", 13), "Revoke"),
@@ -149,12 +223,15 @@ function findingRow(f: Finding, index: number): HTMLElement {
     h("div", { class: "leak-finding-title", testid: "leak-finding-title" }, f.allowed ? icon("check", 14) : icon("alert", 14), findingTitle(f, platformName), f.allowed ? h("span", { class: "chip chip-muted" }, "allowed") : null),
     h("div", { class: "leak-finding-place mono", testid: "leak-finding-place", title: f.path }, findingPlace(f)),
     h("code", { class: "leak-excerpt", testid: "leak-finding-excerpt" }, f.excerpt),
+    notes,
     h(
       "div",
       { class: "leak-finding-foot" },
       h("span", { class: "muted small" }, f.modified_at ? `File changed ${new Date(f.modified_at).toLocaleString()}` : ""),
       h("span", { class: "leak-actions" }, ...actions),
     ),
+    confirming?.index === index ? referenceConfirm(f, index, confirming.preview) : null,
+    referenceError?.index === index ? h("div", { class: "form-error", testid: "leak-reference-error", role: "alert" }, referenceError.message) : null,
   );
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../bindings/Finding";
 import type { LeakReport } from "../bindings/LeakReport";
-import { bytesText, findingPlace, findingTitle, foldersFromText, importLabel, nextScanText, placesFrom, progressPercent, progressText, reportSummary, scheduleChoices } from "./leakmodel";
+import { bytesText, findingPlace, findingTitle, foldersFromText, importLabel, nextScanText, placesFrom, progressPercent, progressText, referenceUnavailable, referenceWrittenText, reportSummary, scheduleChoices } from "./leakmodel";
 
 const name = (id: string) => ({ cvat: "CVAT", roboflow: "Roboflow", env0: "env0" })[id] ?? id;
 
@@ -106,5 +106,19 @@ describe("schedule", () => {
     expect(nextScanText(6, null, now)).toBe("Next scan: soon (no scan yet).");
     expect(nextScanText(6, r("2026-11-26T09:00:00Z"), now, iso)).toContain("Next scan: 2026-11-26T15:00:00.000Z.");
     expect(nextScanText(6, r("2026-11-26T01:00:00Z"), now)).toBe("Next scan: soon.");
+  });
+});
+
+describe("replace with a reference", () => {
+  it("is offered for the plain secret of a stored token only, with the reason otherwise", () => {
+    expect(referenceUnavailable(finding())).toBeNull();
+    const form = (f: "url_encoded" | "base64_basic" | "pem_lines") => finding({ kind: { type: "stored", token_id: "1", platform: "env0", label: "k", form: f } });
+    expect(referenceUnavailable(form("url_encoded"))).toContain("URL-encoded");
+    expect(referenceUnavailable(form("base64_basic"))).toContain("HTTP Basic");
+    expect(referenceUnavailable(form("pem_lines"))).toContain("SSH key");
+  });
+  it("says what was written and that run and inject resolve it", () => {
+    const t = referenceWrittenText("/home/u/.env", 2, "latchkey://roboflow/E2E%20ref");
+    expect(t).toBe("Line 2 of .env now holds latchkey://roboflow/E2E%20ref instead of the secret. The token stays stored; latchkey run and latchkey inject put the secret back when they need it.");
   });
 });

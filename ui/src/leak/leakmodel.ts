@@ -69,6 +69,28 @@ export function findingPlace(f: Finding): string {
   return `${f.path}:${f.line}${lines}:${f.column}`;
 }
 
+/** Why a stored token's finding gets no "Replace with a reference" (null: it does). The same
+ *  reasons as core's `leak::reference_unavailable`, which the command checks again. */
+export function referenceUnavailable(f: Finding): string | null {
+  if (f.kind.type !== "stored") return null;
+  switch (f.kind.form) {
+    case "as_is":
+      return null;
+    case "url_encoded":
+      return "No reference here: the secret is URL-encoded (part of a URL), and a reference stands for the plain secret.";
+    case "base64_basic":
+      return "No reference here: this is env0's key id and secret in base64 (HTTP Basic auth), and a reference stands for the secret alone.";
+    case "pem_lines":
+      return "No reference here: a reference cannot stand for an SSH key file.";
+  }
+}
+
+/** The toast after a reference was written. */
+export function referenceWrittenText(path: string, line: number, reference: string): string {
+  const file = path.split(/[\\/]/).pop() || path;
+  return `Line ${line} of ${file} now holds ${reference} instead of the secret. The token stays stored; latchkey run and latchkey inject put the secret back when they need it.`;
+}
+
 /** The label an imported token gets: "Roboflow token from .bashrc". */
 export function importLabel(f: Finding, platformName: (id: string) => string): string {
   const file = f.path.split(/[\\/]/).pop() || f.path;

@@ -276,7 +276,7 @@ fn report(findings: &[Finding]) {
                 let name = format!("{}/{label}", platform.id());
                 if !revoke.contains(&name) {
                     revoke.push(name.clone());
-                    reference.push(format!("latchkey://{name}"));
+                    reference.push(latchkey_core::reference::format(*platform, label, None));
                 }
                 format!("stored {} token “{label}”", platform.name())
             }

@@ -26,6 +26,7 @@ use crate::record::Platform;
 
 mod needles;
 mod patterns;
+mod reference;
 mod run;
 mod scan;
 pub mod schedule;
@@ -39,6 +40,9 @@ mod walk;
 pub use needles::url_encode;
 pub use needles::{fingerprint, NeedleForm, NeedleSet, NeedleSetBuilder, TokenRef, MIN_NEEDLE};
 pub use patterns::Patterns;
+pub use reference::{
+    drop_replaced, reference_preview, reference_unavailable, replace_with_reference, ReferencePreview,
+};
 pub use run::{scan, Needles, ScanOptions};
 pub use scan::scan_text;
 pub use take::{take_found_token, token_in_text, FoundToken};
