@@ -730,8 +730,14 @@ async fn p11_a_guided_rotation_checks_the_new_secret_and_keeps_the_old_until_ref
     let unknown = format!("FAKEe2eSlyBad{}", hex(20));
     app.type_into("form-secret", &unknown).await;
     let refused = app.save_expecting_error().await;
-    assert!(refused.starts_with("The new secret was refused when checked: Supervisely refused the token"), "{refused:?}");
-    assert!(!refused.contains("deleted") && !refused.contains("did not make"), "nothing was made on Supervisely: {refused:?}");
+    assert!(
+        refused.starts_with("The new secret was refused when checked: Supervisely refused the token"),
+        "{refused:?}"
+    );
+    assert!(
+        !refused.contains("deleted") && !refused.contains("did not make"),
+        "nothing was made on Supervisely: {refused:?}"
+    );
     assert_eq!(secret_tool_lookup(app.service(), &row.id).as_deref(), Some(old.as_str()));
     assert_eq!(keychain_accounts(app.service()), vec![row.id.clone()], "no staged entry is left");
     assert!(record(&app, &row.id)["pending"].is_null());

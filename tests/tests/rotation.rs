@@ -64,6 +64,8 @@ async fn r1_a_rotation_killed_half_way_is_offered_at_restart_and_finished() {
     let chip = app.attr_css(&format!("{} {}", row_by_id(&row.id), tid("row-rotation-stopped")), "aria-label").await;
     assert_eq!(chip.as_deref(), Some("Rotation stopped halfway"), "the row says so");
 
+    app.screenshot("rot-offer-start").await;
+
     // Show leads to the offer, with Finish focused: Enter finishes the rotation.
     app.click("toast-action").await;
     let offer = app.wait_text("detail-rotation-pending", "the offer", |t| t.contains("stopped halfway")).await;

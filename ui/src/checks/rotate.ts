@@ -47,10 +47,12 @@ export function announceStoppedRotations(): void {
   const stopped = (state.view?.tokens ?? []).filter((t) => rotationUnderWay(t.record) && !state.rotating.has(t.record.id));
   if (!stopped.length) return;
   const names = stopped.map((t) => `“${t.record.label}”`).join(", ");
+  // Undo is offered only before the swap; after it, finishing is the way on.
+  const undo = stopped.some((t) => undoable(t.record));
   const message =
     stopped.length === 1
-      ? `The rotation of ${names} stopped halfway. Nothing is lost: both keys are in your keychain. Finish it or undo it from its details.`
-      : `The rotations of ${names} stopped halfway. Nothing is lost: both keys are in your keychain. Finish or undo each from its details.`;
+      ? `The rotation of ${names} stopped halfway. Nothing is lost: both keys are in your keychain. ${undo ? "Finish it or undo it" : "Finish it"} from its details.`
+      : `The rotations of ${names} stopped halfway. Nothing is lost: both keys are in your keychain. ${undo ? "Finish or undo each" : "Finish each"} from its details.`;
   const first = stopped[0]!.record.id;
   toast(message, "warning", {
     label: stopped.length === 1 ? "Show" : "Show the first",
