@@ -289,6 +289,26 @@ impl App {
         }
     }
 
+    /// `kill -9` the app (no chance to tidy up), end its WebDriver session and wait until it is
+    /// gone; `launch` then starts it again on the same data folder and keychain service.
+    pub async fn kill(&mut self) {
+        let pids = self.app_pids();
+        assert!(!pids.is_empty(), "[{}] no app to kill", self.name);
+        for pid in pids {
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        if let Some(c) = self.client.take() {
+            // The session's app is gone: the driver answers at once or not at all.
+            let _ = tokio::time::timeout(Duration::from_secs(5), c.close()).await;
+        }
+        self.session = None;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.app_pids().is_empty() {
+            assert!(Instant::now() < deadline, "[{}] the killed app is still there after 10 s", self.name);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Close the app and start it again with the same data folder and keychain service.
     pub async fn restart(&mut self) {
         self.quit().await;

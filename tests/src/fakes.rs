@@ -162,6 +162,13 @@ impl FakePlatforms {
         assert_eq!(status, 200, "{platform} latency: {body}");
     }
 
+    /// Hold every request of `method` unanswered (`Some("DELETE")`), or release them (`None`).
+    pub fn hold(&self, platform: &str, method: Option<&str>) {
+        let (status, body) =
+            http(&self.url(platform), "POST", "/__fake/hold", Some(&json!({ "method": method }).to_string()));
+        assert_eq!(status, 200, "{platform} hold: {body}");
+    }
+
     /// `{"requests": n, "max_in_flight": n}` (the control API's own requests included).
     pub fn stats(&self, platform: &str) -> Value {
         let (_, body) = http(&self.url(platform), "GET", "/__fake/stats", None);

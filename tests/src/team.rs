@@ -51,6 +51,7 @@ impl Member {
             notes: String::new(),
             check: None,
             allow_revoked: None,
+            rotate_before_days: None,
         };
         self.client.add(new, Utc::now()).await.unwrap_or_else(|e| panic!("the member could not add {label:?}: {e}"))
     }

@@ -721,6 +721,26 @@ async fn p11_a_guided_rotation_checks_the_new_secret_and_keeps_the_old_until_ref
         .await;
     app.open_detail("E2E rotate Supervisely").await;
     app.click("detail-rotate").await;
+    // The guided form says where the new token is made: the settings page, on this server.
+    let where_ = app.wait_text("form-rotate-where", "where to make the new token", |t| !t.is_empty()).await;
+    assert!(where_.contains(&fakes.url("supervisely")), "{where_:?}");
+    let form = app.text("token-form").await;
+    assert!(form.contains("Account settings → API token"), "{form:?}");
+    // A secret Supervisely does not know is refused when checked; nothing changes.
+    let unknown = format!("FAKEe2eSlyBad{}", hex(20));
+    app.type_into("form-secret", &unknown).await;
+    let refused = app.save_expecting_error().await;
+    assert!(
+        refused.starts_with("The new secret was refused when checked: Supervisely refused the token"),
+        "{refused:?}"
+    );
+    assert!(
+        !refused.contains("deleted") && !refused.contains("did not make"),
+        "nothing was made on Supervisely: {refused:?}"
+    );
+    assert_eq!(secret_tool_lookup(app.service(), &row.id).as_deref(), Some(old.as_str()));
+    assert_eq!(keychain_accounts(app.service()), vec![row.id.clone()], "no staged entry is left");
+    assert!(record(&app, &row.id)["pending"].is_null());
     app.type_into("form-secret", &new).await;
     app.page_screenshot("rotate-guided-form").await;
     app.click("form-save").await;
@@ -741,6 +761,8 @@ async fn p11_a_guided_rotation_checks_the_new_secret_and_keeps_the_old_until_ref
     let said = app.wait_text("toast", "the rotation finished", |t| t.contains("Rotated")).await;
     assert!(said.contains("revocation confirmed by Supervisely"), "{said:?}");
     assert_eq!(secret_tool_lookup(app.service(), &format!("{}.rotation-old", row.id)), None);
+    assert_eq!(secret_tool_lookup(app.service(), &row.id).as_deref(), Some(new.as_str()));
+    assert_eq!(keychain_accounts(app.service()), vec![row.id.clone()]);
     app.wait_gone("detail-rotation-pending").await;
     let rec = record(&app, &row.id);
     assert_eq!(rec["rotations"][0]["how"], "guided", "{rec:#}");

@@ -61,6 +61,33 @@ fn add_refuses_bad_input_with_usage_codes() {
 }
 
 #[test]
+fn add_keeps_rotate_before_and_refuses_a_day_count_out_of_range() {
+    let sb = Sandbox::new();
+    let secret = fake("rf-rotate-before");
+    let id = sb.add("roboflow", "rotating", &secret, &["--expires", "90d", "--rotate-before", "14"]);
+    let index: serde_json::Value = serde_json::from_str(&sb.index_text()).unwrap();
+    let record = index["records"].as_array().unwrap().iter().find(|r| r["id"] == id.as_str()).expect("the record");
+    assert_eq!(record["rotate_before_days"], 14, "{record}");
+    assert_eq!(sb.keychain(&id).as_deref(), Some(secret.as_str()));
+    // Without it the record has none (off).
+    let plain = sb.add("roboflow", "plain", &fake("rf-plain"), &["--expires", "90d"]);
+    let index: serde_json::Value = serde_json::from_str(&sb.index_text()).unwrap();
+    let record = index["records"].as_array().unwrap().iter().find(|r| r["id"] == plain.as_str()).unwrap();
+    assert!(record.get("rotate_before_days").is_none(), "{record}");
+
+    // The Edit form's range, 1 to 365 whole days; anything else is a usage error and stores nothing.
+    for bad in ["0", "366", "-3", "two", "1.5", ""] {
+        let flag = format!("--rotate-before={bad}");
+        let ran = sb.run(&["add", "roboflow", "--label", "bad", &flag], Some(&fake("rf-bad"))).code(2);
+        assert!(ran.stderr.contains("1 to 365"), "--rotate-before {bad:?}: {ran:?}");
+    }
+    assert_eq!(sb.list().len(), 2);
+    // With no expiry it is kept, and the note says when it starts to count.
+    let ran = sb.run(&["add", "cvat", "--label", "no-expiry", "--rotate-before", "7"], Some(&fake("cvat-rb"))).ok();
+    assert!(ran.stderr.contains("no expiry is known yet"), "{ran:?}");
+}
+
+#[test]
 fn env0_and_encord_take_their_composite_secrets() {
     let sb = Sandbox::new();
     let secret = fake("env0");

@@ -74,6 +74,11 @@ pub enum Error {
     #[error("{platform} did not make a new key: {reason} Nothing was changed; the current key stays in use.")]
     CannotRotate { platform: String, reason: String },
 
+    /// A guided rotation's new secret (made by the user) was refused when checked: no key was
+    /// made by the platform, so none is deleted. The same kind as `CannotRotate`.
+    #[error("The new secret was refused when checked: {reason} Nothing was changed; the current one stays in use.")]
+    RotationSecretRefused { reason: String },
+
     #[error("{platform} still accepts this token; the revoke did not take effect. It was not marked revoked and its secret stays in your keychain: revoke it on {platform} again, or mark it revoked anyway.")]
     StillAccepted { platform: String },
     /// The team vault (OpenBao/Vault) did not answer: connection refused, timeout, DNS.
@@ -236,7 +241,7 @@ impl Error {
             Error::ReadOnly(_) => ErrorKind::ReadOnly,
             Error::Clipboard(_) => ErrorKind::Clipboard,
             Error::PlatformUnreachable { .. } => ErrorKind::PlatformUnreachable,
-            Error::CannotRotate { .. } => ErrorKind::CannotRotate,
+            Error::CannotRotate { .. } | Error::RotationSecretRefused { .. } => ErrorKind::CannotRotate,
             Error::StillAccepted { .. } => ErrorKind::StillAccepted,
             Error::TeamUnreachable { .. } => ErrorKind::TeamUnreachable,
             Error::TeamSealed { .. } => ErrorKind::TeamSealed,

@@ -73,6 +73,10 @@ pub struct NewToken {
     #[serde(default)]
     #[ts(optional)]
     pub allow_revoked: Option<bool>,
+    /// Rotate this many days before expiry (1 to 365, as the Edit form's); `None` is off.
+    #[serde(default)]
+    #[ts(optional)]
+    pub rotate_before_days: Option<u32>,
 }
 
 impl NewToken {
@@ -91,6 +95,7 @@ impl NewToken {
             notes: String::new(),
             check: None,
             allow_revoked: None,
+            rotate_before_days: None,
         }
     }
 

@@ -46,6 +46,7 @@ fn cvat(label: &str, secret: &str) -> NewToken {
         notes: String::new(),
         check: None,
         allow_revoked: None,
+        rotate_before_days: None,
     }
 }
 

@@ -48,6 +48,15 @@ pub(crate) fn control(s: &Shared, req: &Incoming) -> Response {
             *s.latency.lock().unwrap() = Duration::from_millis(ms);
             json_response(StatusCode::OK, json!({"ms": ms}))
         }
+        // Hold every request of one method (`{"method": "DELETE"}`) unanswered; `null` releases.
+        ("POST", "/__fake/hold") => match serde_json::from_slice::<Value>(&req.body) {
+            Ok(v) => {
+                let method = v["method"].as_str().map(str::to_ascii_uppercase);
+                *s.hold.lock().unwrap() = method.clone();
+                json_response(StatusCode::OK, json!({ "method": method }))
+            }
+            Err(e) => json_response(StatusCode::BAD_REQUEST, json!({"detail": e.to_string()})),
+        },
         ("GET", "/__fake/stats") => json_response(
             StatusCode::OK,
             json!({

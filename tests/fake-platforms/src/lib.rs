@@ -10,7 +10,9 @@
 //!
 //! A small control API on each fake serves end-to-end tests: `POST /__fake/tokens` (a
 //! [`FakeToken`] as JSON), `GET /__fake/requests`, `POST /__fake/latency` (`{"ms": 200}`),
-//! `GET /__fake/stats`.
+//! `GET /__fake/stats`, `POST /__fake/hold` (`{"method": "DELETE"}`: requests of that method
+//! wait unanswered until `{"method": null}`, then get a 503 and take no effect — a rotation
+//! held between making the new key and revoking the old one, for a test that kills the app there).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -177,6 +179,8 @@ pub(crate) struct Shared {
     pub elsewhere: Mutex<Option<String>>,
     log: Mutex<Vec<Logged>>,
     latency: Mutex<Duration>,
+    /// Requests of this method wait until it is cleared (`POST /__fake/hold`).
+    pub hold: Mutex<Option<String>>,
     rate_seen: Mutex<HashMap<String, u32>>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
@@ -198,6 +202,11 @@ pub(crate) enum Gate {
 }
 
 impl Shared {
+    /// Whether requests of this method are held (`POST /__fake/hold`).
+    fn holds(&self, method: &axum::http::Method) -> bool {
+        self.hold.lock().unwrap().as_deref() == Some(method.as_str())
+    }
+
     /// Apply the behaviours that do not depend on the platform (429, 500, hang, redirect).
     pub(crate) async fn gate(&self, token: &FakeToken, path_and_query: &str) -> Gate {
         match &token.behaviour {
@@ -294,6 +303,7 @@ impl Fake {
             elsewhere: Mutex::new(None),
             log: Mutex::new(vec![]),
             latency: Mutex::new(Duration::ZERO),
+            hold: Mutex::new(None),
             rate_seen: Mutex::new(HashMap::new()),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
@@ -366,6 +376,17 @@ async fn handle(State(s): State<Arc<Shared>>, req: Request) -> Response {
     let latency = *s.latency.lock().unwrap();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
+    }
+    if !parts.uri.path().starts_with("/__fake/") && s.holds(&parts.method) {
+        // Held: no answer (a server that never gets to it) until released, at most two
+        // minutes; then 503 and nothing done, so a held request never takes effect late.
+        for _ in 0..1200 {
+            if !s.holds(&parts.method) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        return json_response(StatusCode::SERVICE_UNAVAILABLE, json!({"detail": "The request was held and dropped"}));
     }
     let query =
         parts.uri.query().map(|q| url_decode_pairs(q).into_iter().collect::<HashMap<_, _>>()).unwrap_or_default();

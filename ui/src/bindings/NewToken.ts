@@ -14,4 +14,8 @@ check?: CheckSettings,
 /**
  * The user confirmed adding a secret that was revoked before (else it is refused).
  */
-allow_revoked?: boolean, };
+allow_revoked?: boolean, 
+/**
+ * Rotate this many days before expiry (1 to 365, as the Edit form's); `None` is off.
+ */
+rotate_before_days?: number, };

@@ -8,7 +8,7 @@ import type { Rotated } from "../bindings/Rotated";
 import type { TokenRecord } from "../bindings/TokenRecord";
 import { confirmDialog } from "../shell/dialogs";
 import { toast } from "../alerts/banners";
-import { changed, findToken, platformInfo, platformName, state } from "../shell/state";
+import { afterRender, changed, findToken, platformInfo, platformName, select, state } from "../shell/state";
 
 /** Whether Rotate is offered: every local, unrevoked token (team tokens are not rotated yet). */
 export function canRotate(r: TokenRecord, team: boolean): boolean {
@@ -34,6 +34,61 @@ export function announceRotated(id: string, label: string, done: Rotated): void 
 
 export function rotationUnderWay(r: TokenRecord): boolean {
   return r.pending?.step === "rotating";
+}
+
+/** Undo is possible until the new key is in use (Rust refuses it after the swap). */
+export function undoable(r: TokenRecord): boolean {
+  return r.pending?.step === "rotating" && r.pending.stage !== "swapped";
+}
+
+/** Once at start-up: rotations that stopped half way (the app was killed, the machine went
+ *  down) are named in a message that leads to the offer in their detail pane. */
+export function announceStoppedRotations(): void {
+  const stopped = (state.view?.tokens ?? []).filter((t) => rotationUnderWay(t.record) && !state.rotating.has(t.record.id));
+  if (!stopped.length) return;
+  const names = stopped.map((t) => `“${t.record.label}”`).join(", ");
+  // Undo is offered only before the swap; after it, finishing is the way on.
+  const undo = stopped.some((t) => undoable(t.record));
+  const message =
+    stopped.length === 1
+      ? `The rotation of ${names} stopped halfway. Nothing is lost: both keys are in your keychain. ${undo ? "Finish it or undo it" : "Finish it"} from its details.`
+      : `The rotations of ${names} stopped halfway. Nothing is lost: both keys are in your keychain. ${undo ? "Finish or undo each" : "Finish each"} from its details.`;
+  const first = stopped[0]!.record.id;
+  toast(message, "warning", {
+    label: stopped.length === 1 ? "Show" : "Show the first",
+    run: () => {
+      select(first);
+      changed();
+      afterRender(() => document.querySelector<HTMLElement>('[data-testid="rotation-finish"]')?.focus());
+    },
+  });
+}
+
+/** Undo a rotation that has not swapped: the platform deletes the new key, the old one stays. */
+export async function undoRotation(id: string): Promise<void> {
+  const t = findToken(id);
+  if (!t || state.rotating.has(id)) return;
+  const r = t.record;
+  const name = platformName(r.platform);
+  const ok = await confirmDialog({
+    title: "Undo rotation?",
+    message: [`The new key is deleted${r.pending?.step === "rotating" && r.pending.new_key ? ` on ${name} and` : ""} from your keychain; “${r.label}” keeps using the old one.`],
+    okLabel: "Undo rotation",
+  });
+  if (!ok) return;
+  state.rotating.add(id);
+  changed();
+  try {
+    await api.undoRotation(targetOf(t));
+    await refresh();
+    toast(`Rotation of “${r.label}” undone: the old key stays in use.`, "info");
+  } catch (e) {
+    await refresh().catch(() => {});
+    reportError(e);
+  } finally {
+    state.rotating.delete(id);
+    changed();
+  }
 }
 
 export async function rotateToken(id: string): Promise<void> {

@@ -11,6 +11,7 @@ import { icon } from "./icons";
 import { listenForAlerts, mountAlertStack, renderAlertStack, takeOpenRequest } from "../alerts/alertstack";
 import { installKeyboard } from "./keyboard";
 import { focusSelectedRow, mountList, renderList } from "../tokens/list";
+import { announceStoppedRotations } from "../checks/rotate";
 import { mountBanners, renderBanners } from "../alerts/banners";
 import { isSortKey, SORT_OPTIONS } from "../tokens/query";
 import { openLeakWatch } from "../leak/leak";
@@ -205,6 +206,7 @@ async function start(): Promise<void> {
   // Listen before reading again, so a change made meanwhile is not missed.
   await Promise.all([listenToRust(), boot ? null : loadPlatforms()]);
   await refresh();
+  announceStoppedRotations();
   // A window made for a notification or the tray's "Revoke …" opens on what it was made for.
   await takeOpenRequest();
   if (!boot) markListReady();

@@ -10,7 +10,7 @@ import { openEditForm, openReplaceForm, openRotateForm } from "./form";
 import { icon, platformBadge, type IconName } from "../shell/icons";
 import { KIND_NAMES, maskedHint, publicPart, statusPill, unusedSourceWords } from "./labels";
 import { addReplacement, revokeToken } from "../checks/revoke";
-import { canRotate, rotateToken, rotatesByApi, rotationUnderWay } from "../checks/rotate";
+import { canRotate, rotateToken, rotatesByApi, rotationUnderWay, undoRotation, undoable } from "../checks/rotate";
 import { alertsRow, snoozedLine } from "./snooze";
 import { changed, platformName, selectedToken, state } from "../shell/state";
 import { addTickSource, watched } from "../shell/ticker";
@@ -82,7 +82,7 @@ function content(t: ListToken): Child[] {
     state.copied.has(r.id) ? h("div", { class: "detail-feedback" }, feedback) : null,
     revealed ? secretBox(r.kind, revealed.secret) : null,
     snoozedLine(r, now),
-    rotationUnderWay(r) ? rotationCallout(name) : null,
+    rotationUnderWay(r) ? rotationOffer(r, name, state.rotating.has(r.id)) : null,
     ...warnings.map((w) => warningView(t, w)),
     validateSection(t, name, agoText, validating),
     metaList(t, name, now),
@@ -157,13 +157,43 @@ function rotateButton(r: TokenRecord, name: string, busy: boolean): HTMLElement 
   );
 }
 
-/** A rotation stopped half way: both keys are kept until it is finished. */
-function rotationCallout(name: string): HTMLElement {
+/** A rotation stopped half way (the app was closed or killed, the network failed): both keys
+ *  are kept in the keychain, and this offers to finish it, or to undo it while the new key is
+ *  not in use yet. While it runs, it only says so. */
+function rotationOffer(r: TokenRecord, name: string, busy: boolean): HTMLElement {
+  const stage = r.pending?.step === "rotating" ? r.pending.stage : null;
+  const where =
+    stage === "swapped"
+      ? `The new key is in use; the old one is kept in your keychain until ${name} refuses it. Finish revokes it and confirms.`
+      : `The new key is kept in your keychain and the old one is still in use. Finish checks the new key, puts it in place and revokes the old one${undoable(r) ? "; Undo deletes the new key" : ""}.`;
+  const text = busy
+    ? h("p", { class: "callout-title" }, `Rotating “${r.label}”…`)
+    : h("p", { class: "callout-title" }, `Rotation of “${r.label}” stopped halfway`);
   return h(
     "div",
-    { class: "callout callout-warn", testid: "detail-rotation-pending" },
+    { class: "callout callout-warn callout-offer", testid: "detail-rotation-pending", role: "group", "aria-label": "Rotation stopped halfway" },
     icon("rotate", 14),
-    h("span", null, `A rotation is under way: the old and the new key are both kept in your keychain until ${name} refuses the old one. Finish rotation resumes it.`),
+    h(
+      "div",
+      { class: "callout-body" },
+      text,
+      h("p", null, busy ? `Nothing is lost if it stops: both keys are kept in your keychain until ${name} refuses the old one.` : `Nothing is lost. ${where}`),
+      busy
+        ? null
+        : h(
+            "div",
+            { class: "callout-actions" },
+            h(
+              "button",
+              { class: "btn btn-small btn-primary", type: "button", testid: "rotation-finish", title: `Finish the rotation: ${stage === "swapped" ? "revoke the old key" : "check the new key and revoke the old one"} on ${name}`, onclick: () => void rotateToken(r.id) },
+              icon("rotate", 13),
+              "Finish",
+            ),
+            undoable(r)
+              ? h("button", { class: "btn btn-small", type: "button", testid: "rotation-undo", title: `Delete the new key on ${name} and keep using the old one`, onclick: () => void undoRotation(r.id) }, "Undo")
+              : null,
+          ),
+    ),
   );
 }
 

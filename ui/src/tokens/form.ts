@@ -381,12 +381,15 @@ function formBody(f: Form): Child[] {
   const e = f.el;
   if (f.mode.kind === "replace" && f.mode.rotate) {
     const name = f.record ? platformName(f.record.platform) : "the platform";
+    const site = f.record?.server_url ?? (f.record ? platformInfo(f.record.platform)?.default_server : undefined);
     return [
       h(
         "p",
         { class: "dialog-text" },
         `Make a new token on ${name}'s website and paste it here. Latchkey checks it with ${name}, puts it in place, and keeps the old secret apart until ${name} refuses it; then it is removed.`,
       ),
+      // Where the user makes it: this token's own server (the field's note names the page).
+      site ? h("p", { class: "field-note", testid: "form-rotate-where" }, `Make it on ${name} at `, h("span", { class: "mono" }, site), ", signed in as the owner of this token.") : null,
       e.secretSlot,
     ];
   }

@@ -133,7 +133,7 @@ function clearSearch(): void {
 /** A row's parts in order, each rebuilt only when its key (the data it shows) changed. */
 const PARTS: { key: (m: RowModel) => string; build: (m: RowModel, live: Live) => HTMLElement }[] = [
   { key: (m) => partKey(m, "platform"), build: (m) => h("div", { class: "c-badge" }, platformBadge(m.platform, 30)) },
-  { key: (m) => partKey(m, "label", "snoozed", "staleSinceMs", "staleSource", "staleBy", "rotationDue", "copied", "team", "platformName", "owner", "tags", "moreTags"), build: mainPart },
+  { key: (m) => partKey(m, "label", "snoozed", "staleSinceMs", "staleSource", "staleBy", "rotationDue", "rotationStopped", "copied", "team", "platformName", "owner", "tags", "moreTags"), build: mainPart },
   { key: (m) => partKey(m, "hint", "publicPart"), build: hintPart },
   { key: (m) => partKey(m, "pill", "mark", "checked", "revoked", "countdown"), build: statusPart },
   { key: (m) => partKey(m, "label", "revoked"), build: actionsPart },
@@ -204,8 +204,15 @@ function mainPart(m: RowModel, live: Live): HTMLElement {
         icon("rotate", 12),
       )
     : null;
+  const stopped = m.rotationStopped
+    ? h(
+        "span",
+        { class: "chip chip-warn chip-icon", testid: "row-rotation-stopped", role: "img", "aria-label": "Rotation stopped halfway", title: "Rotation stopped halfway: both keys are kept in your keychain. Open the token to finish or undo it." },
+        icon("rotate", 12),
+      )
+    : null;
   const label = h("span", { class: "label", testid: "row-label", title: m.label }, m.label);
-  return h("div", { class: "c-main" }, h("div", { class: "line1" }, label, m.snoozed ? snoozedMark(m.snoozed) : null, stale, rotation, live.feedback), line2(m));
+  return h("div", { class: "c-main" }, h("div", { class: "line1" }, label, m.snoozed ? snoozedMark(m.snoozed) : null, stopped, stale, rotation, live.feedback), line2(m));
 }
 
 function line2(m: RowModel): HTMLElement {

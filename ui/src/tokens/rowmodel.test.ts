@@ -27,6 +27,15 @@ describe("rowModel", () => {
     expect(m.mark).toEqual({ pending: true, sentence: "Checking with the platform…" });
     expect(m.copied).toBe(true);
   });
+  it("a rotation that stopped half way marks the row until it is finished or undone", () => {
+    const pending = { step: "rotating" as const, stage: "swapped" as const, hint: "…9940", public: {} };
+    const stopped = rowModel(testToken("CI", { pending }), ctx);
+    expect(stopped.rotationStopped).toBe(true);
+    const done = rowModel(testToken("CI"), ctx);
+    expect(done.rotationStopped).toBe(false);
+    // The row part is rebuilt when it goes.
+    expect(partKey(done, "rotationStopped")).not.toBe(partKey(stopped, "rotationStopped"));
+  });
   it("a stale token says whose word that is", () => {
     const local = rowModel(testToken("CI", {}, { stale_for_secs: 100 * 86_400 }), ctx);
     expect(local.staleSource).toBe("as far as Latchkey knows");

@@ -41,6 +41,8 @@ export interface RowModel {
    *  when it is only what Latchkey saw. */
   staleBy: string | null;
   rotationDue: boolean;
+  /** A rotation stopped half way (a crash, the network): the row says so until it is finished or undone. */
+  rotationStopped: boolean;
   snoozed: string | null;
   copied: boolean;
   /** The last platform answer: ✓ ✗ ⚠, a dot, a spinner while pending; nothing when revoked. */
@@ -91,6 +93,7 @@ export function rowModel(t: ListToken, c: RowContext): RowModel {
     staleSource: unusedSourceWords(t.status.unused_source, c.platformName),
     staleBy: t.status.unused_source === "local" ? null : c.platformName,
     rotationDue: t.status.rotation_due && !revoked,
+    rotationStopped: t.record.pending?.step === "rotating",
     snoozed,
     copied: c.copied,
     mark: { pending: c.pending, sentence: c.pending ? "Checking with the platform…" : validationSentence(r, c.nowMs) },

@@ -54,9 +54,21 @@ pub struct Args {
     /// Encord legacy API keys: the project or dataset id the key belongs to.
     #[arg(long, value_name = "ID")]
     pub resource_id: Option<String>,
+    /// Rotate this many days before it expires (1 to 365): through the platform's API where
+    /// it can, else an alert with Rotate. Needs an expiry (given or found when checked).
+    #[arg(long, value_name = "DAYS", value_parser = rotate_before_parser)]
+    pub rotate_before: Option<u32>,
     /// Print the stored record as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--rotate-before`: checked before the secret is asked for, with the Edit form's range.
+fn rotate_before_parser(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(d) if (1..=365).contains(&d) => Ok(d),
+        _ => Err("give how many days before expiry to rotate, a whole number from 1 to 365".into()),
+    }
 }
 
 pub fn run(args: Args) -> Outcome {
@@ -90,6 +102,7 @@ pub fn run(args: Args) -> Outcome {
         notes: args.notes,
         check: None,
         allow_revoked: Some(args.allow_revoked),
+        rotate_before_days: args.rotate_before,
     };
     let record = vault.add(new, now)?;
     vault.log_uses(vec![latchkey_core::accesslog::Event::new(&record, latchkey_core::accesslog::Action::Add)]);
@@ -107,6 +120,11 @@ pub fn run(args: Args) -> Outcome {
     }
     if expires_at.is_some_and(|e| e <= now) {
         eprintln!("latchkey: warning: the expiry you gave is already past.");
+    }
+    if let (Some(days), None) = (record.rotate_before_days, record.expires_at) {
+        eprintln!(
+            "latchkey: note: no expiry is known yet; rotating {days} days before it starts once one is set or found."
+        );
     }
     Ok(Code::Ok)
 }

@@ -154,6 +154,7 @@ impl Importer<'_> {
                 notes: format!("Imported from {}.", f.source),
                 // A token Latchkey revoked is never imported again (core refuses it).
                 allow_revoked: Some(false),
+                rotate_before_days: None,
                 ..NewToken::new(f.platform, report.label.clone(), f.raw.input())
             };
             match self.vault.add(new, Utc::now()) {

@@ -184,6 +184,11 @@ impl Tokens {
             Validity::Invalid { reason } => {
                 let reason = reason.clone();
                 let undone = self.undo_rotation(&TokenTarget::Local { id }).await;
+                // Guided: the user made it; nothing was made on the platform to delete.
+                if let (Pending::Rotating { new_key: None, .. }, Ok(_)) = (&record.pending, &undone) {
+                    let reason = format!("{}.", reason.trim_end_matches('.'));
+                    return Err(Error::RotationSecretRefused { reason });
+                }
                 return Err(Error::CannotRotate {
                     platform: platform.into(),
                     reason: match undone {

@@ -233,6 +233,7 @@ mod tests {
                     notes: String::new(),
                     check: None,
                     allow_revoked: None,
+                    rotate_before_days: None,
                 },
                 now(),
             )

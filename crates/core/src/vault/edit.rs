@@ -19,6 +19,7 @@ pub(crate) fn new_record(new: NewToken, now: DateTime<Utc>) -> Result<(TokenReco
     let tags = clean_tags(&new.tags)?;
     let notes = clean_notes(&new.notes)?;
     let check = clean_check(platform, new.check, server_url.as_deref())?;
+    let rotate_before_days = clean_rotate_before(new.rotate_before_days)?;
     let identity = Identity { owner: clean_opt(new.owner), workspace: clean_opt(new.workspace), ..Default::default() };
     let prepared = new.secret.prepare(platform)?;
     refuse_secret_in_text(
@@ -43,7 +44,7 @@ pub(crate) fn new_record(new: NewToken, now: DateTime<Utc>) -> Result<(TokenReco
         platform_created_at: None,
         platform_last_used_at: None,
         stale_period_days: None,
-        rotate_before_days: None,
+        rotate_before_days,
         last_validation: None,
         last_verdict: None,
         identity,

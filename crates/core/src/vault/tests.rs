@@ -38,6 +38,24 @@ fn add_stores_secret_in_keychain_and_only_metadata_in_index() {
 }
 
 #[test]
+fn a_new_token_keeps_rotate_before_in_the_edit_forms_range() {
+    let (_dir, mem, mut v) = open();
+    let mut new = new_token(Platform::Roboflow, "rotating", "FAKEroboflowkey0101");
+    new.rotate_before_days = Some(14);
+    assert_eq!(v.add(new, now()).unwrap().rotate_before_days, Some(14));
+    for bad in [0, 366] {
+        let mut new = new_token(Platform::Roboflow, "bad", "FAKEroboflowkey0102");
+        new.rotate_before_days = Some(bad);
+        let e = v.add(new, now()).unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidInput { field: Some(crate::error::Field::RotateBefore), .. }),
+            "{bad}: {e:?}"
+        );
+    }
+    assert_eq!(mem.entries.lock().unwrap().len(), 1, "nothing stored for a refused one");
+}
+
+#[test]
 fn bad_input_is_refused_with_nothing_written() {
     let (dir, mem, mut v) = open();
     v.add(new_token(Platform::Roboflow, "Main", "FAKEroboflowkey0001"), now()).unwrap();
