@@ -30,6 +30,7 @@ mod all;
 pub mod bus;
 mod control;
 mod cvat;
+pub use cvat::CVAT_PASSWORD;
 mod encord;
 mod env0;
 pub mod openbao;
