@@ -54,6 +54,9 @@ pub struct PlatformInfo {
     pub where_to_find: String,
     /// Its API can make a token's successor, so Rotate does the whole change (`tokens/rotate.rs`).
     pub rotates_by_api: bool,
+    /// Its API makes the successor only with the account's password (CVAT), so Rotate asks
+    /// for it once (never stored).
+    pub rotates_with_password: bool,
 }
 
 pub fn info(platform: Platform) -> PlatformInfo {
@@ -102,6 +105,7 @@ pub fn info(platform: Platform) -> PlatformInfo {
         stale_after_days: stale,
         where_to_find: where_to_find.to_string(),
         rotates_by_api: matches!(platform, Platform::Roboflow | Platform::Env0),
+        rotates_with_password: platform == Platform::Cvat,
     }
 }
 
