@@ -12,7 +12,7 @@ let dlg: HTMLDialogElement | null = null;
 
 function dialog(): HTMLDialogElement {
   if (dlg) return dlg;
-  const d = h("dialog", { class: "dialog form-dialog", testid: "rotate-password", "aria-label": "Rotate with your password" });
+  const d = h("dialog", { class: "dialog", testid: "rotate-password", "aria-label": "Rotate with your password" });
   d.addEventListener("close", () => {
     for (const el of d.querySelectorAll<HTMLInputElement>("input")) el.value = "";
     d.replaceChildren();
@@ -52,13 +52,19 @@ export function rotateWithPassword(o: PasswordRotation): Promise<Rotated | null>
   const cancel = h("button", { class: "btn", type: "button", testid: "rotate-password-cancel", onclick: () => d.close() }, "Cancel");
   const guided = h(
     "button",
-    { class: "btn btn-text", type: "button", testid: "rotate-password-guided", onclick: () => (d.close(), o.guided()) },
-    "I sign in with SSO: give a token I made instead",
+    {
+      class: "btn btn-text",
+      type: "button",
+      testid: "rotate-password-guided",
+      title: `For an account that signs in through SSO (no password): make the new token on ${o.platform}'s website and give it here`,
+      onclick: () => (d.close(), o.guided()),
+    },
+    "SSO: use a token I made",
   );
   const who = o.owner ? ` (${o.owner})` : "";
   const form = h(
     "form",
-    { class: "dialog-inner", novalidate: true },
+    { class: "dialog-inner confirm password-rotate", novalidate: true },
     h("h2", { class: "dialog-title" }, `Rotate “${o.label}”`),
     h(
       "p",
