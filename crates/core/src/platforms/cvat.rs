@@ -89,7 +89,7 @@ impl Adapter for Cvat {
     }
 
     async fn try_revoke(&self, record: &TokenRecord, _secret: &SecretString) -> Result<RevokeOutcome> {
-        Ok(revoke_guide(record, "CVAT does not let a token revoke itself.")?)
+        revoke_guide(record, "CVAT does not let a token revoke itself.")
     }
 
     const NEEDS_PASSWORD: bool = true;
