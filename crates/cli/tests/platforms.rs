@@ -390,6 +390,10 @@ fn a_guided_rotation_checks_the_new_secret_and_keeps_the_old_until_it_is_refused
 
 /// A CVAT token of `alice` with a 30-day lifetime, stored as `label`.
 fn cvat_rotatable(f: &Fakes, sb: &Sandbox, label: &str) -> (String, String) {
+    cvat_rotatable_with(f, sb, label, token("", Behaviour::Valid))
+}
+
+fn cvat_rotatable_with(f: &Fakes, sb: &Sandbox, label: &str, extra: FakeToken) -> (String, String) {
     let old = cvat_secret();
     let created = chrono::Utc::now() - chrono::Duration::days(10);
     f.all.cvat.add(FakeToken {
@@ -397,7 +401,7 @@ fn cvat_rotatable(f: &Fakes, sb: &Sandbox, label: &str) -> (String, String) {
         read_only: true,
         created_at: Some(created.to_rfc3339()),
         expires_at: Some((created + chrono::Duration::days(30)).to_rfc3339()),
-        ..token(&old, Behaviour::Valid)
+        ..FakeToken { secret: old.clone(), ..extra }
     });
     let id = sb.add("cvat", label, &old, &["--server", &f.all.cvat.url]);
     (old, id)
@@ -472,4 +476,32 @@ fn a_cvat_rotation_with_a_wrong_or_no_password_changes_nothing() {
     f.all.supervisely.add(token(&sly, Behaviour::Valid));
     sb.add("supervisely", "laptop", &sly, &["--server", &f.all.supervisely.url]);
     sb.run(&["rotate", "laptop", "--password-stdin"], Some("x\n")).code(2);
+}
+
+#[test]
+fn a_cvat_rotation_resumed_without_the_password_says_it_is_needed() {
+    let f = fakes();
+    let sb = Sandbox::new();
+    // The delete answers 204 but the token keeps working for now.
+    let (old, id) =
+        cvat_rotatable_with(&f, &sb, "labels", FakeToken { revoke_ignored: true, ..token("", Behaviour::Valid) });
+    let password = format!("{CVAT_PASSWORD}\n");
+    let out = sb.run(&["rotate", "labels", "--password-stdin"], Some(&password)).code(8);
+    assert!(out.stdout.contains("revocation pending"), "{out:?}");
+    assert_eq!(by_label(&sb.list(), "labels")["pending"]["stage"], "swapped");
+    assert_eq!(sb.keychain(&format!("{id}.rotation-old")).as_deref(), Some(old.as_str()));
+
+    // Resumed without the password: the old token cannot be deleted; it says how to finish.
+    let deletes = |f: &Fakes| f.all.cvat.requests().iter().filter(|r| r.method == "DELETE").count();
+    let before = deletes(&f);
+    let out = sb.run(&["rotate", "labels"], None).code(8);
+    assert!(out.stdout.contains("--password-stdin") && out.stdout.contains("Revoke it at: "), "{out:?}");
+    assert_eq!(deletes(&f), before, "nothing deleted without the password");
+    assert_eq!(by_label(&sb.list(), "labels")["pending"]["stage"], "swapped");
+
+    // The old token is refused now: rotating again (no password needed) finishes.
+    assert!(f.all.cvat.set_behaviour(&old, Behaviour::Revoked));
+    let done = sb.run(&["rotate", "labels"], None).ok();
+    assert!(done.stdout.contains("Rotated cvat/labels"), "{done:?}");
+    assert_eq!(sb.keychain(&format!("{id}.rotation-old")), None);
 }

@@ -141,7 +141,8 @@ fn manage_tokens(s: &Shared, req: &Incoming, user: &str, target: Option<String>)
     let found = id.parse::<usize>().ok().filter(|i| *i >= 1).and_then(|i| tokens.get_mut(i - 1));
     match found {
         Some(t) if t.owner == user && !t.revoked_by_api => {
-            t.revoked_by_api = true;
+            // `revoke_ignored`: the delete answers success but the token keeps working.
+            t.revoked_by_api = !t.revoke_ignored;
             StatusCode::NO_CONTENT.into_response()
         }
         Some(t) if t.owner != user && !t.revoked_by_api => forbidden(),
