@@ -749,7 +749,7 @@ async fn p11_a_guided_rotation_checks_the_new_secret_and_keeps_the_old_until_ref
 }
 
 #[tokio::test]
-async fn p9_rotate_a_cvat_token_with_the_password() {
+async fn p12_rotate_a_cvat_token_with_the_password() {
     let fakes = FakePlatforms::start();
     let app = App::start("rotate_cvat").await;
     let old = cvat_token();
