@@ -769,3 +769,54 @@ async fn p11_a_guided_rotation_checks_the_new_secret_and_keeps_the_old_until_ref
     assert!(!app.index_text().contains(&old) && !app.index_text().contains(&new));
     app.finish().await;
 }
+
+#[tokio::test]
+async fn p12_rotate_a_cvat_token_with_the_password() {
+    let fakes = FakePlatforms::start();
+    let app = App::start("rotate_cvat").await;
+    let old = cvat_token();
+    fakes.add_token("cvat", json!({"secret": old, "owner": "e2e-rot", "name": "e2e cvat", "read_only": true}));
+    // Its id in the fake: after the seeded tokens.
+    let old_id = fakes.seeded("cvat").as_object().map(|o| o.len()).unwrap_or(0) + 1;
+    let row = app.add_token(&TokenInput::token("cvat", "E2E rotate CVAT", &old).server(&fakes.url("cvat"))).await;
+
+    app.open_detail("E2E rotate CVAT").await;
+    app.click("detail-rotate").await;
+    app.wait_tid("rotate-password").await;
+    assert_eq!(app.attr_css(&tid("rotate-password-input"), "type").await.as_deref(), Some("password"));
+    assert_eq!(app.attr_css(&tid("rotate-password-input"), "autocomplete").await.as_deref(), Some("off"));
+    let shot = screenshot_root("cvat-rotate");
+    let _ = std::fs::copy(&shot, "/tmp/cvat-rotate.png");
+
+    // A wrong password: said in the form, nothing changed, the field cleared.
+    app.type_into("rotate-password-input", "not-the-password\u{E007}").await;
+    app.wait_text("rotate-password-error", "the refusal", |t| t.contains("HTTP 401")).await;
+    assert_eq!(app.value("rotate-password-input").await, "");
+    assert!(fakes.requests("cvat").iter().all(|r| r.method != "DELETE"));
+    assert_eq!(secret_tool_lookup(app.service(), &row.id).as_deref(), Some(old.as_str()));
+
+    // The right one, submitted with Enter.
+    app.type_into("rotate-password-input", "FAKE-cvat-password\u{E007}").await;
+    app.wait_gone("rotate-password").await;
+    app.wait_text("toast", "the rotation", |t| t.contains("Rotated")).await;
+    let new = secret_tool_lookup(app.service(), &row.id).expect("the new token in the keychain");
+    assert_ne!(new, old);
+    assert!(new.starts_with("FAKEn"), "made by the fake CVAT: {}", &new[..5]);
+
+    // Made with Basic auth, then the old token's id deleted with Basic auth.
+    let reqs = fakes.requests("cvat");
+    let manage: Vec<_> = reqs.iter().filter(|r| r.method != "GET").collect();
+    let shape: Vec<(&str, &str)> = manage.iter().map(|r| (r.method.as_str(), r.path.as_str())).collect();
+    let delete_path = format!("/api/auth/access_tokens/{old_id}");
+    assert_eq!(
+        shape,
+        [("POST", "/api/auth/access_tokens"), ("POST", "/api/auth/access_tokens"), ("DELETE", delete_path.as_str())],
+        "the refused try, the create, the delete"
+    );
+    for r in &manage {
+        assert!(r.header("authorization").is_some_and(|a| a.starts_with("Basic ")), "{:?}", r.method);
+    }
+    let updated = app.wait_row(&row.label).await;
+    assert!(updated.hint.contains(&new[new.len() - 4..]), "the row shows the new token: {updated:?}");
+    app.wait_text("detail-rotation-event", "the rotation history", |t| t.contains("old key revoked")).await;
+}

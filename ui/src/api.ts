@@ -113,6 +113,8 @@ export const api = {
   rotateToken: (target: TokenTarget) => call<Rotated>("rotate_token", { target }),
   /** A guided rotation: the new secret the user made on the platform's website. */
   rotateWithSecret: (target: TokenTarget, secret: SecretInput) => call<Rotated>("rotate_with_secret", { target, secret }),
+  /** CVAT: the account password, used by Rust for this rotation only and zeroised there. */
+  rotateWithPassword: (target: TokenTarget, password: string) => call<Rotated>("rotate_with_password", { target, password }),
   /** Drop a rotation whose new key is not in use yet. */
   undoRotation: (target: TokenTarget) => call<TokenRow>("undo_rotation", { target }),
   /** One event per finished token while "validate all" runs (also the one at start-up). */

@@ -31,7 +31,7 @@ pub enum Command {
     Validate(validate::Args),
     /// Revoke a token through the platform's API, or show how to do it by hand.
     Revoke(revoke::Args),
-    /// Replace a token with a new key (made by the platform, or given with --new-secret), then revoke the old one.
+    /// Replace a token with a new key (made by the platform, or given with --new-secret; CVAT with your password, --password-stdin), then revoke the old one.
     Rotate(rotate::Args),
     /// Run a command with tokens in its environment, under the platforms' own variable names.
     Run(run::Args),

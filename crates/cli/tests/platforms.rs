@@ -3,7 +3,7 @@
 
 mod support;
 
-use latchkey_fake_platforms::{Behaviour, FakePlatforms, FakeToken};
+use latchkey_fake_platforms::{Behaviour, FakePlatforms, FakeToken, CVAT_PASSWORD};
 use support::{by_label, fake, Sandbox};
 
 /// The fakes run on their own runtime for as long as the test holds this.
@@ -386,4 +386,122 @@ fn a_guided_rotation_checks_the_new_secret_and_keeps_the_old_until_it_is_refused
     let rec = by_label(&sb.list(), "laptop").clone();
     assert_eq!(rec["rotations"][0]["how"], "guided", "{rec:#}");
     assert!(rec["pending"].is_null(), "{rec:#}");
+}
+
+/// A CVAT token of `alice` with a 30-day lifetime, stored as `label`.
+fn cvat_rotatable(f: &Fakes, sb: &Sandbox, label: &str) -> (String, String) {
+    cvat_rotatable_with(f, sb, label, token("", Behaviour::Valid))
+}
+
+fn cvat_rotatable_with(f: &Fakes, sb: &Sandbox, label: &str, extra: FakeToken) -> (String, String) {
+    let old = cvat_secret();
+    let created = chrono::Utc::now() - chrono::Duration::days(10);
+    f.all.cvat.add(FakeToken {
+        name: "laptop".into(),
+        read_only: true,
+        created_at: Some(created.to_rfc3339()),
+        expires_at: Some((created + chrono::Duration::days(30)).to_rfc3339()),
+        ..FakeToken { secret: old.clone(), ..extra }
+    });
+    let id = sb.add("cvat", label, &old, &["--server", &f.all.cvat.url]);
+    (old, id)
+}
+
+#[test]
+fn rotate_makes_a_new_cvat_token_with_the_password_then_revokes_the_old_one() {
+    let f = fakes();
+    let sb = Sandbox::new();
+    let (old, id) = cvat_rotatable(&f, &sb, "labels");
+    let password = format!("{CVAT_PASSWORD}\n");
+    let out = sb.run(&["rotate", "labels", "--password-stdin"], Some(&password)).ok();
+    assert!(out.stdout.contains("Rotated cvat/labels"), "{out:?}");
+    let tokens = f.all.cvat.tokens();
+    let new = tokens.iter().find(|t| t.secret.starts_with("FAKEn")).expect("CVAT made a token");
+    assert!(new.name.starts_with("laptop (rotated 20"), "the old token's name and the day: {new:?}");
+    assert!(new.read_only, "the old token's read-only flag: {new:?}");
+    // The old token's 30-day lifetime, from now.
+    let expiry = chrono::DateTime::parse_from_rfc3339(new.expires_at.as_deref().unwrap()).unwrap();
+    let days = (expiry.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_days();
+    assert!((29..=30).contains(&days), "{new:?}");
+    assert!(tokens.iter().any(|t| t.secret == old && t.revoked_by_api), "the old token was revoked: {tokens:#?}");
+    // Created, then the old one (id 1, the first token of the fake) deleted: both with Basic.
+    let reqs = f.all.cvat.requests();
+    let manage: Vec<_> = reqs.iter().filter(|r| r.method != "GET").collect();
+    assert_eq!(manage.len(), 2, "{manage:#?}");
+    assert_eq!((manage[0].method.as_str(), manage[0].path.as_str()), ("POST", "/api/auth/access_tokens"));
+    assert_eq!((manage[1].method.as_str(), manage[1].path.as_str()), ("DELETE", "/api/auth/access_tokens/1"));
+    for r in &manage {
+        assert!(r.headers.iter().any(|(k, v)| k == "authorization" && v.starts_with("Basic ")), "{r:?}");
+    }
+    let (post, delete) = (reqs.iter().position(|r| r.method == "POST"), reqs.iter().position(|r| r.method == "DELETE"));
+    assert!(post < delete, "the new token is made before the old one is deleted");
+    let secrets = [old.as_str(), new.secret.as_str(), CVAT_PASSWORD];
+    assert!(secrets.iter().all(|s| !out.all().contains(s)), "nothing secret printed: {out:?}");
+    assert!(secrets.iter().all(|s| !sb.index_text().contains(s)), "nothing secret in the index");
+    assert_eq!(sb.keychain(&id).as_deref(), Some(new.secret.as_str()), "the new token is the secret");
+    assert_eq!(sb.keychain(&format!("{id}.rotation-old")), None, "the old secret is gone once refused");
+    let got = sb.run(&["get", "labels"], None).ok();
+    assert_eq!(got.stdout.trim(), new.secret);
+    let rec = by_label(&sb.list(), "labels").clone();
+    assert!(rec["pending"].is_null(), "{rec:#}");
+    assert_eq!(rec["rotations"][0]["how"], "api", "{rec:#}");
+    assert!(rec["rotations"][0]["outcome"].as_str().unwrap().contains("old key revoked"), "{rec:#}");
+    let log = sb.run(&["log", "labels", "--json"], None).ok().json();
+    assert!(!log.to_string().contains(CVAT_PASSWORD));
+}
+
+#[test]
+fn a_cvat_rotation_with_a_wrong_or_no_password_changes_nothing() {
+    let f = fakes();
+    let sb = Sandbox::new();
+    let (old, id) = cvat_rotatable(&f, &sb, "labels");
+    let before = f.all.cvat.tokens();
+
+    let wrong = sb.run(&["rotate", "labels", "--password-stdin"], Some("not-the-password\n")).code(8);
+    assert!(wrong.stderr.contains("CVAT refused the username and password (HTTP 401)"), "{wrong:?}");
+    assert!(wrong.stderr.contains("Nothing was changed") && wrong.stderr.contains("--new-secret"), "{wrong:?}");
+    assert!(!wrong.all().contains("not-the-password"), "{wrong:?}");
+    // No password: said before anything is asked of CVAT.
+    let none = sb.run(&["rotate", "labels"], None).code(8);
+    assert!(none.stderr.contains("--password-stdin") && none.stderr.contains("--new-secret"), "{none:?}");
+
+    assert_eq!(f.all.cvat.tokens(), before, "no token made or revoked");
+    assert!(f.all.cvat.requests().iter().all(|r| r.method != "DELETE"));
+    assert_eq!(sb.keychain(&id).as_deref(), Some(old.as_str()), "the old secret still in the keychain");
+    assert_eq!(sb.keychain(&format!("{id}.rotation-new")), None);
+    let rec = by_label(&sb.list(), "labels").clone();
+    assert!(rec["pending"].is_null() && rec["rotations"].is_null(), "{rec:#}");
+    // --password-stdin is for CVAT only.
+    let sly = fake("sly-pw");
+    f.all.supervisely.add(token(&sly, Behaviour::Valid));
+    sb.add("supervisely", "laptop", &sly, &["--server", &f.all.supervisely.url]);
+    sb.run(&["rotate", "laptop", "--password-stdin"], Some("x\n")).code(2);
+}
+
+#[test]
+fn a_cvat_rotation_resumed_without_the_password_says_it_is_needed() {
+    let f = fakes();
+    let sb = Sandbox::new();
+    // The delete answers 204 but the token keeps working for now.
+    let (old, id) =
+        cvat_rotatable_with(&f, &sb, "labels", FakeToken { revoke_ignored: true, ..token("", Behaviour::Valid) });
+    let password = format!("{CVAT_PASSWORD}\n");
+    let out = sb.run(&["rotate", "labels", "--password-stdin"], Some(&password)).code(8);
+    assert!(out.stdout.contains("revocation pending"), "{out:?}");
+    assert_eq!(by_label(&sb.list(), "labels")["pending"]["stage"], "swapped");
+    assert_eq!(sb.keychain(&format!("{id}.rotation-old")).as_deref(), Some(old.as_str()));
+
+    // Resumed without the password: the old token cannot be deleted; it says how to finish.
+    let deletes = |f: &Fakes| f.all.cvat.requests().iter().filter(|r| r.method == "DELETE").count();
+    let before = deletes(&f);
+    let out = sb.run(&["rotate", "labels"], None).code(8);
+    assert!(out.stdout.contains("--password-stdin") && out.stdout.contains("Revoke it at: "), "{out:?}");
+    assert_eq!(deletes(&f), before, "nothing deleted without the password");
+    assert_eq!(by_label(&sb.list(), "labels")["pending"]["stage"], "swapped");
+
+    // The old token is refused now: rotating again (no password needed) finishes.
+    assert!(f.all.cvat.set_behaviour(&old, Behaviour::Revoked));
+    let done = sb.run(&["rotate", "labels"], None).ok();
+    assert!(done.stdout.contains("Rotated cvat/labels"), "{done:?}");
+    assert_eq!(sb.keychain(&format!("{id}.rotation-old")), None);
 }

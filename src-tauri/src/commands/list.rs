@@ -10,7 +10,7 @@ commands! {
     tokens: get_view, list_platforms, add_token, update_token, replace_secret, delete_token, copy_secret,
         reveal_secret, retry_keychain, snooze_token, get_recent_uses;
     platform: validate_token, validate_all, revoke_token, confirm_revoked, open_revoke_page, rotate_token,
-        rotate_with_secret, undo_rotation;
+        rotate_with_secret, rotate_with_password, undo_rotation;
     leak: start_leak_scan, cancel_leak_scan, get_leak_report, set_leak_settings, allow_leak_finding,
         leak_reference_preview, replace_leak_with_reference,
         import_found_token;

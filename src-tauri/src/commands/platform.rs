@@ -62,6 +62,19 @@ pub async fn rotate_token(state: State<'_, AppState>, target: TokenTarget) -> Re
     Ok(allow_rotation_page(&state, &target, rotated))
 }
 
+/// Rotate with the account's password (CVAT makes and deletes tokens only for a signed-in
+/// user). The password arrives as a `SecretString` (zeroised when this returns), is used for
+/// the create and delete requests only, and is never stored, logged or echoed in an error.
+#[tauri::command]
+pub async fn rotate_with_password(
+    state: State<'_, AppState>,
+    target: TokenTarget,
+    password: secrecy::SecretString,
+) -> Reply<Rotated> {
+    let rotated = state.tokens.rotate_with_password(&target, password).await.inspect_err(log_failure)?;
+    Ok(allow_rotation_page(&state, &target, rotated))
+}
+
 /// A guided rotation: the new secret the user made on the platform's website is checked and
 /// put in place; the old one is kept apart until the platform refuses it.
 #[tauri::command]

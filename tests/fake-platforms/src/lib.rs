@@ -32,6 +32,7 @@ mod all;
 pub mod bus;
 mod control;
 mod cvat;
+pub use cvat::CVAT_PASSWORD;
 mod encord;
 mod env0;
 pub mod openbao;
@@ -141,7 +142,7 @@ pub struct FakeToken {
     pub disabled: bool,
     /// Set by the fake when the key was deleted through its API.
     pub revoked_by_api: bool,
-    /// Roboflow / env0: the delete answers success but the key keeps working (a fault to
+    /// Roboflow / env0 / CVAT: the delete answers success but the key keeps working (a fault to
     /// test that a revoke is confirmed by validating afterwards).
     pub revoke_ignored: bool,
 }

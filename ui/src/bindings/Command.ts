@@ -20,6 +20,7 @@ export type Command =
   | "open_revoke_page"
   | "rotate_token"
   | "rotate_with_secret"
+  | "rotate_with_password"
   | "undo_rotation"
   | "start_leak_scan"
   | "cancel_leak_scan"

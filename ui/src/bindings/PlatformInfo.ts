@@ -30,4 +30,9 @@ where_to_find: string,
 /**
  * Its API can make a token's successor, so Rotate does the whole change (`tokens/rotate.rs`).
  */
-rotates_by_api: boolean, };
+rotates_by_api: boolean, 
+/**
+ * Its API makes the successor only with the account's password (CVAT), so Rotate asks
+ * for it once (never stored).
+ */
+rotates_with_password: boolean, };

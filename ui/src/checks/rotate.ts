@@ -8,16 +8,24 @@ import type { Rotated } from "../bindings/Rotated";
 import type { TokenRecord } from "../bindings/TokenRecord";
 import { confirmDialog } from "../shell/dialogs";
 import { toast } from "../alerts/banners";
+import { openRotateForm } from "../tokens/form";
+import { rotateWithPassword } from "./rotatepassword";
 import { afterRender, changed, findToken, platformInfo, platformName, select, state } from "../shell/state";
 
-/** Whether Rotate is offered: every local, unrevoked token (team tokens are not rotated yet). */
+/** Whether Rotate is offered: every unrevoked local token; a team token where the platform's
+ * API makes keys (its rotation is kept in the team vault: no guided or password rotation). */
 export function canRotate(r: TokenRecord, team: boolean): boolean {
-  return !team && !r.revoked;
+  return !r.revoked && (!team || !!platformInfo(r.platform)?.rotates_by_api);
 }
 
 /** Rotate through the API (or resume a rotation): otherwise the guided form asks for the new secret. */
 export function rotatesByApi(r: TokenRecord): boolean {
-  return rotationUnderWay(r) || !!platformInfo(r.platform)?.rotates_by_api;
+  return rotationUnderWay(r) || !!platformInfo(r.platform)?.rotates_by_api || rotatesWithPassword(r);
+}
+
+/** CVAT: its API makes and deletes tokens only with the account's password, asked for once. */
+export function rotatesWithPassword(r: TokenRecord): boolean {
+  return !!platformInfo(r.platform)?.rotates_with_password;
 }
 
 /** Say how a rotation ended: done, or what is left (with the website where there is one). */
@@ -97,6 +105,28 @@ export async function rotateToken(id: string): Promise<void> {
   const r = t.record;
   const name = platformName(r.platform);
   const resuming = rotationUnderWay(r);
+  // A guided rotation under way (no key id from the platform) needs no password to finish.
+  const guidedUnderWay = resuming && r.pending?.step === "rotating" && !r.pending.new_key;
+  if (rotatesWithPassword(r) && !guidedUnderWay) {
+    const target = targetOf(t);
+    const done = await rotateWithPassword({
+      target,
+      label: r.label,
+      platform: name,
+      owner: r.identity.owner ?? undefined,
+      resuming,
+      guided: () => openRotateForm(id),
+    });
+    if (!done) {
+      await refresh().catch(() => {});
+      return;
+    }
+    state.copied.delete(id);
+    if (state.revealed?.id === id) state.revealed = null;
+    await refresh();
+    announceRotated(id, r.label, done);
+    return;
+  }
   if (!resuming) {
     const ok = await confirmDialog({
       title: "Rotate token?",

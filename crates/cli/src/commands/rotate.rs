@@ -5,8 +5,10 @@
 
 use latchkey_core::record::TokenKind;
 use latchkey_core::secret::SecretInput;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
+use std::io::BufRead;
+use zeroize::Zeroize;
 
 use crate::exit::{Code, Failure, Outcome};
 use crate::input::{secret_line, secret_stdin_all, stdin_is_terminal, visible_line};
@@ -15,10 +17,13 @@ use crate::output::print_json;
 #[derive(clap::Args)]
 #[command(after_help = "Through the API for Roboflow keys (allowed to create keys) and env0 organization
 keys (Admin role; env0 may take up to an hour to refuse the old key: run it again to confirm).
-Elsewhere (Supervisely, CVAT, Encord, other): make the new secret on the website, then
+CVAT with your account password, read once and never stored: piped with --password-stdin,
+or asked for (hidden) on a terminal. Elsewhere (Supervisely, Encord, other; a CVAT account
+that signs in only through SSO): make the new secret on the website, then
   latchkey rotate <token> --new-secret          (prompted for, or read from stdin)
 it is checked and put in place; the old one is kept until the platform refuses it.
-Exit 8 when the new key is in use but the old one is not yet refused; run it again to finish.")]
+Exit 8 when the platform would not make the new key (CVAT: a wrong password; nothing changed),
+or when the new key is in use but the old one is not yet refused; run it again to finish.")]
 pub struct Args {
     /// The token's label (or platform/label) or id.
     pub token: String,
@@ -32,6 +37,9 @@ pub struct Args {
     /// Encord: the new Ed25519 private key file (with --new-secret; else read from stdin).
     #[arg(long, value_name = "PATH", requires = "new_secret")]
     pub ssh_key_file: Option<std::path::PathBuf>,
+    /// CVAT: read your account password from the first line of stdin (it is never stored).
+    #[arg(long, conflicts_with = "new_secret")]
+    pub password_stdin: bool,
     /// Drop an unfinished rotation whose new key is not in use yet (it is deleted on the platform).
     #[arg(long)]
     pub undo: bool,
@@ -48,9 +56,13 @@ pub fn run(args: Args) -> Outcome {
     let name = crate::resolve::qualified(&record);
     let target = found.target();
     let tokens = crate::context::tokens(vault);
+    let password = read_password(&record, &args)?;
     if args.undo {
         let t = target.clone();
-        let record = tokens.blocking(move |tk| async move { tk.undo_rotation(&t).await })?;
+        let record = match password {
+            Some(pw) => tokens.blocking(move |tk| async move { tk.undo_rotation_with_password(&t, pw).await })?,
+            None => tokens.blocking(move |tk| async move { tk.undo_rotation(&t).await })?,
+        };
         if args.json {
             print_json(&json!({"undone": true, "record": record}));
         } else {
@@ -62,6 +74,8 @@ pub fn run(args: Args) -> Outcome {
     let rotated = if args.new_secret {
         let input = read_new_secret(&record, &args)?;
         tokens.blocking(move |tk| async move { tk.rotate_with(&t, input).await })?
+    } else if let Some(pw) = password {
+        tokens.blocking(move |tk| async move { tk.rotate_with_password(&t, pw).await })?
     } else {
         tokens.blocking(move |tk| async move { tk.rotate(&t).await })?
     };
@@ -77,6 +91,50 @@ pub fn run(args: Args) -> Outcome {
         eprintln!("Run `latchkey rotate {name}` again to finish.");
     }
     Ok(if rotated.finished { Code::Ok } else { Code::ActionNeeded })
+}
+
+/// The account password for a platform that rotates with it (CVAT): from stdin with
+/// `--password-stdin`, else asked for without echo on a terminal. `None` elsewhere, for a
+/// guided rotation, or when neither is possible (core then says how to give it).
+fn read_password(record: &latchkey_core::TokenRecord, args: &Args) -> Result<Option<SecretString>, Failure> {
+    let rotates_with_password =
+        latchkey_core::platforms::adapter_for(record.platform).map(|a| a.rotates_with_password()).unwrap_or(false);
+    if args.password_stdin && !rotates_with_password {
+        return Err(Failure::usage(format!(
+            "{} does not rotate with a password; leave out --password-stdin.",
+            record.platform.name()
+        )));
+    }
+    if args.new_secret || !rotates_with_password || (!args.password_stdin && !stdin_is_terminal()) {
+        return Ok(None);
+    }
+    let name = record.platform.name();
+    let user = record.identity.owner.as_deref().map(|u| format!(" for {u}")).unwrap_or_default();
+    let password = if args.password_stdin {
+        secret_stdin_line(&format!("the {name} password"))?
+    } else {
+        secret_line(&format!("{name} password{user} (hidden, used once, never stored): "))?
+    };
+    if password.expose_secret().is_empty() {
+        return Err(Failure::usage(format!("The {name} password was empty.")));
+    }
+    Ok(Some(password))
+}
+
+/// The first line of stdin, which must not be a terminal (`--password-stdin`).
+fn secret_stdin_line(what: &str) -> Result<SecretString, Failure> {
+    if stdin_is_terminal() {
+        return Err(Failure::usage(format!("--password-stdin reads {what} from a pipe; leave it out to be asked.")));
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::error(format!("could not read {what} from stdin ({e})")))?;
+    // Only the line end goes: spaces can be part of a password.
+    let out = SecretString::from(line.trim_end_matches(['\n', '\r']).to_string());
+    line.zeroize();
+    Ok(out)
 }
 
 /// The new secret, in the record's own form (as `add` reads one).

@@ -54,6 +54,9 @@ pub struct PlatformInfo {
     pub where_to_find: String,
     /// Its API can make a token's successor, so Rotate does the whole change (`tokens/rotate.rs`).
     pub rotates_by_api: bool,
+    /// Its API makes the successor only with the account's password (CVAT), so Rotate asks
+    /// for it once (never stored).
+    pub rotates_with_password: bool,
 }
 
 pub fn info(platform: Platform) -> PlatformInfo {
@@ -102,6 +105,7 @@ pub fn info(platform: Platform) -> PlatformInfo {
         stale_after_days: stale,
         where_to_find: where_to_find.to_string(),
         rotates_by_api: matches!(platform, Platform::Roboflow | Platform::Env0),
+        rotates_with_password: platform == Platform::Cvat,
     }
 }
 
@@ -286,6 +290,29 @@ pub trait PlatformAdapter: Send + Sync {
         acting: &'a SecretString,
         key_id: &'a str,
     ) -> BoxFuture<'a, Result<RevokeOutcome>>;
+    /// Whether this platform's API makes and deletes keys only for a signed-in user, so a
+    /// rotation needs the account's password (CVAT: a token may not manage tokens).
+    fn rotates_with_password(&self) -> bool {
+        false
+    }
+    /// Rotation with the account's password (`rotates_with_password`): like
+    /// `create_successor`, the password authenticating the request. The password is only
+    /// borrowed: never stored, logged or put in an error.
+    fn create_successor_with_password<'a>(
+        &'a self,
+        record: &'a TokenRecord,
+        secret: &'a SecretString,
+        password: &'a SecretString,
+    ) -> BoxFuture<'a, Result<Option<Successor>>>;
+    /// Delete the key `key_id` with the account's password (`acting`, a working key of the
+    /// same account, tells whose password it is).
+    fn revoke_key_with_password<'a>(
+        &'a self,
+        record: &'a TokenRecord,
+        acting: &'a SecretString,
+        password: &'a SecretString,
+        key_id: &'a str,
+    ) -> BoxFuture<'a, Result<RevokeOutcome>>;
 }
 
 /// One platform's adapter as its file writes it; [`PlatformAdapter`] is made of it once, for
@@ -320,6 +347,28 @@ trait Adapter: Send + Sync {
         _key_id: &str,
     ) -> impl Future<Output = Result<RevokeOutcome>> + Send {
         async { Err(Error::Internal(format!("{} keys cannot be deleted by id", Self::PLATFORM.name()))) }
+    }
+    /// See [`PlatformAdapter::rotates_with_password`].
+    const NEEDS_PASSWORD: bool = false;
+    /// See [`PlatformAdapter::create_successor_with_password`]; by default the password is
+    /// not needed and the key makes its successor itself.
+    fn successor_with_password(
+        &self,
+        record: &TokenRecord,
+        secret: &SecretString,
+        _password: &SecretString,
+    ) -> impl Future<Output = Result<Option<Successor>>> + Send {
+        self.successor(record, secret)
+    }
+    /// See [`PlatformAdapter::revoke_key_with_password`]; by default the acting key deletes.
+    fn delete_key_with_password(
+        &self,
+        record: &TokenRecord,
+        acting: &SecretString,
+        _password: &SecretString,
+        key_id: &str,
+    ) -> impl Future<Output = Result<RevokeOutcome>> + Send {
+        self.delete_key(record, acting, key_id)
     }
 }
 
@@ -359,6 +408,29 @@ impl<T: Adapter> PlatformAdapter for T {
         key_id: &'a str,
     ) -> BoxFuture<'a, Result<RevokeOutcome>> {
         Box::pin(self.delete_key(record, acting, key_id))
+    }
+
+    fn rotates_with_password(&self) -> bool {
+        T::NEEDS_PASSWORD
+    }
+
+    fn create_successor_with_password<'a>(
+        &'a self,
+        record: &'a TokenRecord,
+        secret: &'a SecretString,
+        password: &'a SecretString,
+    ) -> BoxFuture<'a, Result<Option<Successor>>> {
+        Box::pin(self.successor_with_password(record, secret, password))
+    }
+
+    fn revoke_key_with_password<'a>(
+        &'a self,
+        record: &'a TokenRecord,
+        acting: &'a SecretString,
+        password: &'a SecretString,
+        key_id: &'a str,
+    ) -> BoxFuture<'a, Result<RevokeOutcome>> {
+        Box::pin(self.delete_key_with_password(record, acting, password, key_id))
     }
 }
 

@@ -3,12 +3,14 @@
 //! The local steps and the journal are `vault/rotate.rs`; every step here can be resumed by
 //! calling [`Tokens::rotate`] again, which starts from the stage the record's mark names.
 //!
-//! Roboflow and env0 (organization admin keys) make keys through their APIs. Platforms whose
-//! API cannot make keys (Supervisely, Encord, CVAT with a token only) answer
+//! Roboflow and env0 (organization admin keys) make keys through their APIs; CVAT does with
+//! the user's password, given to [`Tokens::rotate_with_password`] for this one call. Platforms whose
+//! API cannot make keys (Supervisely, Encord; CVAT without the password) answer
 //! `Err(CannotRotate)` to [`Tokens::rotate`] before anything changes; their rotation is guided,
 //! [`Tokens::rotate_with`] the new secret the user made, and from there the same steps.
 
 use chrono::Utc;
+use secrecy::SecretString;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -40,6 +42,17 @@ pub struct Rotated {
 impl Tokens {
     /// Rotate a local token through its platform's API, or resume a rotation that stopped.
     pub async fn rotate(&self, target: &TokenTarget) -> Result<Rotated> {
+        self.rotate_as(target, None).await
+    }
+
+    /// Rotate a token whose platform makes and deletes keys only for a signed-in user (CVAT),
+    /// with the account's password. The password is used for those two requests and dropped
+    /// (zeroised) when this returns: never stored, logged, journalled or put in an error.
+    pub async fn rotate_with_password(&self, target: &TokenTarget, password: SecretString) -> Result<Rotated> {
+        self.rotate_as(target, Some(&password)).await
+    }
+
+    async fn rotate_as(&self, target: &TokenTarget, password: Option<&SecretString>) -> Result<Rotated> {
         if let TokenTarget::Team { vault_id, id } = *target {
             let rotated = self.rotate_team(vault_id, id).await;
             return self.log_rotated(target, rotated).await;
@@ -49,14 +62,26 @@ impl Tokens {
         let current = self.with_vault(move |v| v.get(id)).await?;
         let adapter = checker.adapters().get(current.platform);
         if rotation_stage(&current).is_none() {
-            self.start_by_api(target, &current, adapter).await?;
+            if adapter.rotates_with_password() && password.is_none() {
+                let platform = current.platform.name();
+                return Err(Error::CannotRotate {
+                    platform: platform.into(),
+                    reason: format!(
+                        "{platform} makes tokens only for a signed-in user, so Rotate needs your {platform} password \
+                         once (`latchkey rotate <token> --password-stdin`, or the app's Rotate form; it is never \
+                         stored). An account that signs in only through SSO has none: make the new token on \
+                         {platform}'s website and give it to `latchkey rotate --new-secret`."
+                    ),
+                });
+            }
+            self.start_by_api(target, &current, adapter, password).await?;
         }
         let record = self.with_vault(move |v| v.get(id)).await?;
         if rotation_stage(&record) == Some(RotationStage::Created) {
-            self.validate_and_swap(id, &record).await?;
+            self.validate_and_swap(id, &record, password).await?;
             note(target, Some(current.platform.id()), "rotation: new key validated and in use", "");
         }
-        let rotated = self.revoke_old(id, adapter).await;
+        let rotated = self.revoke_old(id, adapter, password).await;
         self.log_rotated(target, rotated).await
     }
 
@@ -76,8 +101,8 @@ impl Tokens {
         }
         note(target, Some(current.platform.id()), "guided rotation: new secret kept", "");
         let record = self.with_vault(move |v| v.get(id)).await?;
-        self.validate_and_swap(id, &record).await?;
-        let rotated = self.revoke_old(id, adapter).await;
+        self.validate_and_swap(id, &record, None).await?;
+        let rotated = self.revoke_old(id, adapter, None).await;
         self.log_rotated(target, rotated).await
     }
 
@@ -97,6 +122,7 @@ impl Tokens {
         target: &TokenTarget,
         current: &TokenRecord,
         adapter: &dyn PlatformAdapter,
+        password: Option<&SecretString>,
     ) -> Result<()> {
         let id = current.id;
         let platform = current.platform.name();
@@ -106,7 +132,13 @@ impl Tokens {
             Ok(job) => job,
             Err(e) => return Err(self.abandon(id, e).await),
         };
-        let made = match adapter.create_successor(&old.record, old.payload()).await {
+        let made = match password {
+            Some(pw) if adapter.rotates_with_password() => {
+                adapter.create_successor_with_password(&old.record, old.payload(), pw).await
+            }
+            _ => adapter.create_successor(&old.record, old.payload()).await,
+        };
+        let made = match made {
             Ok(Some(made)) => made,
             Ok(None) => {
                 let e = Error::CannotRotate {
@@ -125,7 +157,10 @@ impl Tokens {
         if let Err(e) = self.with_vault(move |v| v.rotation_created(id, payload, new_key, old_key, Utc::now())).await {
             // It could not be kept: delete it on the platform rather than leave a key nobody holds.
             if let Some(k) = &made.key_id {
-                let _ = adapter.revoke_key(&old.record, old.payload(), k).await;
+                let _ = match password {
+                    Some(pw) => adapter.revoke_key_with_password(&old.record, old.payload(), pw, k).await,
+                    None => adapter.revoke_key(&old.record, old.payload(), k).await,
+                };
             }
             return Err(self.abandon(id, e).await);
         }
@@ -143,6 +178,20 @@ impl Tokens {
     /// Undo a rotation that has not swapped yet: the new key is deleted on the platform (with
     /// the old one, which stays in use) and from the keychain.
     pub async fn undo_rotation(&self, target: &TokenTarget) -> Result<TokenRecord> {
+        self.undo_rotation_as(target, None).await
+    }
+
+    /// [`Tokens::undo_rotation`] with the account's password, for a platform that deletes
+    /// keys only for a signed-in user (CVAT).
+    pub async fn undo_rotation_with_password(
+        &self,
+        target: &TokenTarget,
+        password: SecretString,
+    ) -> Result<TokenRecord> {
+        self.undo_rotation_as(target, Some(&password)).await
+    }
+
+    async fn undo_rotation_as(&self, target: &TokenTarget, password: Option<&SecretString>) -> Result<TokenRecord> {
         if let TokenTarget::Team { vault_id, id } = *target {
             let record = self.undo_team_rotation(vault_id, id).await?;
             self.log_use(target, &record, Action::Rotate, Some("undone".into())).await;
@@ -154,7 +203,11 @@ impl Tokens {
         if let Pending::Rotating { stage: RotationStage::Created, new_key: Some(key), .. } = &record.pending {
             let old = self.with_vault(move |v| v.check_job(id)).await?;
             let adapter = checker.adapters().get(record.platform);
-            match adapter.revoke_key(&record, old.payload(), key).await? {
+            let outcome = match password {
+                Some(pw) => adapter.revoke_key_with_password(&record, old.payload(), pw, key).await?,
+                None => adapter.revoke_key(&record, old.payload(), key).await?,
+            };
+            match outcome {
                 RevokeOutcome::Revoked => {}
                 RevokeOutcome::Guided { settings_url, .. } => {
                     return Err(Error::invalid(format!(
@@ -171,7 +224,12 @@ impl Tokens {
 
     /// The new key must work before it replaces the old one. Refused: it is deleted again and
     /// the old one stays. Not checkable now: the rotation waits (resumed by rotating again).
-    async fn validate_and_swap(&self, id: uuid::Uuid, record: &TokenRecord) -> Result<()> {
+    async fn validate_and_swap(
+        &self,
+        id: uuid::Uuid,
+        record: &TokenRecord,
+        password: Option<&SecretString>,
+    ) -> Result<()> {
         let checker = self.checker()?;
         let platform = record.platform.name();
         // A swap interrupted after the staged entry was deleted: the main entry holds the new key.
@@ -183,7 +241,7 @@ impl Tokens {
             Validity::Valid => {}
             Validity::Invalid { reason } => {
                 let reason = reason.clone();
-                let undone = self.undo_rotation(&TokenTarget::Local { id }).await;
+                let undone = self.undo_rotation_as(&TokenTarget::Local { id }, password).await;
                 // Guided: the user made it; nothing was made on the platform to delete.
                 if let (Pending::Rotating { new_key: None, .. }, Ok(_)) = (&record.pending, &undone) {
                     let reason = format!("{}.", reason.trim_end_matches('.'));
@@ -219,7 +277,12 @@ impl Tokens {
     /// The new key is in use: revoke the old one with it, confirm by validating the old
     /// secret, and finish. An old key that was already refused (revoked on the website, or a
     /// revoke that took effect late) finishes at once.
-    async fn revoke_old(&self, id: uuid::Uuid, adapter: &dyn PlatformAdapter) -> Result<Rotated> {
+    async fn revoke_old(
+        &self,
+        id: uuid::Uuid,
+        adapter: &dyn PlatformAdapter,
+        password: Option<&SecretString>,
+    ) -> Result<Rotated> {
         let checker = self.checker()?;
         let record = self.with_vault(move |v| v.get(id)).await?;
         let platform = record.platform.name();
@@ -256,7 +319,12 @@ impl Tokens {
         };
         let new = self.with_vault(move |v| v.check_job(id)).await?;
         let outcome = match &old_key {
-            Some(k) => adapter.revoke_key(&new.record, new.payload(), k).await?,
+            // Without the password (a resumed rotation) CVAT answers with its guided steps,
+            // which say the password is needed.
+            Some(k) => match password {
+                Some(pw) => adapter.revoke_key_with_password(&new.record, new.payload(), pw, k).await?,
+                None => adapter.revoke_key(&new.record, new.payload(), k).await?,
+            },
             None => adapter.revoke(&old_job.record, old_job.payload()).await?,
         };
         if let RevokeOutcome::Guided { settings_url, note, .. } = outcome {
