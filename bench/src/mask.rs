@@ -22,7 +22,9 @@ use std::time::{Duration, Instant};
 
 mod results;
 mod sandbox;
+mod timing;
 use sandbox::Sandbox;
+use timing::{date, Sample};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -89,10 +91,7 @@ fn main() {
     }
     let _ = std::fs::remove_file(&file);
     let _ = std::fs::remove_file(&decoyed);
-    let median = |mut v: Vec<Duration>| {
-        v.sort();
-        v[v.len() / 2].as_secs_f64()
-    };
+    let median = |v: Vec<Duration>| Sample::ms(v).median() / 1000.0;
     let (a, s, p, m, z, w) = (median(a), median(s), median(p), median(m), median(z), median(w));
     let gbs = |s: f64| bytes / s / 1e9;
     let ratio = p / m;
@@ -162,13 +161,4 @@ fn cat_through_cat(file: &str) -> Duration {
     assert!(producer.wait().expect("cat ends").success());
     assert!(filter.wait().expect("cat ends").success());
     t.elapsed()
-}
-
-fn date() -> String {
-    Command::new("date")
-        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default()
 }

@@ -1,5 +1,5 @@
 //! Timings of repeated runs in milliseconds, and the date a bench writes in its section
-//! (shared by bench-run and bench-guard; each formats its own summary).
+//! (shared by bench-run, bench-guard and bench-mask; each formats its own summary).
 
 use std::process::Command;
 use std::time::Duration;

@@ -232,6 +232,27 @@ fn team_tokens_are_validated_and_revoked_as_local_ones_are() {
     sb.run(&["revoke", "sticky-rf"], None).code(7);
 }
 
+/// A Roboflow team token whose key may manage the workspace's keys (so it can be rotated),
+/// added by a teammate as `label`: its secret and id.
+fn rotatable_team_token(
+    f: &Fakes,
+    rt: &tokio::runtime::Runtime,
+    team: &TeamClient,
+    label: &str,
+) -> (String, uuid::Uuid) {
+    let old = fake(&format!("rf-team-{label}"));
+    f.all.roboflow.add(latchkey_fake_platforms::FakeToken {
+        secret: old.clone(),
+        owner: "alice".into(),
+        workspace: "acme-ws".into(),
+        admin: true,
+        name: label.into(),
+        ..Default::default()
+    });
+    let id = roboflow_team_token(rt, team, label, &old, &f.all.roboflow.url);
+    (old, id)
+}
+
 /// Rotation of a team token through the platform's API: Roboflow makes a new key, it is kept
 /// beside the old one in the team vault, validated, put in place with check-and-set, the old
 /// one revoked with it and its refusal confirmed. Another member (a second machine connected
@@ -244,16 +265,7 @@ fn team_tokens_rotate_through_the_api_and_every_member_gets_the_new_key() {
     let team = connect(&sb, &bao);
     connect(&other, &bao);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let old = fake("rf-team-rot");
-    f.all.roboflow.add(latchkey_fake_platforms::FakeToken {
-        secret: old.clone(),
-        owner: "alice".into(),
-        workspace: "acme-ws".into(),
-        admin: true,
-        name: "shared-rot".into(),
-        ..Default::default()
-    });
-    let id = roboflow_team_token(&rt, &team, "shared-rot", &old, &f.all.roboflow.url);
+    let (old, id) = rotatable_team_token(&f, &rt, &team, "shared-rot");
     let before = rt.block_on(team.get(id)).unwrap().version;
 
     let out = sb.run(&["rotate", "shared-rot"], None).ok();
@@ -280,7 +292,7 @@ fn team_tokens_rotate_through_the_api_and_every_member_gets_the_new_key() {
         .run(&["run", "--no-mask", "-t", "shared-rot", "--", "sh", "-c", "printf %s \"$ROBOFLOW_API_KEY\""], None)
         .ok();
     assert_eq!(ran.stdout, new.secret);
-    // Rotating again makes another key (nothing is under way).
+    // Neither secret in the local index.
     assert!(!sb.index_text().contains(&new.secret) && !sb.index_text().contains(&old));
 }
 
@@ -295,16 +307,7 @@ fn an_interrupted_team_rotation_is_finished_by_any_member() {
     let team = connect(&sb, &bao);
     connect(&other, &bao);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let old = fake("rf-team-int");
-    f.all.roboflow.add(latchkey_fake_platforms::FakeToken {
-        secret: old.clone(),
-        owner: "alice".into(),
-        workspace: "acme-ws".into(),
-        admin: true,
-        name: "shared-int".into(),
-        ..Default::default()
-    });
-    let id = roboflow_team_token(&rt, &team, "shared-int", &old, &f.all.roboflow.url);
+    let (old, id) = rotatable_team_token(&f, &rt, &team, "shared-int");
     // The platform makes the key, as a crash right after would leave it: the entry holds both.
     let record = rt.block_on(team.get(id)).unwrap().record;
     let checker = latchkey_core::check::Checker::shared().unwrap();

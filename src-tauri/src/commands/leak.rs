@@ -103,6 +103,15 @@ fn referable(state: &AppState, index: usize) -> Reply<(Finding, uuid::Uuid)> {
     Ok((finding, id))
 }
 
+/// Token `id` among `records` and its reference; a revoked token has none.
+fn reference_to(records: &[TokenRecord], id: uuid::Uuid) -> Result<(&TokenRecord, String), Error> {
+    let record = records.iter().find(|r| r.id == id).ok_or(Error::NotFound(id))?;
+    if record.revoked.is_some() {
+        return Err(Error::invalid("This token is revoked: there is no secret for a reference to stand for."));
+    }
+    Ok((record, reference::for_record(records, record)))
+}
+
 /// The confirm step of “Replace with a reference”: the reference and the line as it will be
 /// (masked). Reads no secret.
 #[tauri::command]
@@ -111,11 +120,7 @@ pub async fn leak_reference_preview(state: State<'_, AppState>, index: usize) ->
     state
         .read(move |v| {
             let records = v.records()?;
-            let record = records.iter().find(|r| r.id == id).ok_or(Error::NotFound(id))?;
-            if record.revoked.is_some() {
-                return Err(Error::invalid("This token is revoked: there is no secret for a reference to stand for."));
-            }
-            let reference = reference::for_record(&records, record);
+            let (record, reference) = reference_to(&records, id)?;
             let line = reference_preview(&finding, &record.hint, &reference);
             Ok(ReferencePreview { reference, line })
         })
@@ -144,11 +149,7 @@ pub async fn replace_leak_with_reference(state: State<'_, AppState>, index: usiz
     let (reference, shift, dir) = state
         .read(move |v| {
             let records = v.records()?;
-            let record = records.iter().find(|r| r.id == id).ok_or(Error::NotFound(id))?;
-            if record.revoked.is_some() {
-                return Err(Error::invalid("This token is revoked: there is no secret for a reference to stand for."));
-            }
-            let reference = reference::for_record(&records, record);
+            let (_, reference) = reference_to(&records, id)?;
             let secret = v.secret(id, Use::Inspect, Utc::now())?;
             let secret = secret.expose_secret().trim();
             replace_with_reference(std::path::Path::new(&path), line, column, secret, &reference)?;

@@ -12,7 +12,7 @@ use super::{TeamClient, TeamToken};
 use crate::error::{Error, Result};
 use crate::platforms::Validation;
 use crate::record::{Revocation, TokenRecord};
-use crate::secret::{usable_secret, SecretInput};
+use crate::secret::{usable_secret, PreparedSecret, SecretInput};
 use crate::vault::{self, MetaUpdate, NewToken};
 
 /// Re-reads before giving up on a write that must win (revocation, a check's result).
@@ -60,7 +60,7 @@ impl TeamClient {
     }
 
     /// The newest meta, which must be at `expected_version` (else [`Error::TeamConflict`]).
-    async fn current(&self, id: Uuid, expected_version: u64) -> Result<TeamToken> {
+    pub(super) async fn current(&self, id: Uuid, expected_version: u64) -> Result<TeamToken> {
         let token = self.get(id).await?;
         if token.version != expected_version {
             return Err(Error::TeamConflict { label: token.record.label, version: token.version });
@@ -85,19 +85,32 @@ impl TeamClient {
         now: DateTime<Utc>,
     ) -> Result<TeamToken> {
         let current = self.current(id, expected_version).await?;
-        let mut r = current.record;
+        let r = current.record;
         let prepared = vault::prepare_replacement(&r, input)?;
         let usable = usable_secret(prepared.kind, prepared.payload.clone())?;
         if r.revoked_secrets.contains(&crate::leak::fingerprint(usable.expose_secret())) {
             return Err(Error::RevokedSecret { label: r.label });
         }
         vault::refuse_secret_in_record(&prepared, &r)?;
+        self.put_replacement(r, &prepared, expected_version, now).await
+    }
+
+    /// `prepared` becomes record `r`'s secret (check-and-set on the secret's own version), then
+    /// its meta is written at `expected_version`. Replace secret and a rotation's swap.
+    pub(super) async fn put_replacement(
+        &self,
+        mut r: TokenRecord,
+        prepared: &PreparedSecret,
+        expected_version: u64,
+        now: DateTime<Utc>,
+    ) -> Result<TeamToken> {
+        let id = r.id;
         let secret_version = self.kv.read(&secret_rel(id)).await?.map_or(0, |v| v.version);
         let secret = json!({ "secret": prepared.payload.expose_secret() });
         if let Written::Conflict = self.kv.write(&secret_rel(id), secret, secret_version).await? {
             return Err(self.conflict(id, &r.label).await);
         }
-        vault::take_replacement(&mut r, &prepared, now);
+        vault::take_replacement(&mut r, prepared, now);
         self.write_meta(&r, expected_version).await
     }
 

@@ -13,7 +13,6 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::client::secret_rel;
 use super::kv::Written;
 use super::{TeamClient, TeamToken};
 use crate::error::{Error, Result};
@@ -25,6 +24,23 @@ const RETRIES: usize = 5;
 
 fn rotation_rel(id: Uuid) -> String {
     format!("{id}/rotation")
+}
+
+/// The rotation entry's data at `stage` (`created` or `swapped`).
+fn entry(
+    stage: &str,
+    new: &SecretString,
+    old: &SecretString,
+    new_key: &Option<String>,
+    old_key: &Option<String>,
+) -> serde_json::Value {
+    json!({
+        "stage": stage,
+        "new": new.expose_secret(),
+        "old": old.expose_secret(),
+        "new_key": new_key,
+        "old_key": old_key,
+    })
 }
 
 /// A team rotation under way, as the team vault keeps it. Debug never shows the secrets.
@@ -79,13 +95,7 @@ impl TeamClient {
         new_key: Option<String>,
         old_key: Option<String>,
     ) -> Result<bool> {
-        let data = json!({
-            "stage": "created",
-            "new": new.expose_secret(),
-            "old": old.expose_secret(),
-            "new_key": new_key,
-            "old_key": old_key,
-        });
+        let data = entry("created", new, old, &new_key, &old_key);
         Ok(matches!(self.kv.write(&rotation_rel(id), data, 0).await?, Written::Ok { .. }))
     }
 
@@ -99,26 +109,10 @@ impl TeamClient {
         expected_version: u64,
         now: DateTime<Utc>,
     ) -> Result<TeamToken> {
-        let current = self.get(id).await?;
-        if current.version != expected_version {
-            return Err(Error::TeamConflict { label: current.record.label, version: current.version });
-        }
-        let mut r = current.record;
+        let r = self.current(id, expected_version).await?.record;
         let prepared = vault::prepared_from_payload(&r, rotation.new.clone())?;
-        let secret_version = self.kv.read(&secret_rel(id)).await?.map_or(0, |v| v.version);
-        let secret = json!({ "secret": prepared.payload.expose_secret() });
-        if let Written::Conflict = self.kv.write(&secret_rel(id), secret, secret_version).await? {
-            return Err(Error::TeamConflict { label: r.label, version: expected_version });
-        }
-        vault::take_replacement(&mut r, &prepared, now);
-        let swapped = self.write_meta(&r, expected_version).await?;
-        let data = json!({
-            "stage": "swapped",
-            "new": rotation.new.expose_secret(),
-            "old": rotation.old.expose_secret(),
-            "new_key": rotation.new_key,
-            "old_key": rotation.old_key,
-        });
+        let swapped = self.put_replacement(r, &prepared, expected_version, now).await?;
+        let data = entry("swapped", &rotation.new, &rotation.old, &rotation.new_key, &rotation.old_key);
         // A conflict here is a second Latchkey finishing the same rotation: it is swapped either way.
         self.kv.write(&rotation_rel(id), data, rotation.version).await?;
         Ok(swapped)

@@ -16,7 +16,7 @@ use ts_rs::TS;
 
 use super::{note, TokenTarget, Tokens};
 use crate::accesslog::Action;
-use crate::check::{capitalise, CheckJob, RevokeCheck};
+use crate::check::{capitalise, CheckJob, Checker, RevokeCheck};
 use crate::error::{Error, Result};
 use crate::platforms::{PlatformAdapter, RevokeOutcome};
 use crate::record::{Pending, RotationEvent, RotationStage, TokenRecord, Validity};
@@ -247,27 +247,9 @@ impl Tokens {
                     let reason = format!("{}.", reason.trim_end_matches('.'));
                     return Err(Error::RotationSecretRefused { reason });
                 }
-                return Err(Error::CannotRotate {
-                    platform: platform.into(),
-                    reason: match undone {
-                        Ok(_) => {
-                            format!("the new key it made was refused when checked ({reason}); it was deleted again.")
-                        }
-                        Err(e) => {
-                            format!("the new key it made was refused when checked ({reason}), and undoing failed: {e}")
-                        }
-                    },
-                });
+                return Err(new_key_refused(platform, &reason, undone.map(drop)));
             }
-            Validity::CannotCheck { reason } => {
-                return Err(Error::PlatformUnreachable {
-                    platform: platform.into(),
-                    reason: format!(
-                        "the new key could not be checked ({}); the old key stays in use and rotating again resumes",
-                        reason.trim_end_matches('.')
-                    ),
-                });
-            }
+            Validity::CannotCheck { reason } => return Err(new_key_unchecked(platform, reason)),
         }
         let swapped = self.with_vault(move |v| v.rotation_swap(id, Utc::now())).await?;
         self.with_vault(move |v| v.record_validation(&swapped, &validation, Utc::now())).await?;
@@ -285,7 +267,6 @@ impl Tokens {
     ) -> Result<Rotated> {
         let checker = self.checker()?;
         let record = self.with_vault(move |v| v.get(id)).await?;
-        let platform = record.platform.name();
         let Some(old) = self.with_vault(move |v| v.rotation_secret(id, Staged::Old)).await? else {
             let event =
                 event(&record, "the old key's secret was no longer in the keychain; check it is gone on the platform");
@@ -327,35 +308,68 @@ impl Tokens {
             },
             None => adapter.revoke(&old_job.record, old_job.payload()).await?,
         };
-        if let RevokeOutcome::Guided { settings_url, note, .. } = outcome {
-            let why = note.map(|n| format!(" ({})", n.trim_end_matches('.'))).unwrap_or_default();
-            return Ok(Rotated {
-                record,
-                finished: false,
-                note: format!(
-                    "The new key is in use. {platform} did not revoke the old one{why}: revoke it on the website, then rotate again to confirm."
-                ),
-                settings_url: Some(settings_url),
-            });
-        }
-        match checker.check_revoked(&old_job).await {
-            RevokeCheck::Confirmed { note } => finish(note).await,
-            RevokeCheck::StillAccepted { .. } => Ok(Rotated {
-                record,
-                finished: false,
-                note: format!(
-                    "The new key is in use. {platform} still accepts the old one (revocation pending); rotate again later to confirm it is refused."
-                ),
-                settings_url: None,
-            }),
-            RevokeCheck::NotConfirmed { note } => Ok(Rotated {
-                record,
-                finished: false,
-                note: format!("The new key is in use; the old one's revocation is {note}. Rotate again to confirm it."),
-                settings_url: None,
-            }),
+        match old_key_refused(&checker, &old_job, outcome, record).await {
+            Ok(note) => finish(note).await,
+            Err(unfinished) => Ok(unfinished),
         }
     }
+}
+
+/// The error for a new key the platform refused when checked; `undone`: whether deleting it
+/// again (and undoing the local steps) worked.
+pub(super) fn new_key_refused(platform: &str, reason: &str, undone: Result<()>) -> Error {
+    Error::CannotRotate {
+        platform: platform.into(),
+        reason: match undone {
+            Ok(()) => format!("the new key it made was refused when checked ({reason}); it was deleted again."),
+            Err(e) => format!("the new key it made was refused when checked ({reason}), and undoing failed: {e}"),
+        },
+    }
+}
+
+/// The error for a new key that could not be checked now (the rotation waits and resumes).
+pub(super) fn new_key_unchecked(platform: &str, reason: &str) -> Error {
+    Error::PlatformUnreachable {
+        platform: platform.into(),
+        reason: format!(
+            "the new key could not be checked ({}); the old key stays in use and rotating again resumes",
+            reason.trim_end_matches('.')
+        ),
+    }
+}
+
+/// After the old key's revoke (`outcome`): `Ok(how it was confirmed)` when the platform
+/// refuses the old secret now (the caller finishes the rotation), else the rotation as it
+/// stays for now — revoked by hand on the website, revocation pending, or not confirmable —
+/// with what to do next.
+pub(super) async fn old_key_refused(
+    checker: &Checker,
+    old_job: &CheckJob,
+    outcome: RevokeOutcome,
+    record: TokenRecord,
+) -> std::result::Result<String, Rotated> {
+    let platform = record.platform.name();
+    if let RevokeOutcome::Guided { settings_url, note, .. } = outcome {
+        let why = note.map(|n| format!(" ({})", n.trim_end_matches('.'))).unwrap_or_default();
+        return Err(Rotated {
+            record,
+            finished: false,
+            note: format!(
+                "The new key is in use. {platform} did not revoke the old one{why}: revoke it on the website, then rotate again to confirm."
+            ),
+            settings_url: Some(settings_url),
+        });
+    }
+    let note = match checker.check_revoked(old_job).await {
+        RevokeCheck::Confirmed { note } => return Ok(note),
+        RevokeCheck::StillAccepted { .. } => format!(
+            "The new key is in use. {platform} still accepts the old one (revocation pending); rotate again later to confirm it is refused."
+        ),
+        RevokeCheck::NotConfirmed { note } => {
+            format!("The new key is in use; the old one's revocation is {note}. Rotate again to confirm it.")
+        }
+    };
+    Err(Rotated { record, finished: false, note, settings_url: None })
 }
 
 /// The history entry: `api` when the platform made the new key, `guided` when the user did.

@@ -6,10 +6,9 @@
 //! revoked with it and its refusal confirmed, the entry destroyed.
 
 use chrono::Utc;
-use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::rotate::Rotated;
+use super::rotate::{new_key_refused, new_key_unchecked, old_key_refused, Rotated};
 use super::{note, TokenTarget, Tokens};
 use crate::check::{capitalise, CheckJob, RevokeCheck};
 use crate::error::{Error, Result};
@@ -88,27 +87,9 @@ impl Tokens {
             Validity::Valid => {}
             Validity::Invalid { reason } => {
                 let undone = self.team_undo(client, id, rotation, adapter).await;
-                return Err(Error::CannotRotate {
-                    platform: name.into(),
-                    reason: match undone {
-                        Ok(()) => {
-                            format!("the new key it made was refused when checked ({reason}); it was deleted again.")
-                        }
-                        Err(e) => {
-                            format!("the new key it made was refused when checked ({reason}), and undoing failed: {e}")
-                        }
-                    },
-                });
+                return Err(new_key_refused(name, reason, undone));
             }
-            Validity::CannotCheck { reason } => {
-                return Err(Error::PlatformUnreachable {
-                    platform: name.into(),
-                    reason: format!(
-                        "the new key could not be checked ({}); the old key stays in use and rotating again resumes",
-                        reason.trim_end_matches('.')
-                    ),
-                });
-            }
+            Validity::CannotCheck { reason } => return Err(new_key_unchecked(name, reason)),
         }
         let swapped = client.rotation_swap(id, rotation, token.version, Utc::now()).await?;
         client.record_validation(&swapped, &validation, Utc::now()).await?;
@@ -148,7 +129,6 @@ impl Tokens {
     ) -> Result<Rotated> {
         let checker = self.checker()?;
         let record = client.get(id).await?.record;
-        let platform = record.platform.name();
         let old_job = CheckJob::new(record.clone(), rotation.old.clone());
         let finish = |how: String| {
             let old = rotation.old.clone();
@@ -168,38 +148,13 @@ impl Tokens {
         if let RevokeCheck::Confirmed { note } = checker.check_revoked(&old_job).await {
             return finish(note).await;
         }
-        let new: &SecretString = &rotation.new;
         let outcome = match &rotation.old_key {
-            Some(k) => adapter.revoke_key(&record, new, k).await?,
+            Some(k) => adapter.revoke_key(&record, &rotation.new, k).await?,
             None => adapter.revoke(&record, &rotation.old).await?,
         };
-        if let RevokeOutcome::Guided { settings_url, note, .. } = outcome {
-            let why = note.map(|n| format!(" ({})", n.trim_end_matches('.'))).unwrap_or_default();
-            return Ok(Rotated {
-                record,
-                finished: false,
-                note: format!(
-                    "The new key is in use. {platform} did not revoke the old one{why}: revoke it on the website, then rotate again to confirm."
-                ),
-                settings_url: Some(settings_url),
-            });
-        }
-        match checker.check_revoked(&old_job).await {
-            RevokeCheck::Confirmed { note } => finish(note).await,
-            RevokeCheck::StillAccepted { .. } => Ok(Rotated {
-                record,
-                finished: false,
-                note: format!(
-                    "The new key is in use. {platform} still accepts the old one (revocation pending); rotate again later to confirm it is refused."
-                ),
-                settings_url: None,
-            }),
-            RevokeCheck::NotConfirmed { note } => Ok(Rotated {
-                record,
-                finished: false,
-                note: format!("The new key is in use; the old one's revocation is {note}. Rotate again to confirm it."),
-                settings_url: None,
-            }),
+        match old_key_refused(&checker, &old_job, outcome, record).await {
+            Ok(note) => finish(note).await,
+            Err(unfinished) => Ok(unfinished),
         }
     }
 
