@@ -198,7 +198,7 @@ bench-leak: bench-deps
 	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-leak --latchkey $(ROOT)/target/release/latchkey \
 	  --dir $${TMPDIR:-/tmp}/latchkey-bench-leak-tree --out $(ROOT)/bench/RESULTS.md $(LEAK_BENCH_ARGS)
 
-# Masking in `latchkey run` against cat of a 1 GiB stream (BENCH_MASK_ARGS="--size-mb 1024 --runs 5").
+# Masking in `latchkey run` against cat of a 1 GiB stream (BENCH_MASK_ARGS="--size-mb 1024 --runs 15").
 bench-mask:
 	cd $(ROOT) && $(CARGO) build --release --quiet -p latchkey-cli --bin latchkey -p latchkey-bench --bin bench-mask
 	$(ROOT)/scripts/test-session.sh -- $(ROOT)/target/release/bench-mask --latchkey $(ROOT)/target/release/latchkey \

@@ -12,7 +12,7 @@
 //!
 //! The goal: masking at least 95 % of `cat`'s throughput on the same stream (≤ 5 % overhead).
 //!
-//! Usage: `bench-mask [--size-mb 1024] [--runs 5] [--latchkey target/release/latchkey]
+//! Usage: `bench-mask [--size-mb 1024] [--runs 15] [--latchkey target/release/latchkey]
 //! [--out bench/RESULTS.md]`. Needs a Secret Service (scripts/test-session.sh).
 
 use std::io::{BufWriter, Write};
@@ -30,7 +30,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let get = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let size_mb: usize = get("--size-mb").and_then(|v| v.parse().ok()).unwrap_or(1024);
-    let runs: usize = get("--runs").and_then(|v| v.parse().ok()).unwrap_or(5).max(1);
+    let runs: usize = get("--runs").and_then(|v| v.parse().ok()).unwrap_or(15).max(1);
     let latchkey = get("--latchkey").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/release/latchkey"));
     let out = get("--out").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("bench/RESULTS.md"));
     assert!(latchkey.exists(), "{} is missing: cargo build --release -p latchkey-cli", latchkey.display());

@@ -20,7 +20,7 @@ pub fn write_section(path: &Path, section: &str) -> std::io::Result<()> {
             out.push_str(&rest[..at]);
             rest = &rest[at + heading.len()..];
             // Skip to the next `## ` section, or to the marker comment that opens a section
-            // bench-run or bench-desktop own (`<!-- … -->` before their heading).
+            // bench-desktop owns (`<!-- … -->` before its heading).
             let next = [find_prefix(rest, "## "), find_prefix(rest, "<!-- ")]
                 .into_iter()
                 .flatten()

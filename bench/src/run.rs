@@ -3,16 +3,17 @@
 //! Times, in the same run and interleaved (so load changes hit both alike):
 //! - the command alone (`/bin/true`, started directly);
 //! - `latchkey run -t <token> -- /bin/true`: read the index, take the secret from the keychain
-//!   (a Secret Service round trip over D-Bus), record the use (a locked, fsynced index write),
-//!   then exec the command;
-//! - the same with two tokens (two keychain reads);
+//!   (one encrypted Secret Service session over D-Bus), start the command as a child whose
+//!   output is masked, record the use (a locked, fsynced index write and an access-log line,
+//!   while the command runs) and wait for it;
+//! - the same with two tokens (both secrets in the same session), and with `--no-mask` (the use
+//!   recorded first, then exec: no process stays in between);
 //! - `latchkey --version`: starting the binary alone, and `latchkey run --print-names`:
 //!   starting, the index and the keychain without recording the use — where the time goes.
 //!
 //! The difference of the medians is the overhead; the goal is under 30 ms. Needs the release
 //! `latchkey` binary and a Secret Service: `make bench` runs it inside scripts/test-session.sh
-//! (private gnome-keyring). It writes its own section of `bench/RESULTS.md`, between
-//! `<!-- bench-run -->` markers, after `bench-validate` has written the file.
+//! (private gnome-keyring). It writes its own section of `bench/RESULTS.md`.
 //!
 //! Usage: `bench-run [--runs 40] [--latchkey target/release/latchkey] [--out bench/RESULTS.md]`.
 
@@ -20,14 +21,14 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod results;
 mod sandbox;
 mod timing;
+use results::{commit, load, machine};
 use sandbox::Sandbox;
 use timing::{date, Sample};
 
 const GOAL_MS: f64 = 30.0;
-const BEGIN: &str = "<!-- bench-run -->";
-const END: &str = "<!-- /bench-run -->";
 
 struct Opts {
     runs: usize,
@@ -79,6 +80,12 @@ fn main() {
     };
     let one = || sb.latchkey(&o.latchkey, &["run", "-t", "supervisely/bench", "--", "/bin/true"]);
     let two = || sb.latchkey(&o.latchkey, &["run", "-t", "supervisely/bench", "-t", "cvat/bench", "--", "/bin/true"]);
+    let exec = || {
+        sb.latchkey(
+            &o.latchkey,
+            &["run", "--no-mask", "-t", "supervisely/bench", "-t", "cvat/bench", "--", "/bin/true"],
+        )
+    };
     let version = || sb.latchkey(&o.latchkey, &["--version"]);
     let names = || sb.latchkey(&o.latchkey, &["run", "-t", "supervisely/bench", "--print-names"]);
     // Warm the page cache and the keychain's session.
@@ -87,30 +94,35 @@ fn main() {
         time(&mut one());
         time(&mut version());
     }
-    let (mut d, mut r1, mut r2, mut v, mut n) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut d, mut r1, mut r2, mut x, mut v, mut n) = (vec![], vec![], vec![], vec![], vec![], vec![]);
     let started = Instant::now();
     for _ in 0..o.runs {
         d.push(time(&mut direct()));
         r1.push(time(&mut one()));
         r2.push(time(&mut two()));
+        x.push(time(&mut exec()));
         v.push(time(&mut version()));
         n.push(time(&mut names()));
     }
     let took = started.elapsed();
-    let (d, r1, r2, v, n) = (Sample::ms(d), Sample::ms(r1), Sample::ms(r2), Sample::ms(v), Sample::ms(n));
+    let (d, r1, r2, x, v, n) =
+        (Sample::ms(d), Sample::ms(r1), Sample::ms(r2), Sample::ms(x), Sample::ms(v), Sample::ms(n));
     let added1 = r1.median() - d.median();
     let added2 = r2.median() - d.median();
+    let added_x = x.median() - d.median();
     let verdict = |ms: f64| if ms < GOAL_MS { "met" } else { "NOT met" };
 
+    let (cores, cpu, _) = machine();
     let mut md = String::new();
-    md.push_str(&format!("{BEGIN}\n## `latchkey run` overhead\n\n"));
+    md.push_str("## `latchkey run` overhead\n\n");
     md.push_str(&format!(
-        "- Date: {}; commit {}\n- Machine: {} cores; load average {load_before} before, {} after\n\
+        "- Date: {}; commit {}\n- Machine: {} cores, {}; load average {load_before} before, {} after\n\
          - Setup: {} interleaved runs of each, release build, a private gnome-keyring (scripts/test-session.sh), \
          the command `/bin/true`; took {:.1} s\n\n",
         date(),
         commit(),
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        cores,
+        cpu,
         load(),
         o.runs,
         took.as_secs_f64()
@@ -132,6 +144,12 @@ fn main() {
         verdict(added2)
     ));
     md.push_str(&format!(
+        "| same with two tokens, `--no-mask` (use recorded first, then exec) | {} | +{added_x:.1} ms ({:.1}×) | < {GOAL_MS} ms | {} |\n",
+        x.show(),
+        x.median() / d.median(),
+        verdict(added_x)
+    ));
+    md.push_str(&format!(
         "| ↳ of which starting `latchkey` (`latchkey --version`) | {} | +{:.1} ms | info | |\n",
         v.show(),
         v.median() - d.median()
@@ -143,40 +161,13 @@ fn main() {
         n.median() - d.median()
     ));
     md.push_str(
-        "\nWhat `latchkey run` does: start, read the index, one Secret Service lookup per token over D-Bus \
-         (keyring opens a new DH-encrypted session for each), then record the use of all its tokens in one \
-         locked, fsynced index write, and exec the command in its own place (no process stays in between). \
-         The remainder after `--print-names` is that index write.\n",
+        "\nWhat `latchkey run` does: start, read the index, read the tokens' secrets from the Secret Service \
+         in one DH-encrypted session over D-Bus, start the command as a child whose output it masks, record the \
+         use of all its tokens (one locked, fsynced index write and the access log) while the command runs, and \
+         pass its exit code on. With `--no-mask` the use is recorded first and the command replaces `latchkey` \
+         (exec). The remainder after `--print-names` is the masking set-up, the records and the child's start.\n",
     );
-    md.push_str(END);
-    md.push('\n');
-
-    let old = std::fs::read_to_string(&o.out).unwrap_or_else(|_| "# Benchmarks\n".into());
-    let new = match (old.find(BEGIN), old.find(END)) {
-        (Some(b), Some(e)) if e > b => format!("{}{md}{}", &old[..b], &old[e + END.len()..].trim_start_matches('\n')),
-        _ => format!("{}\n\n{md}", old.trim_end()),
-    };
-    std::fs::write(&o.out, new).unwrap_or_else(|e| panic!("write {}: {e}", o.out.display()));
+    results::write_section(&o.out, &md).unwrap_or_else(|e| panic!("write {}: {e}", o.out.display()));
     println!("{md}");
     eprintln!("bench-run: wrote {}", o.out.display());
-}
-
-fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
-}
-
-fn commit() -> String {
-    // Inside the test session HOME is a temp folder; git wants the developer's config.
-    let mut git = Command::new("git");
-    if let Some(home) = std::env::var_os("LATCHKEY_REAL_HOME") {
-        git.env("HOME", home);
-    }
-    git.args(["rev-parse", "--short", "HEAD"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|| "unknown".into())
 }

@@ -29,8 +29,9 @@ use signal_hook::low_level::siginfo::Cause;
 
 use crate::mask::Masker;
 
-/// Runs `cmd` with its output masked and exits with its exit code.
-pub fn run(mut cmd: Command, program: &OsString, masker: Masker) -> ! {
+/// Runs `cmd` with its output masked and exits with its exit code. `started` runs once the
+/// command has started, while its output already flows.
+pub fn run(mut cmd: Command, program: &OsString, masker: Masker, started: impl FnOnce()) -> ! {
     let out_tty = std::io::stdout().is_terminal();
     let err_tty = std::io::stderr().is_terminal();
     let in_tty = std::io::stdin().is_terminal();
@@ -118,6 +119,7 @@ pub fn run(mut cmd: Command, program: &OsString, masker: Masker) -> ! {
         enlarge_pipe(p.as_raw_fd());
         pumps.push(pump(masker, File::from(OwnedFd::from(p)), err()));
     }
+    started();
     let status = loop {
         match child.wait() {
             Ok(s) => break s,

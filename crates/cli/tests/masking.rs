@@ -170,6 +170,22 @@ fn references_in_the_environment_are_resolved_and_masked() {
     let names = sb.run(&["run", "--print-names"], None).ok();
     assert!(names.stdout.contains("MY_TOKEN\tcvat/ci bot"), "{names:?}");
 
+    // Several references to two tokens in one variable and a third token by --token: all
+    // their secrets (read from the keychain together) in place, and all masked.
+    let (rf, sly) = (fake("roboflow"), fake("supervisely"));
+    sb.add("roboflow", "rf", &rf, &[]);
+    sb.add("supervisely", "sly", &sly, &[]);
+    sb.env.push(("BOTH".into(), "latchkey://roboflow/rf,latchkey://cvat/ci%20bot,latchkey://roboflow/rf".into()));
+    let script = r#"printf '%s|%s|%s' "$BOTH" "$MY_TOKEN" "$API_TOKEN""#;
+    let raw = sb.run(&["run", "--no-mask", "-t", "sly", "--", "sh", "-c", script], None).ok();
+    assert_eq!(raw.stdout, format!("{rf},{secret},{rf}|Bearer {secret}|{sly}"));
+    let ran = sb.run(&["run", "-t", "sly", "--", "sh", "-c", script], None).ok();
+    assert_eq!(
+        ran.stdout,
+        "<latchkey:roboflow/rf>,<latchkey:cvat/ci bot>,<latchkey:roboflow/rf>|Bearer <latchkey:cvat/ci bot>|<latchkey:supervisely/sly>"
+    );
+    sb.env.retain(|(var, _)| var != "BOTH");
+
     sb.env.push(("OTHER".into(), "latchkey://cvat/nobody".into()));
     let missing = sb.run(&["run", "--", "sh", "-c", "echo ran"], None).code(3);
     assert!(missing.stderr.contains("latchkey://cvat/nobody"), "{missing:?}");

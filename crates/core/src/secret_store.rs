@@ -131,6 +131,25 @@ impl KeyringStore {
         found.retain(|a, _| !twice.contains(a));
         Ok(found)
     }
+
+    /// The secrets of a few `accounts` in one session ([`bulk::read_accounts`]), on a helper
+    /// thread with the timeout: account → secret, for those it settles.
+    fn read_accounts(&self, accounts: &[String]) -> Result<std::collections::HashMap<String, SecretString>> {
+        let (tx, rx) = mpsc::channel();
+        let (service, timeout, wanted) = (self.service.clone(), self.timeout, accounts.to_vec());
+        std::thread::Builder::new()
+            .name("keychain".into())
+            .spawn(move || {
+                let read = bulk::read_accounts(&service, &wanted, timeout)
+                    .map(|secrets| wanted.into_iter().zip(secrets).filter_map(|(a, s)| Some((a, s?))).collect());
+                let _ = tx.send(read);
+            })
+            .map_err(|e| Error::KeychainUnavailable { detail: format!("could not start a worker thread: {e}") })?;
+        match rx.recv_timeout(self.timeout) {
+            Ok(r) => r.map_err(|detail| Error::KeychainUnavailable { detail }),
+            Err(_) => Err(Error::KeychainTimeout { secs: self.timeout.as_secs() }),
+        }
+    }
 }
 
 #[cfg(all(target_os = "linux", not(target_env = "ohos")))]
@@ -143,6 +162,14 @@ impl KeyringStore {
         bulk::read_all(&self.service, self.timeout).map_err(|detail| Error::KeychainUnavailable { detail })
     }
 
+    /// The secrets of a few accounts in one session, found by account — what
+    /// [`SecretStore::get_many`] tries first for up to [`FEW`] of them. `None` where it leaves
+    /// the account to `get`. Public for the keychain tests, as `read_all_at_once`.
+    pub fn read_by_account(&self, accounts: &[String]) -> Result<Vec<Option<SecretString>>> {
+        bulk::read_accounts(&self.service, accounts, self.timeout)
+            .map_err(|detail| Error::KeychainUnavailable { detail })
+    }
+
     /// The same, the way `get_many` falls back to when that fails: item by item, over
     /// [`CONNECTIONS`] connections from [`PARALLEL_FROM`] items on (no timeout here). Public for
     /// the keychain tests.
@@ -152,6 +179,10 @@ impl KeyringStore {
     }
 }
 
+/// Secrets [`KeyringStore::get_many`] reads by account at most; more are read as the whole
+/// service (one search, then every item).
+#[cfg(all(target_os = "linux", not(target_env = "ohos")))]
+const FEW: usize = 16;
 /// Items from which [`KeyringStore::get_many`] reads over several connections at once.
 #[cfg(all(target_os = "linux", not(target_env = "ohos")))]
 const PARALLEL_FROM: usize = 32;
@@ -348,17 +379,24 @@ impl SecretStore for KeyringStore {
         })
     }
 
-    /// On Linux one Secret Service session reads every unlocked item of the service at once
-    /// (a leak scan reads all secrets; `get` opens a new D-Bus connection and an encrypted
-    /// session for each, ~10 ms apiece). Whatever that does not settle — a locked item, two
-    /// items for one account, an item of an older keyring version, an entry that is not
-    /// there, any error — is asked for with `get`, as before.
+    /// On Linux one Secret Service session reads them all: a few by account
+    /// ([`bulk::read_accounts`]: `latchkey run` with its tokens), more as every unlocked item of
+    /// the service at once (a leak scan reads all secrets). `get` alone opens a new D-Bus
+    /// connection and an encrypted session for each, ~7 ms apiece. Whatever that does not
+    /// settle — a locked item, two items for one account, an item of an older keyring version,
+    /// an entry that is not there, any error — is asked for with `get`, as before.
     fn get_many(&self, accounts: &[String]) -> Vec<Result<Option<SecretString>>> {
         if accounts.is_empty() {
             return vec![];
         }
         #[cfg(all(target_os = "linux", not(target_env = "ohos")))]
-        let mut found = match self.read_unlocked(accounts.len() >= PARALLEL_FROM) {
+        let read = if accounts.len() <= FEW {
+            self.read_accounts(accounts)
+        } else {
+            self.read_unlocked(accounts.len() >= PARALLEL_FROM)
+        };
+        #[cfg(all(target_os = "linux", not(target_env = "ohos")))]
+        let mut found = match read {
             Ok(found) => found,
             Err(Error::KeychainTimeout { secs }) => {
                 return accounts.iter().map(|_| Err(Error::KeychainTimeout { secs })).collect()

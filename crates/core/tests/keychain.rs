@@ -139,6 +139,50 @@ fn keyring_store_get_many_matches_get() {
     }
 }
 
+/// A few secrets by account in one session (what `get_many` tries first for a `latchkey run`'s
+/// tokens): keyring's entries exactly, in the order asked; an entry another tool stored (no
+/// `target`), one with two items and one that is not there are left to `get` (`None`).
+#[cfg(target_os = "linux")]
+#[test]
+fn keyring_store_reads_a_few_accounts_in_one_session() {
+    require_test_session();
+    let service = unique_service();
+    let store = KeyringStore::new(&service);
+    let accounts: Vec<String> = (0..6).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let values = [fake("few0"), format!("FAKE-ключ-🔑-{}", "z".repeat(2000)), fake("few2")];
+    store.put(&accounts[0], &secret(&values[0])).unwrap();
+    store.put_labeled(&accounts[1], "a label", &secret(&values[1])).unwrap();
+    store.put(&accounts[2], &secret(&values[2])).unwrap();
+    let tool = |account: &str, extra: &[&str], value: &str| {
+        let mut args = vec!["store", "--label", "by secret-tool", "service", &service, "username", account];
+        args.extend_from_slice(extra);
+        let mut c = Command::new("secret-tool").args(&args).stdin(Stdio::piped()).spawn().unwrap();
+        std::io::Write::write_all(&mut c.stdin.take().unwrap(), value.as_bytes()).unwrap();
+        assert!(c.wait().unwrap().success());
+    };
+    // Another tool's entry; and a second item for accounts[4] besides keyring's.
+    tool(&accounts[3], &[], "FAKE-other-tool");
+    store.put(&accounts[4], &secret(&fake("twice-a"))).unwrap();
+    tool(&accounts[4], &["target", "default", "application", "elsewhere"], &fake("twice-b"));
+
+    let asked =
+        [&accounts[2], &accounts[5], &accounts[0], &accounts[3], &accounts[4], &accounts[1]].map(|a| a.to_string());
+    let got: Vec<Option<String>> =
+        store.read_by_account(&asked).unwrap().into_iter().map(|s| s.map(|s| s.expose_secret().to_string())).collect();
+    assert_eq!(got, [Some(values[2].clone()), None, Some(values[0].clone()), None, None, Some(values[1].clone())]);
+    // get_many completes it the slow way: the other tool's entry is read, the double one refused.
+    let many = store.get_many(&asked);
+    assert_eq!(
+        many[3].as_ref().unwrap().as_ref().map(|s| s.expose_secret().to_string()),
+        Some("FAKE-other-tool".into())
+    );
+    assert!(many[4].is_err(), "two items for one account are an error, not a guess");
+    for a in &accounts {
+        let _ = store.delete(a);
+    }
+    let _ = Command::new("secret-tool").args(["clear", "service", &service]).status();
+}
+
 /// The bulk read `get_many` tries first (one encrypted session, `GetSecrets` and every item's
 /// attributes pipelined, at most 64 requests in flight) reads more items than fit in flight,
 /// long and non-ASCII values included, exactly, and so does its fallback (item by item over 4

@@ -71,17 +71,24 @@ pub fn run(args: Args) -> Outcome {
     for rec in &resolved {
         super::check_usable(&vault, rec, now, args.allow_expired)?;
     }
-    let mut out = zeroize::Zeroizing::new(String::with_capacity(template.len() + 64));
-    let mut from = 0;
     let mut used = vec![];
-    for (r, rec) in refs.iter().zip(&resolved) {
-        let secret = vault.secret(rec.id, latchkey_core::Use::Inspect, now)?;
-        out.push_str(&template[from..r.span.start]);
-        out.push_str(secret.expose_secret());
-        from = r.span.end;
+    for rec in &resolved {
         if !used.contains(&rec.id) {
             used.push(rec.id);
         }
+    }
+    // All the secrets in one keychain session.
+    let mut secrets = std::collections::HashMap::new();
+    for (id, secret) in used.iter().zip(vault.secrets_of(&used)) {
+        secrets.insert(*id, secret?);
+    }
+    let mut out = zeroize::Zeroizing::new(String::with_capacity(template.len() + 64));
+    let mut from = 0;
+    for (r, rec) in refs.iter().zip(&resolved) {
+        let secret = &secrets[&rec.id];
+        out.push_str(&template[from..r.span.start]);
+        out.push_str(secret.expose_secret());
+        from = r.span.end;
     }
     out.push_str(&template[from..]);
     vault.record_uses(&used, now);

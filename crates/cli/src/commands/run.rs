@@ -83,19 +83,26 @@ pub fn run(args: Args) -> Outcome {
     let mut logged = vec![];
     let mut teams = None;
     let mut masks = mask::Builder::default();
+    let mut chosen: Vec<(Found, String)> = vec![];
     for q in &args.tokens {
         let found = crate::team::resolve_in(&mut vault, &records, q, &mut teams)?;
-        let record = found.record().clone();
-        let name = crate::resolve::qualified(&record);
-        refuse_unfit(&vault, &record, now, &args)?;
-        super::check_usable(&vault, &record, now, args.allow_expired)?;
-        if env.iter().any(|(_, _, from)| *from == name) {
-            continue;
+        let name = crate::resolve::qualified(found.record());
+        refuse_unfit(&vault, found.record(), now, &args)?;
+        super::check_usable(&vault, found.record(), now, args.allow_expired)?;
+        if !chosen.iter().any(|(_, n)| *n == name) {
+            chosen.push((found, name));
         }
+    }
+    // The local tokens' secrets in one keychain session.
+    let local: Vec<_> =
+        chosen.iter().filter(|(f, _)| matches!(f, Found::Local(_))).map(|(f, _)| f.record().id).collect();
+    let mut local_envs = vault.run_envs(&local).into_iter();
+    for (found, name) in chosen {
+        let record = found.record();
         let vars = match &found {
             Found::Local(_) => {
                 used.push(record.id);
-                vault.run_env(record.id)?
+                local_envs.next().expect("one environment per local token")?
             }
             Found::Team(_, client) => client.run_env_blocking(record.id)?,
         };
@@ -115,7 +122,7 @@ pub fn run(args: Args) -> Outcome {
         if let (Some(id), Some(secret)) = (get("ENV0_API_KEY"), get("ENV0_API_SECRET")) {
             masks.basic(&name, id, secret);
         }
-        logged.push((found.used(Action::Run), serde_json::to_string(&record).unwrap_or_default()));
+        logged.push((found.used(Action::Run), serde_json::to_string(record).unwrap_or_default()));
         for (var, value) in vars {
             if let Some((_, _, other)) = env.iter().find(|(v, _, _)| *v == var) {
                 return Err(Failure::usage(format!("{name} and {other} would both set {var}; run them separately.")));
@@ -123,40 +130,9 @@ pub fn run(args: Args) -> Outcome {
             env.push((var, value, name.clone()));
         }
     }
-    // References in the inherited environment: replaced by the secrets they name. A variable
-    // a --token also sets is the token's (it is set after).
-    for (var, value) in std::env::vars_os() {
-        let (Some(var), Some(value)) = (var.to_str(), value.to_str()) else { continue };
-        let refs = crate::reference::find(value);
-        if refs.is_empty() || env.iter().any(|(v, _, _)| v == var) {
-            continue;
-        }
-        let mut out = String::with_capacity(value.len());
-        let mut from = 0;
-        let mut names = vec![];
-        for r in &refs {
-            let record = crate::reference::resolve(&records, r)
-                .map_err(|f| Failure::new(f.code, format!("{var}={}", f.message)))?
-                .clone();
-            let name = crate::resolve::qualified(&record);
-            refuse_unfit(&vault, &record, now, &args)?;
-            super::check_usable(&vault, &record, now, args.allow_expired)?;
-            let secret = vault.secret(record.id, latchkey_core::Use::Inspect, now)?;
-            masks.secret(&name, secret.expose_secret());
-            if let Some(id) = &record.public.key_id {
-                masks.basic(&name, id, secret.expose_secret());
-            }
-            out.push_str(&value[from..r.span.start]);
-            out.push_str(secret.expose_secret());
-            from = r.span.end;
-            used.push(record.id);
-            if !names.contains(&name) {
-                names.push(name);
-            }
-        }
-        out.push_str(&value[from..]);
-        env.push((var.to_string(), SecretString::from(out), names.join(",")));
-    }
+    // References in the inherited environment: replaced by the secrets they name.
+    let referenced = references(&mut vault, &records, &env, &args, now, &mut masks, &mut used)?;
+    env.extend(referenced);
     if env.is_empty() {
         return Err(Failure::usage(
             "Name a token with --token, or put latchkey://<platform>/<label> references in the environment.",
@@ -169,32 +145,103 @@ pub fn run(args: Args) -> Outcome {
         return Ok(Code::Ok);
     }
     let (program, rest) = args.command.split_first().ok_or_else(|| Failure::usage("Give the command after --."))?;
-    // One index write for all the tokens, before the command replaces this process.
-    vault.record_uses(&used, now);
-    log_run(&vault, logged, &args.command, &env);
     let mut cmd = Command::new(program);
     cmd.args(rest);
     for (var, value, _) in &env {
         cmd.env(var, value.expose_secret());
     }
-    drop(vault);
+    // One index write for all the tokens and the access-log lines. Under masking they are
+    // written as soon as the command has started (off its start-up path: each write syncs to
+    // disk); without, before the command replaces this process.
+    let events = run_events(logged, &args.command, &env);
+    drop(env);
+    let record = move || {
+        vault.record_uses(&used, now);
+        vault.log_uses(events);
+    };
     #[cfg(unix)]
     if !args.no_mask {
-        crate::supervise::run(cmd, program, masks.build());
+        crate::supervise::run(cmd, program, masks.build(), record);
     }
     #[cfg(not(unix))]
     let _ = masks;
+    record();
     start(cmd, program)
+}
+
+/// The inherited variables holding `latchkey://` references, each with the secrets in their
+/// place: (variable, value, the tokens it names). Every token is checked before any secret is
+/// read, and their secrets are read together. A variable a --token already sets is the token's.
+fn references(
+    vault: &mut latchkey_core::Vault,
+    records: &[latchkey_core::TokenRecord],
+    taken: &[(String, SecretString, String)],
+    args: &Args,
+    now: chrono::DateTime<Utc>,
+    masks: &mut mask::Builder,
+    used: &mut Vec<uuid::Uuid>,
+) -> Result<Vec<(String, SecretString, String)>, Failure> {
+    let mut found = vec![];
+    for (var, value) in std::env::vars_os() {
+        let (Ok(var), Ok(value)) = (var.into_string(), value.into_string()) else { continue };
+        let refs = crate::reference::find(&value);
+        if refs.is_empty() || taken.iter().any(|(v, _, _)| *v == var) {
+            continue;
+        }
+        let mut named = vec![];
+        for r in refs {
+            let record = crate::reference::resolve(records, &r)
+                .map_err(|f| Failure::new(f.code, format!("{var}={}", f.message)))?
+                .clone();
+            refuse_unfit(vault, &record, now, args)?;
+            super::check_usable(vault, &record, now, args.allow_expired)?;
+            named.push((r, record));
+        }
+        found.push((var, value, named));
+    }
+    let mut ids = vec![];
+    for (_, record) in found.iter().flat_map(|(_, _, named)| named) {
+        if !ids.contains(&record.id) {
+            ids.push(record.id);
+        }
+    }
+    let mut secrets = std::collections::HashMap::new();
+    for (id, secret) in ids.iter().zip(vault.secrets_of(&ids)) {
+        secrets.insert(*id, secret?);
+    }
+    let mut out = vec![];
+    for (var, value, named) in found {
+        let mut text = String::with_capacity(value.len());
+        let mut from = 0;
+        let mut names = vec![];
+        for (r, record) in &named {
+            let secret = secrets[&record.id].expose_secret();
+            let name = crate::resolve::qualified(record);
+            masks.secret(&name, secret);
+            if let Some(id) = &record.public.key_id {
+                masks.basic(&name, id, secret);
+            }
+            text.push_str(&value[from..r.span.start]);
+            text.push_str(secret);
+            from = r.span.end;
+            used.push(record.id);
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        text.push_str(&value[from..]);
+        out.push((var, SecretString::from(text), names.join(",")));
+    }
+    Ok(out)
 }
 
 /// One access-log line per token, with the command line (every injected value that is not a
 /// public part of its record masked as `<latchkey:token>`) and, from core, the parent process.
-fn log_run(
-    vault: &latchkey_core::Vault,
+fn run_events(
     logged: Vec<(latchkey_core::accesslog::Event, String)>,
     command: &[OsString],
     env: &[(String, SecretString, String)],
-) {
+) -> Vec<latchkey_core::accesslog::Event> {
     let argv: Vec<String> = command.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let public: String = logged.iter().map(|(_, json)| json.as_str()).collect();
     let secrets: Vec<(String, &str)> = env
@@ -203,7 +250,7 @@ fn log_run(
         .filter(|(_, value)| !public.contains(value))
         .collect();
     let command = latchkey_core::accesslog::mask_command(&argv, &secrets);
-    vault.log_uses(logged.into_iter().map(|(event, _)| event.command(command.clone())).collect());
+    logged.into_iter().map(|(event, _)| event.command(command.clone())).collect()
 }
 
 /// A command is not started with a token the platform already refused, or one that expires

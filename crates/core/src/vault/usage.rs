@@ -8,16 +8,59 @@ impl Vault {
     /// names (its SDK's and CLI's), with values from the keychain. Not recorded as a use:
     /// the caller records all of a run's tokens at once with [`Vault::record_uses`].
     pub fn run_env(&mut self, id: Uuid) -> Result<Vec<(String, SecretString)>> {
-        let record = self.get(id)?;
-        if record.revoked.is_some() {
-            return Err(Error::invalid(format!(
-                "“{}” is marked revoked and its secret was removed; there is nothing to use.",
-                record.label
-            )));
-        }
-        let got = self.secrets.get(&id.to_string());
-        let payload = self.keychain_result(got)?.ok_or_else(|| Error::SecretMissing { label: record.label.clone() })?;
-        crate::platforms::env_vars(&record, &payload)
+        self.run_envs(&[id]).remove(0)
+    }
+
+    /// [`Vault::run_env`] for several tokens, in their order, their secrets read from the
+    /// keychain together (one session: `latchkey run -t a -t b` starts sooner).
+    pub fn run_envs(&mut self, ids: &[Uuid]) -> Vec<Result<Vec<(String, SecretString)>>> {
+        self.payloads(ids)
+            .into_iter()
+            .map(|got| got.and_then(|(record, payload)| crate::platforms::env_vars(&record, &payload)))
+            .collect()
+    }
+
+    /// The usable secrets of several tokens (as [`Vault::secret`] gives them for
+    /// [`Use::Inspect`]), in their order, read from the keychain together.
+    pub fn secrets_of(&mut self, ids: &[Uuid]) -> Vec<Result<SecretString>> {
+        self.payloads(ids)
+            .into_iter()
+            .map(|got| {
+                let (record, payload) = got?;
+                usable_secret(record.kind, payload)
+                    .map_err(|e| Error::SecretUnreadable { label: record.label.clone(), detail: e.to_string() })
+            })
+            .collect()
+    }
+
+    /// Each token's record and stored payload, in the order of `ids`: one keychain read for all
+    /// (`get_many`). A revoked token's secret was removed: that is said, not read.
+    fn payloads(&mut self, ids: &[Uuid]) -> Vec<Result<(TokenRecord, SecretString)>> {
+        let records: Vec<Result<TokenRecord>> = ids
+            .iter()
+            .map(|id| {
+                let record = self.get(*id)?;
+                if record.revoked.is_some() {
+                    return Err(Error::invalid(format!(
+                        "“{}” is marked revoked and its secret was removed; there is nothing to use.",
+                        record.label
+                    )));
+                }
+                Ok(record)
+            })
+            .collect();
+        let wanted: Vec<String> = records.iter().flatten().map(|r| r.id.to_string()).collect();
+        let mut got = self.secrets.get_many(&wanted).into_iter();
+        records
+            .into_iter()
+            .map(|record| {
+                let record = record?;
+                let read = got.next().unwrap_or(Ok(None));
+                let payload =
+                    self.keychain_result(read)?.ok_or_else(|| Error::SecretMissing { label: record.label.clone() })?;
+                Ok((record, payload))
+            })
+            .collect()
     }
 
     /// Record that the secret of `id` left Latchkey to be used (a copy, a `latchkey run`).
