@@ -113,11 +113,11 @@ pub fn run(mut cmd: Command, program: &OsString, masker: Masker, started: impl F
     }
     if let Some(p) = child.stdout.take() {
         enlarge_pipe(p.as_raw_fd());
-        pumps.push(pump(masker, File::from(OwnedFd::from(p)), out()));
+        pumps.push(pump_pipe(masker, File::from(OwnedFd::from(p)), out()));
     }
     if let Some(p) = child.stderr.take() {
         enlarge_pipe(p.as_raw_fd());
-        pumps.push(pump(masker, File::from(OwnedFd::from(p)), err()));
+        pumps.push(pump_pipe(masker, File::from(OwnedFd::from(p)), err()));
     }
     started();
     let status = loop {
@@ -144,6 +144,88 @@ fn pump(masker: &'static Masker, mut from: File, mut to: File) -> std::thread::J
     std::thread::spawn(move || {
         let _ = masker.stream().copy(&mut from, &mut to);
     })
+}
+
+/// [`pump`] for the child's output pipe, read through [`Spliced`] where the system has it.
+fn pump_pipe(masker: &'static Masker, from: File, mut to: File) -> std::thread::JoinHandle<()> {
+    #[cfg(target_os = "linux")]
+    let from = match Spliced::new(from) {
+        Ok(mut spliced) => {
+            return std::thread::spawn(move || {
+                let _ = masker.stream().copy(&mut spliced, &mut to);
+            })
+        }
+        Err(from) => from,
+    };
+    pump(masker, from, to)
+}
+
+/// Reads a pipe by first moving what is in it into a pipe of our own (`splice(2)`: the kernel
+/// hands over its pages, nothing is copied) and reading from there. The child's pipe is locked
+/// for a moment only; a plain `read` copies the bytes out while holding it, and the child's
+/// writes wait. Measured on a 1 GiB stream: ~10 % faster than cat as the filter, where reading
+/// the child's pipe directly was on par with it (bench/RESULTS.md, masking). If `splice` is
+/// refused (not something it can read, or not allowed), plain reads.
+#[cfg(target_os = "linux")]
+struct Spliced {
+    from: File,
+    ours_r: File,
+    ours_w: OwnedFd,
+    /// Bytes moved into our pipe and not read yet.
+    pending: usize,
+    /// `splice` was refused: read `from` directly.
+    plain: bool,
+}
+
+#[cfg(target_os = "linux")]
+impl Spliced {
+    /// For reading `from`; `from` back if no pipe of our own can be had.
+    fn new(from: File) -> Result<Spliced, File> {
+        let Ok((r, w)) = std::io::pipe() else { return Err(from) };
+        // SAFETY: fcntl on a pipe we own; a failure leaves the default size.
+        unsafe { libc::fcntl(w.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20) };
+        Ok(Spliced { from, ours_r: File::from(OwnedFd::from(r)), ours_w: w.into(), pending: 0, plain: false })
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Read for Spliced {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.plain {
+            return self.from.read(buf);
+        }
+        if self.pending == 0 {
+            // SAFETY: splice(2) between two descriptors we hold, no offsets.
+            let n = unsafe {
+                libc::splice(
+                    self.from.as_raw_fd(),
+                    std::ptr::null_mut(),
+                    self.ours_w.as_raw_fd(),
+                    std::ptr::null_mut(),
+                    buf.len(),
+                    0,
+                )
+            };
+            if n < 0 {
+                let e = std::io::Error::last_os_error();
+                // Not something splice can read, or splice not allowed here (a seccomp filter):
+                // nothing was moved, so plain reads go on from here.
+                if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS | libc::EPERM)) {
+                    self.plain = true;
+                    return self.read(buf);
+                }
+                return Err(e);
+            }
+            if n == 0 {
+                return Ok(0);
+            }
+            self.pending = n as usize;
+        }
+        let want = self.pending.min(buf.len());
+        let n = self.ours_r.read(&mut buf[..want])?;
+        self.pending -= n;
+        Ok(n)
+    }
 }
 
 struct Pty {
@@ -202,3 +284,66 @@ fn enlarge_pipe(fd: RawFd) {
 
 #[cfg(not(target_os = "linux"))]
 fn enlarge_pipe(_fd: RawFd) {}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use std::os::fd::FromRawFd;
+
+    fn read_all(s: &mut Spliced, buf_len: usize) -> Vec<u8> {
+        let (mut got, mut buf) = (vec![], vec![0; buf_len]);
+        loop {
+            let n = s.read(&mut buf).unwrap();
+            if n == 0 {
+                return got;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+    }
+
+    /// Whatever the sizes of the writes into the pipe and of our reads, the bytes come out of
+    /// [`Spliced`] as they went in, and through `splice`.
+    #[test]
+    fn a_pipe_read_through_our_own_comes_out_exactly() {
+        for (len, chunk, buf_len) in
+            [(100_000, 1, 7), (3_000_000, 4096, 4096), (3_000_000, 100_000, 1 << 18), (3_000_000, 1 << 20, 13)]
+        {
+            let data: Vec<u8> = (0..len as u32).map(|i| (i.wrapping_mul(7) % 251) as u8).collect();
+            let (r, mut w) = std::io::pipe().unwrap();
+            let sent = data.clone();
+            let writer = std::thread::spawn(move || {
+                for c in sent.chunks(chunk) {
+                    w.write_all(c).unwrap();
+                }
+            });
+            let mut s = Spliced::new(File::from(OwnedFd::from(r))).unwrap();
+            let got = read_all(&mut s, buf_len);
+            writer.join().unwrap();
+            assert!(got == data, "{len} bytes in writes of {chunk}, reads of {buf_len}: differ");
+            assert!(!s.plain, "a pipe is spliced, not read");
+        }
+    }
+
+    /// What `splice` refuses (here a timerfd: it has `read` but nothing `splice` can use) is
+    /// read as it is.
+    #[test]
+    fn what_splice_refuses_is_read_plainly() {
+        // SAFETY: a timerfd set to expire at once; its read gives the count of expiries (8 bytes).
+        let fd = unsafe {
+            let fd = libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_CLOEXEC);
+            assert!(fd >= 0);
+            let at = libc::itimerspec {
+                it_interval: libc::timespec { tv_sec: 0, tv_nsec: 0 },
+                it_value: libc::timespec { tv_sec: 0, tv_nsec: 1 },
+            };
+            assert_eq!(libc::timerfd_settime(fd, 0, &at, std::ptr::null_mut()), 0);
+            OwnedFd::from_raw_fd(fd)
+        };
+        let mut s = Spliced::new(File::from(fd)).unwrap();
+        let mut buf = [0u8; 64];
+        let n = s.read(&mut buf).unwrap();
+        assert!(s.plain, "splice from a timerfd was not refused");
+        assert_eq!(n, 8);
+        assert_eq!(u64::from_ne_bytes(buf[..8].try_into().unwrap()), 1);
+    }
+}
