@@ -6,7 +6,8 @@
 //!   between the two made here with the 1 MiB buffer `latchkey run` gives its pipes, so the only
 //!   difference left is what the filter does with the bytes (cat copies, latchkey searches too);
 //! - through `latchkey run -t <token> -- cat FILE` (masking on: cat's output comes through a
-//!   pipe into latchkey, is searched for every form of the token, and written out);
+//!   pipe into latchkey — moved off it with splice(2) into a pipe of latchkey's own and read
+//!   from there — is searched for every form of the token, and written out);
 //! - for context, `cat FILE | cat` as a shell makes it (a 64 KiB pipe), and `cat FILE` with no
 //!   stream at all (straight to /dev/null: no filter can match that, cat itself included).
 //!
@@ -127,9 +128,13 @@ fn main() {
          (each pair in turn starting with the other), so that load drifting on a shared machine \
          hits both sides of a pair alike; the other rows compare medians.\n\n\
          Masking puts a filter between a command and its output: the command writes into a pipe, \
-         latchkey reads it, searches it and writes it out. The goal's baseline is the plainest filter, \
-         `cat`, passing the same stream through the same pipe. The last row has no pipe and no second \
-         process; no filter reaches it (cat as the filter does not: compare the first row).\n",
+         latchkey takes the bytes, searches them and writes them out. The goal's baseline is the plainest \
+         filter, `cat`, passing the same stream through the same pipe. Latchkey does not `read` the \
+         command's pipe as cat does: it moves what is there into a pipe of its own (splice(2): the kernel \
+         hands the pages over) and reads that, so the command's writes wait only while pages change hands, \
+         not while latchkey copies — which is why it can pass the stream faster than cat, searching included. \
+         The last row has no pipe and no second process; no filter reaches it (cat as the filter does not: \
+         compare the first row).\n",
         date(),
         results::commit(),
         results::load(),

@@ -9,7 +9,8 @@
 //!   through to the pty, whose line discipline turns Ctrl-C into the child's SIGINT. The
 //!   child leads its own session with the pty as its controlling terminal, as under script(1).
 //! - Otherwise (output into a file or a pipe) the child's stdout and stderr are pipes (1 MiB
-//!   on Linux: fewer, larger reads) and its stdin is ours.
+//!   on Linux: fewer, larger reads) and its stdin is ours. On Linux their contents are moved
+//!   into pipes of our own with splice(2) and read from there ([`Spliced`]).
 //! - SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to `latchkey` are passed to the child. A SIGINT
 //!   the terminal itself sent (Ctrl-C without a pty) already reached the child, which is in
 //!   our process group: it is not sent twice.
