@@ -9,11 +9,12 @@
 //! of them and every item's `Attributes` without waiting for answers in between (at most
 //! [`IN_FLIGHT`] at a time: dbus-daemon allows 128 pending replies per connection), and
 //! decrypts the secrets here. Secrets never cross the bus in clear, as with keyring.
+//! Anything unexpected is an error; the caller then reads the slow way.
 //!
 //! A few secrets (`latchkey run -t a -t b`) are read the same way but found by account: one
 //! search per account and one `GetSecrets`, in one session instead of keyring's one connection
-//! and one encrypted session per secret (~7 ms each, most of `latchkey run`'s start-up).
-//! Anything unexpected is an error; the caller then reads the slow way.
+//! and one encrypted session per secret (~7 ms each, most of `latchkey run`'s start-up). The
+//! searches need no session: they go right behind the request for it.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -64,13 +65,9 @@ struct Session {
 }
 
 impl Session {
-    /// Connects and opens a `dh-ietf1024-sha256-aes128-cbc-pkcs7` session.
-    fn open(timeout: Duration) -> Result<Session, String> {
-        Self::open_with(timeout, vec![]).map(|(session, _)| session)
-    }
-
-    /// [`Session::open`], sending `calls` (which need no session) right behind the request
-    /// for it, without waiting in between: their answers come with the session.
+    /// Connects and opens a `dh-ietf1024-sha256-aes128-cbc-pkcs7` session, sending `calls`
+    /// (which need no session) right behind the request for it, without waiting in between:
+    /// their answers come with the session.
     fn open_with(timeout: Duration, calls: Vec<Message>) -> Result<(Session, Vec<Message>), String> {
         let deadline = Instant::now() + timeout;
         let conn = Connection::new_session().map_err(err)?;
@@ -110,12 +107,11 @@ impl Drop for Session {
 /// items without an account or whose secret is not UTF-8 are left out (for `get` to explain).
 pub(super) fn read_all(service: &str, timeout: Duration) -> Result<Vec<(String, SecretString)>, String> {
     let deadline = Instant::now() + timeout;
-    let session = Session::open(timeout)?;
-    let (unlocked, _locked): (Vec<Path<'static>>, Vec<Path<'static>>) = session
-        .conn
-        .with_proxy(DEST, SERVICE_PATH, timeout)
-        .method_call(SERVICE, "SearchItems", (HashMap::from([("service", service), ("target", "default")]),))
-        .map_err(err)?;
+    let search = Message::new_method_call(DEST, SERVICE_PATH, SERVICE, "SearchItems")?
+        .append1(HashMap::from([("service", service), ("target", "default")]));
+    let (session, mut found) = Session::open_with(timeout, vec![search])?;
+    let (unlocked, _locked): (Vec<Path<'static>>, Vec<Path<'static>>) =
+        found.remove(0).as_result().map_err(err)?.read2().map_err(err)?;
     let (accounts, secrets) = exchange(&session.conn, &unlocked, &session.path, deadline)?;
     let mut out = Vec::with_capacity(unlocked.len());
     for (path, account) in unlocked.iter().zip(accounts) {
@@ -130,9 +126,8 @@ pub(super) fn read_all(service: &str, timeout: Duration) -> Result<Vec<(String, 
 
 /// The secrets of a few `accounts` of `service`, in their order, in one session and two
 /// rounds: the session's opening with a search for each account's item behind it, then one
-/// `GetSecrets` for all. `None`
-/// for an account this does not settle (no item, a locked one, two items, a secret that is not
-/// UTF-8): `get` reads it and says what is wrong.
+/// `GetSecrets` for all. `None` for an account this does not settle (no item, a locked one,
+/// two items, a secret that is not UTF-8): `get` reads it and says what is wrong.
 pub(super) fn read_accounts(
     service: &str,
     accounts: &[String],
