@@ -84,19 +84,11 @@ export async function undoRotation(id: string): Promise<void> {
     okLabel: "Undo rotation",
   });
   if (!ok) return;
-  state.rotating.add(id);
-  changed();
-  try {
+  await whileRotating(id, async () => {
     await api.undoRotation(targetOf(t));
     await refresh();
     toast(`Rotation of “${r.label}” undone: the old key stays in use.`, "info");
-  } catch (e) {
-    await refresh().catch(() => {});
-    reportError(e);
-  } finally {
-    state.rotating.delete(id);
-    changed();
-  }
+  });
 }
 
 export async function rotateToken(id: string): Promise<void> {
@@ -121,8 +113,7 @@ export async function rotateToken(id: string): Promise<void> {
       await refresh().catch(() => {});
       return;
     }
-    state.copied.delete(id);
-    if (state.revealed?.id === id) state.revealed = null;
+    forgetOldSecret(id);
     await refresh();
     announceRotated(id, r.label, done);
     return;
@@ -139,14 +130,21 @@ export async function rotateToken(id: string): Promise<void> {
     });
     if (!ok) return;
   }
+  await whileRotating(id, async () => {
+    const done = await api.rotateToken(targetOf(t));
+    forgetOldSecret(id);
+    await refresh();
+    announceRotated(id, r.label, done);
+  });
+}
+
+/** Runs `work` with the token marked as rotating (its row says so; another Rotate or Undo
+ * click does nothing meanwhile); if it fails, the list is read again and the error shown. */
+async function whileRotating(id: string, work: () => Promise<void>): Promise<void> {
   state.rotating.add(id);
   changed();
   try {
-    const done = await api.rotateToken(targetOf(t));
-    state.copied.delete(id);
-    if (state.revealed?.id === id) state.revealed = null;
-    await refresh();
-    announceRotated(id, r.label, done);
+    await work();
   } catch (e) {
     await refresh().catch(() => {});
     reportError(e);
@@ -154,4 +152,10 @@ export async function rotateToken(id: string): Promise<void> {
     state.rotating.delete(id);
     changed();
   }
+}
+
+/** After a rotation the old secret is gone: no "copied" mark or revealed value stays for it. */
+function forgetOldSecret(id: string): void {
+  state.copied.delete(id);
+  if (state.revealed?.id === id) state.revealed = null;
 }
