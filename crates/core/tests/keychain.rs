@@ -52,6 +52,16 @@ fn secret_tool(service: &str, account: &str) -> Option<String> {
     (out.status.success() && !out.stdout.is_empty()).then(|| String::from_utf8(out.stdout).unwrap())
 }
 
+/// `secret-tool store service <service> username <account> EXTRA…` with `value`: an entry as
+/// another program makes it (no `target` attribute unless `extra` gives one).
+fn secret_tool_store(service: &str, account: &str, extra: &[&str], value: &str) {
+    let mut args = vec!["store", "--label", "by secret-tool", "service", service, "username", account];
+    args.extend_from_slice(extra);
+    let mut c = Command::new("secret-tool").args(&args).stdin(Stdio::piped()).spawn().unwrap();
+    std::io::Write::write_all(&mut c.stdin.take().unwrap(), value.as_bytes()).unwrap();
+    assert!(c.wait().unwrap().success());
+}
+
 /// Every file in `dir` (recursively) that contains `needle`.
 fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
     let mut hits = vec![];
@@ -122,13 +132,7 @@ fn keyring_store_get_many_matches_get() {
     let values: Vec<String> = (0..3).map(|i| fake(&format!("many{i}"))).collect();
     store.put(&accounts[0], &secret(&values[0])).unwrap();
     store.put_labeled(&accounts[2], "a label", &secret(&values[2])).unwrap();
-    let mut tool = Command::new("secret-tool")
-        .args(["store", "--label", "by secret-tool", "service", &service, "username", &accounts[1]])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut tool.stdin.take().unwrap(), values[1].as_bytes()).unwrap();
-    assert!(tool.wait().unwrap().success());
+    secret_tool_store(&service, &accounts[1], &[], &values[1]);
 
     let asked = [accounts[2].clone(), accounts[3].clone(), accounts[0].clone(), accounts[1].clone()];
     let got: Vec<Option<String>> =
@@ -153,17 +157,10 @@ fn keyring_store_reads_a_few_accounts_in_one_session() {
     store.put(&accounts[0], &secret(&values[0])).unwrap();
     store.put_labeled(&accounts[1], "a label", &secret(&values[1])).unwrap();
     store.put(&accounts[2], &secret(&values[2])).unwrap();
-    let tool = |account: &str, extra: &[&str], value: &str| {
-        let mut args = vec!["store", "--label", "by secret-tool", "service", &service, "username", account];
-        args.extend_from_slice(extra);
-        let mut c = Command::new("secret-tool").args(&args).stdin(Stdio::piped()).spawn().unwrap();
-        std::io::Write::write_all(&mut c.stdin.take().unwrap(), value.as_bytes()).unwrap();
-        assert!(c.wait().unwrap().success());
-    };
     // Another tool's entry; and a second item for accounts[4] besides keyring's.
-    tool(&accounts[3], &[], "FAKE-other-tool");
+    secret_tool_store(&service, &accounts[3], &[], "FAKE-other-tool");
     store.put(&accounts[4], &secret(&fake("twice-a"))).unwrap();
-    tool(&accounts[4], &["target", "default", "application", "elsewhere"], &fake("twice-b"));
+    secret_tool_store(&service, &accounts[4], &["target", "default", "application", "elsewhere"], &fake("twice-b"));
 
     let asked =
         [&accounts[2], &accounts[5], &accounts[0], &accounts[3], &accounts[4], &accounts[1]].map(|a| a.to_string());
@@ -208,13 +205,7 @@ fn keyring_store_reads_many_items_at_once_exactly() {
         store.put(a, &secret(v)).unwrap();
     }
     let other = uuid::Uuid::new_v4().to_string();
-    let mut tool = Command::new("secret-tool")
-        .args(["store", "--label", "by secret-tool", "service", &service, "username", &other])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut tool.stdin.take().unwrap(), b"FAKE-other-tool").unwrap();
-    assert!(tool.wait().unwrap().success());
+    secret_tool_store(&service, &other, &[], "FAKE-other-tool");
 
     want.sort();
     // At once, and item by item over several connections (get_many's fallback).
