@@ -164,8 +164,14 @@ impl FakePlatforms {
 
     /// Hold every request of `method` unanswered (`Some("DELETE")`), or release them (`None`).
     pub fn hold(&self, platform: &str, method: Option<&str>) {
-        let (status, body) =
-            http(&self.url(platform), "POST", "/__fake/hold", Some(&json!({ "method": method }).to_string()));
+        self.hold_path(platform, method, None);
+    }
+
+    /// Hold the requests of `method` to `path` only (a platform's key check, not its other
+    /// calls); `None` releases them as [`FakePlatforms::hold`] does.
+    pub fn hold_path(&self, platform: &str, method: Option<&str>, path: Option<&str>) {
+        let body = json!({ "method": method, "path": path }).to_string();
+        let (status, body) = http(&self.url(platform), "POST", "/__fake/hold", Some(&body));
         assert_eq!(status, 200, "{platform} hold: {body}");
     }
 

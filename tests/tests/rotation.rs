@@ -1,8 +1,12 @@
-//! A rotation through the API that the app did not live to finish (issue 17): the app is
-//! killed (SIGKILL, no chance to tidy up) while Roboflow holds the revoke of the old key. On
-//! the next start nothing is lost — the keychain holds both keys, the record its journal mark —
-//! and the window offers to finish it: a message at start-up, a mark on the row and, in the
-//! detail pane, Finish (keyboard reachable), which revokes the old key with the new one.
+//! Rotations through the API that stop halfway (issue 17).
+//! - r1: the app is killed (SIGKILL, no chance to tidy up) while Roboflow holds the revoke of
+//!   the old key. On the next start nothing is lost — the keychain holds both keys, the record
+//!   its journal mark — and the window offers to finish it: a message at start-up, a mark on
+//!   the row and, in the detail pane, Finish (keyboard reachable), which revokes the old key
+//!   with the new one.
+//! - r2: Roboflow makes the new key but never answers its check. The rotation waits before the
+//!   swap, the old key still in use; Undo in the detail pane deletes the new key on Roboflow
+//!   and from the keychain.
 //!
 //! Run with `make test`; see the crate docs for the environment these need.
 
@@ -111,6 +115,70 @@ async fn r1_a_rotation_killed_half_way_is_offered_at_restart_and_finished() {
     let rec = app.index_record(&row.id).unwrap();
     assert!(rec["pending"].is_null() || rec["pending"]["step"] == "none", "{rec:#}");
     assert!(rec["rotations"][0]["outcome"].as_str().unwrap_or_default().contains("old key revoked"), "{rec:#}");
+    assert!(!app.index_text().contains(&key) && !app.index_text().contains(&new));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn r2_a_rotation_stopped_before_the_swap_is_undone_from_the_window() {
+    let fakes = FakePlatforms::start();
+    let mut app = App::new("rotate_undo");
+    app.launch().await;
+    let key = format!("FAKEe2eUndo{}", hex(16));
+    fakes.add_token(
+        "roboflow",
+        json!({"secret": key, "key_id": "e2e-key-undo", "workspace": "e2e-undo-ws", "admin": true, "name": "e2e undo"}),
+    );
+    let label = "E2E undone rotation";
+    let row = app.add_token(&TokenInput::token("roboflow", label, &key).server(&fakes.url("roboflow"))).await;
+    let new_entry = format!("{}.rotation-new", row.id);
+    let checks = || fakes.requests("roboflow").into_iter().filter(|r| r.method == "POST" && r.path == "/").count();
+    let checked_before = checks();
+
+    // Roboflow makes the new key, then takes its check and never answers.
+    fakes.hold_path("roboflow", Some("POST"), Some("/"));
+    app.open_detail(label).await;
+    app.click("detail-rotate").await;
+    app.click("confirm-ok").await;
+    app.wait_until("the new key's check to reach Roboflow", TIMEOUT, async || {
+        (checks() > checked_before).then_some(())
+    })
+    .await;
+    let new = secret_tool_lookup(app.service(), &new_entry).expect("the new key, kept apart");
+    assert!(new.starts_with("FAKErfNew") && new != key, "{new:?}");
+    assert_eq!(secret_tool_lookup(app.service(), &row.id).as_deref(), Some(key.as_str()), "the old key still in use");
+
+    // The check is dropped (503): the new key cannot be checked, so it is not put in place.
+    fakes.hold("roboflow", None);
+    let said = app.wait_text("toast", "the rotation to stop", |t| t.contains("could not be checked")).await;
+    assert!(said.contains("the old key stays in use"), "{said:?}");
+    let offer = app.wait_text("detail-rotation-pending", "the offer", |t| t.contains("stopped halfway")).await;
+    assert!(offer.contains(&format!("Rotation of “{label}” stopped halfway")), "{offer:?}");
+    assert!(app.is_visible("rotation-finish").await && app.is_visible("rotation-undo").await, "{offer:?}");
+    let chip = app.attr_css(&format!("{} {}", row_by_id(&row.id), tid("row-rotation-stopped")), "aria-label").await;
+    assert_eq!(chip.as_deref(), Some("Rotation stopped halfway"), "the row says so");
+    app.screenshot("rot-undo-offer").await;
+
+    // Undo, confirmed: Roboflow deletes the new key (asked with the old one, which stays).
+    app.click("rotation-undo").await;
+    app.click("confirm-ok").await;
+    let said = app.wait_text("toast", "the undo", |t| t.contains("undone")).await;
+    assert!(said.contains(&format!("Rotation of “{label}” undone")), "{said:?}");
+    app.wait_gone("detail-rotation-pending").await;
+    let deletes: Vec<_> = fakes.requests("roboflow").into_iter().filter(|r| r.method == "DELETE").collect();
+    assert_eq!(deletes.len(), 1, "{deletes:#?}");
+    assert!(deletes[0].path.starts_with("/e2e-undo-ws/api-keys/"), "{deletes:#?}");
+    assert!(!deletes[0].path.ends_with("/e2e-key-undo"), "the new key is deleted, not the old: {deletes:#?}");
+    assert!(deletes[0].contains(&key) && !deletes[0].contains(&new), "asked with the old key: {deletes:#?}");
+    let roboflow = fakes.url("roboflow");
+    assert_eq!(http(&roboflow, "POST", &format!("/?api_key={new}"), Some("")).0, 401, "the new key is gone");
+    assert_eq!(http(&roboflow, "POST", &format!("/?api_key={key}"), Some("")).0, 200, "the old key works");
+
+    // The keychain holds the old key only, in its own entry; the record has no mark left.
+    assert_eq!(keychain_accounts(app.service()), vec![row.id.clone()]);
+    assert_eq!(secret_tool_lookup(app.service(), &row.id).as_deref(), Some(key.as_str()));
+    let rec = app.index_record(&row.id).unwrap();
+    assert!(rec["pending"].is_null() || rec["pending"]["step"] == "none", "{rec:#}");
     assert!(!app.index_text().contains(&key) && !app.index_text().contains(&new));
     app.finish().await;
 }

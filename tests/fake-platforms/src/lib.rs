@@ -10,9 +10,10 @@
 //!
 //! A small control API on each fake serves end-to-end tests: `POST /__fake/tokens` (a
 //! [`FakeToken`] as JSON), `GET /__fake/requests`, `POST /__fake/latency` (`{"ms": 200}`),
-//! `GET /__fake/stats`, `POST /__fake/hold` (`{"method": "DELETE"}`: requests of that method
-//! wait unanswered until `{"method": null}`, then get a 503 and take no effect — a rotation
-//! held between making the new key and revoking the old one, for a test that kills the app there).
+//! `GET /__fake/stats`, `POST /__fake/hold` (`{"method": "DELETE"}`, or with `"path": "/"` for
+//! one path only: requests of that method wait unanswered until `{"method": null}`, then get a
+//! 503 and take no effect — a rotation held between making the new key and revoking the old
+//! one, for a test that kills the app there, or before the new key is checked).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -180,8 +181,9 @@ pub(crate) struct Shared {
     pub elsewhere: Mutex<Option<String>>,
     log: Mutex<Vec<Logged>>,
     latency: Mutex<Duration>,
-    /// Requests of this method wait until it is cleared (`POST /__fake/hold`).
-    pub hold: Mutex<Option<String>>,
+    /// Requests of this method (to this path, when one is given) wait until it is cleared
+    /// (`POST /__fake/hold`).
+    pub hold: Mutex<Option<(String, Option<String>)>>,
     rate_seen: Mutex<HashMap<String, u32>>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
@@ -203,9 +205,13 @@ pub(crate) enum Gate {
 }
 
 impl Shared {
-    /// Whether requests of this method are held (`POST /__fake/hold`).
-    fn holds(&self, method: &axum::http::Method) -> bool {
-        self.hold.lock().unwrap().as_deref() == Some(method.as_str())
+    /// Whether requests of this method to this path are held (`POST /__fake/hold`).
+    fn holds(&self, method: &axum::http::Method, path: &str) -> bool {
+        self.hold
+            .lock()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|(m, p)| m == method.as_str() && p.as_deref().is_none_or(|p| p == path))
     }
 
     /// Apply the behaviours that do not depend on the platform (429, 500, hang, redirect).
@@ -378,11 +384,11 @@ async fn handle(State(s): State<Arc<Shared>>, req: Request) -> Response {
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    if !parts.uri.path().starts_with("/__fake/") && s.holds(&parts.method) {
+    if !parts.uri.path().starts_with("/__fake/") && s.holds(&parts.method, parts.uri.path()) {
         // Held: no answer (a server that never gets to it) until released, at most two
         // minutes; then 503 and nothing done, so a held request never takes effect late.
         for _ in 0..1200 {
-            if !s.holds(&parts.method) {
+            if !s.holds(&parts.method, parts.uri.path()) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
