@@ -126,9 +126,15 @@ impl FakePlatforms {
     /// The user revoked the token with this secret on the platform's website: from now on
     /// the fake refuses it as the platform does (401, or 403 for Supervisely).
     pub fn revoke_on_website(&self, platform: &str, secret: &str) {
-        let body = json!({"secret": secret, "behaviour": {"kind": "revoked"}}).to_string();
+        self.set_behaviour(platform, secret, json!({"kind": "revoked"}));
+    }
+
+    /// From now on the fake answers requests with this secret as `behaviour` says
+    /// (`{"kind": "server_error"}`, …: the fake's `Behaviour`).
+    pub fn set_behaviour(&self, platform: &str, secret: &str, behaviour: Value) {
+        let body = json!({"secret": secret, "behaviour": behaviour}).to_string();
         let (status, answer) = http(&self.url(platform), "POST", "/__fake/behaviour", Some(&body));
-        assert_eq!(status, 200, "{platform} fake could not revoke the token: {answer}");
+        assert_eq!(status, 200, "{platform} fake could not change the token: {answer}");
     }
 
     /// Every request the fake received, without the control API's own.
@@ -164,13 +170,14 @@ impl FakePlatforms {
 
     /// Hold every request of `method` unanswered (`Some("DELETE")`), or release them (`None`).
     pub fn hold(&self, platform: &str, method: Option<&str>) {
-        self.hold_path(platform, method, None);
+        self.hold_matching(platform, method, None);
     }
 
-    /// Hold the requests of `method` to `path` only (a platform's key check, not its other
-    /// calls); `None` releases them as [`FakePlatforms::hold`] does.
-    pub fn hold_path(&self, platform: &str, method: Option<&str>, path: Option<&str>) {
-        let body = json!({ "method": method, "path": path }).to_string();
+    /// Hold only the requests of `method` whose path and query contain `matching` (the check
+    /// of a key the fake made: `?api_key=FAKErfNew`); `None` releases them as
+    /// [`FakePlatforms::hold`] does.
+    pub fn hold_matching(&self, platform: &str, method: Option<&str>, matching: Option<&str>) {
+        let body = json!({ "method": method, "matching": matching }).to_string();
         let (status, body) = http(&self.url(platform), "POST", "/__fake/hold", Some(&body));
         assert_eq!(status, 200, "{platform} hold: {body}");
     }

@@ -4,9 +4,9 @@
 //!   its journal mark — and the window offers to finish it: a message at start-up, a mark on
 //!   the row and, in the detail pane, Finish (keyboard reachable), which revokes the old key
 //!   with the new one.
-//! - r2: Roboflow makes the new key but never answers its check. The rotation waits before the
-//!   swap, the old key still in use; Undo in the detail pane deletes the new key on Roboflow
-//!   and from the keychain.
+//! - r2: Roboflow makes the new key but fails its check (503, then 500). The rotation waits
+//!   before the swap, the old key still in use; Undo in the detail pane deletes the new key on
+//!   Roboflow and from the keychain.
 //!
 //! Run with `make test`; see the crate docs for the environment these need.
 
@@ -132,26 +132,28 @@ async fn r2_a_rotation_stopped_before_the_swap_is_undone_from_the_window() {
     let label = "E2E undone rotation";
     let row = app.add_token(&TokenInput::token("roboflow", label, &key).server(&fakes.url("roboflow"))).await;
     let new_entry = format!("{}.rotation-new", row.id);
-    let checks = || fakes.requests("roboflow").into_iter().filter(|r| r.method == "POST" && r.path == "/").count();
-    let checked_before = checks();
+    // A check of a key Roboflow made (the app's own checks of the old key do not count).
+    let new_checked = || {
+        fakes.requests("roboflow").into_iter().any(|r| r.method == "POST" && r.path == "/" && r.contains("FAKErfNew"))
+    };
 
-    // Roboflow makes the new key, then takes its check and never answers.
-    fakes.hold_path("roboflow", Some("POST"), Some("/"));
+    // Roboflow makes the new key, then holds its check unanswered.
+    fakes.hold_matching("roboflow", Some("POST"), Some("/?api_key=FAKErfNew"));
     app.open_detail(label).await;
     app.click("detail-rotate").await;
     app.click("confirm-ok").await;
-    app.wait_until("the new key's check to reach Roboflow", TIMEOUT, async || {
-        (checks() > checked_before).then_some(())
-    })
-    .await;
+    app.wait_until("the new key's check to reach Roboflow", TIMEOUT, async || new_checked().then_some(())).await;
     let new = secret_tool_lookup(app.service(), &new_entry).expect("the new key, kept apart");
     assert!(new.starts_with("FAKErfNew") && new != key, "{new:?}");
     assert_eq!(secret_tool_lookup(app.service(), &row.id).as_deref(), Some(key.as_str()), "the old key still in use");
 
-    // The check is dropped (503): the new key cannot be checked, so it is not put in place.
+    // Roboflow fails: the held check is dropped (503), and so is every retry (500). The new
+    // key cannot be checked, so it is not put in place.
+    fakes.set_behaviour("roboflow", &new, json!({"kind": "server_error"}));
     fakes.hold("roboflow", None);
-    let said = app.wait_text("toast", "the rotation to stop", |t| t.contains("could not be checked")).await;
-    assert!(said.contains("the old key stays in use"), "{said:?}");
+    let said = app.wait_text("toast", "the rotation to stop", |t| t.contains("could not check the new key")).await;
+    assert!(said.contains("the new key is kept in your keychain and the old one stays in use"), "{said:?}");
+    assert!(!said.contains("Nothing was changed"), "a new key was made: {said:?}");
     let offer = app.wait_text("detail-rotation-pending", "the offer", |t| t.contains("stopped halfway")).await;
     assert!(offer.contains(&format!("Rotation of “{label}” stopped halfway")), "{offer:?}");
     assert!(app.is_visible("rotation-finish").await && app.is_visible("rotation-undo").await, "{offer:?}");

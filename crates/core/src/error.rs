@@ -70,6 +70,11 @@ pub enum Error {
     #[error("{platform} could not be asked: {reason}. Nothing was changed; try again later, or do it on {platform}'s website.")]
     PlatformUnreachable { platform: String, reason: String },
 
+    /// A rotation's new key was made and kept, but the platform could not check it now: the
+    /// rotation waits before the swap (rotating again resumes it; undo deletes the new key).
+    #[error("{platform} could not check the new key ({reason}). The rotation waits: the new key is kept in your keychain and the old one stays in use. Rotate again later to finish it, or undo it.")]
+    RotationUnchecked { platform: String, reason: String },
+
     /// The platform refused to make the new key of a rotation (or cannot for this key).
     #[error("{platform} did not make a new key: {reason} Nothing was changed; the current key stays in use.")]
     CannotRotate { platform: String, reason: String },
@@ -240,7 +245,7 @@ impl Error {
             Error::RevokedSecret { .. } => ErrorKind::RevokedSecret,
             Error::ReadOnly(_) => ErrorKind::ReadOnly,
             Error::Clipboard(_) => ErrorKind::Clipboard,
-            Error::PlatformUnreachable { .. } => ErrorKind::PlatformUnreachable,
+            Error::PlatformUnreachable { .. } | Error::RotationUnchecked { .. } => ErrorKind::PlatformUnreachable,
             Error::CannotRotate { .. } | Error::RotationSecretRefused { .. } => ErrorKind::CannotRotate,
             Error::StillAccepted { .. } => ErrorKind::StillAccepted,
             Error::TeamUnreachable { .. } => ErrorKind::TeamUnreachable,

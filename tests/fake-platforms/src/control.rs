@@ -48,14 +48,15 @@ pub(crate) fn control(s: &Shared, req: &Incoming) -> Response {
             *s.latency.lock().unwrap() = Duration::from_millis(ms);
             json_response(StatusCode::OK, json!({"ms": ms}))
         }
-        // Hold every request of one method (`{"method": "DELETE"}`), or of one method to one
-        // path (`{"method": "POST", "path": "/"}`), unanswered; `null` releases.
+        // Hold every request of one method (`{"method": "DELETE"}`), or those of one method whose
+        // path and query contain a string (`{"method": "POST", "matching": "?api_key=FAKErfNew"}`),
+        // unanswered; `null` releases.
         ("POST", "/__fake/hold") => match serde_json::from_slice::<Value>(&req.body) {
             Ok(v) => {
                 let method = v["method"].as_str().map(str::to_ascii_uppercase);
-                let path = v["path"].as_str().map(str::to_string);
-                *s.hold.lock().unwrap() = method.clone().map(|m| (m, path.clone()));
-                json_response(StatusCode::OK, json!({ "method": method, "path": path }))
+                let matching = v["matching"].as_str().map(str::to_string);
+                *s.hold.lock().unwrap() = method.clone().map(|m| (m, matching.clone()));
+                json_response(StatusCode::OK, json!({ "method": method, "matching": matching }))
             }
             Err(e) => json_response(StatusCode::BAD_REQUEST, json!({"detail": e.to_string()})),
         },

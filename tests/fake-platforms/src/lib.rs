@@ -10,10 +10,10 @@
 //!
 //! A small control API on each fake serves end-to-end tests: `POST /__fake/tokens` (a
 //! [`FakeToken`] as JSON), `GET /__fake/requests`, `POST /__fake/latency` (`{"ms": 200}`),
-//! `GET /__fake/stats`, `POST /__fake/hold` (`{"method": "DELETE"}`, or with `"path": "/"` for
-//! one path only: requests of that method wait unanswered until `{"method": null}`, then get a
-//! 503 and take no effect — a rotation held between making the new key and revoking the old
-//! one, for a test that kills the app there, or before the new key is checked).
+//! `GET /__fake/stats`, `POST /__fake/hold` (`{"method": "DELETE"}`, with `"matching": "…"` only
+//! the requests whose path and query contain it: they wait unanswered until `{"method": null}`,
+//! then get a 503 and take no effect — a rotation held between making the new key and revoking
+//! the old one, for a test that kills the app there, or while the new key is checked).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -181,8 +181,8 @@ pub(crate) struct Shared {
     pub elsewhere: Mutex<Option<String>>,
     log: Mutex<Vec<Logged>>,
     latency: Mutex<Duration>,
-    /// Requests of this method (to this path, when one is given) wait until it is cleared
-    /// (`POST /__fake/hold`).
+    /// Requests of this method (whose path and query contain this, when it is given) wait
+    /// until it is cleared (`POST /__fake/hold`).
     pub hold: Mutex<Option<(String, Option<String>)>>,
     rate_seen: Mutex<HashMap<String, u32>>,
     in_flight: AtomicUsize,
@@ -205,13 +205,11 @@ pub(crate) enum Gate {
 }
 
 impl Shared {
-    /// Whether requests of this method to this path are held (`POST /__fake/hold`).
-    fn holds(&self, method: &axum::http::Method, path: &str) -> bool {
-        self.hold
-            .lock()
-            .unwrap()
-            .as_ref()
-            .is_some_and(|(m, p)| m == method.as_str() && p.as_deref().is_none_or(|p| p == path))
+    /// Whether this request is held (`POST /__fake/hold`).
+    fn holds(&self, method: &axum::http::Method, path_and_query: &str) -> bool {
+        self.hold.lock().unwrap().as_ref().is_some_and(|(m, part)| {
+            m == method.as_str() && part.as_deref().is_none_or(|part| path_and_query.contains(part))
+        })
     }
 
     /// Apply the behaviours that do not depend on the platform (429, 500, hang, redirect).
@@ -384,11 +382,12 @@ async fn handle(State(s): State<Arc<Shared>>, req: Request) -> Response {
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    if !parts.uri.path().starts_with("/__fake/") && s.holds(&parts.method, parts.uri.path()) {
+    let held = |s: &Shared| s.holds(&parts.method, &parts.uri.to_string());
+    if !parts.uri.path().starts_with("/__fake/") && held(&s) {
         // Held: no answer (a server that never gets to it) until released, at most two
         // minutes; then 503 and nothing done, so a held request never takes effect late.
         for _ in 0..1200 {
-            if !s.holds(&parts.method, parts.uri.path()) {
+            if !held(&s) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -329,13 +329,7 @@ pub(super) fn new_key_refused(platform: &str, reason: &str, undone: Result<()>) 
 
 /// The error for a new key that could not be checked now (the rotation waits and resumes).
 pub(super) fn new_key_unchecked(platform: &str, reason: &str) -> Error {
-    Error::PlatformUnreachable {
-        platform: platform.into(),
-        reason: format!(
-            "the new key could not be checked ({}); the old key stays in use and rotating again resumes",
-            reason.trim_end_matches('.')
-        ),
-    }
+    Error::RotationUnchecked { platform: platform.into(), reason: reason.trim_end_matches('.').into() }
 }
 
 /// After the old key's revoke (`outcome`): `Ok(how it was confirmed)` when the platform
