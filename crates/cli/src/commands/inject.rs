@@ -71,17 +71,9 @@ pub fn run(args: Args) -> Outcome {
     for rec in &resolved {
         super::check_usable(&vault, rec, now, args.allow_expired)?;
     }
-    let mut used = vec![];
-    for rec in &resolved {
-        if !used.contains(&rec.id) {
-            used.push(rec.id);
-        }
-    }
+    let used: Vec<_> = resolved.iter().map(|rec| rec.id).collect();
     // All the secrets in one keychain session.
-    let mut secrets = std::collections::HashMap::new();
-    for (id, secret) in used.iter().zip(vault.secrets_of(&used)) {
-        secrets.insert(*id, secret?);
-    }
+    let secrets = vault.secrets_of(&used)?;
     let mut out = zeroize::Zeroizing::new(String::with_capacity(template.len() + 64));
     let mut from = 0;
     for (r, rec) in refs.iter().zip(&resolved) {

@@ -74,65 +74,26 @@ pub struct Args {
     pub command: Vec<OsString>,
 }
 
+/// What a run gives its command: each variable with its value and the token it comes from,
+/// the masks for its output, the local tokens whose use is recorded, and the access-log events
+/// (each with the token's public JSON, so that its public parts are not masked in the log).
+#[derive(Default)]
+struct Injected {
+    env: Vec<(String, SecretString, String)>,
+    masks: mask::Builder,
+    used: Vec<uuid::Uuid>,
+    logged: Vec<(latchkey_core::accesslog::Event, String)>,
+}
+
 pub fn run(args: Args) -> Outcome {
     let now = Utc::now();
     let mut vault = crate::context::open_index();
     let records = vault.records()?;
-    let mut env: Vec<(String, SecretString, String)> = vec![];
-    let mut used = vec![];
-    let mut logged = vec![];
-    let mut teams = None;
-    let mut masks = mask::Builder::default();
-    let mut chosen: Vec<(Found, String)> = vec![];
-    for q in &args.tokens {
-        let found = crate::team::resolve_in(&mut vault, &records, q, &mut teams)?;
-        let name = crate::resolve::qualified(found.record());
-        refuse_unfit(&vault, found.record(), now, &args)?;
-        super::check_usable(&vault, found.record(), now, args.allow_expired)?;
-        if !chosen.iter().any(|(_, n)| *n == name) {
-            chosen.push((found, name));
-        }
-    }
-    // The local tokens' secrets in one keychain session.
-    let local: Vec<_> =
-        chosen.iter().filter(|(f, _)| matches!(f, Found::Local(_))).map(|(f, _)| f.record().id).collect();
-    let mut local_envs = vault.run_envs(&local).into_iter();
-    for (found, name) in chosen {
-        let record = found.record();
-        let vars = match &found {
-            Found::Local(_) => {
-                used.push(record.id);
-                local_envs.next().expect("one environment per local token")?
-            }
-            Found::Team(_, client) => client.run_env_blocking(record.id)?,
-        };
-        if vars.is_empty() {
-            return Err(Failure::usage(format!(
-                "{name} has no standard environment variables ({} tokens have no convention). \
-                 Use `latchkey get` to put it where your tool expects it.",
-                record.platform.name()
-            )));
-        }
-        for (var, value) in &vars {
-            if !PUBLIC_VARS.contains(&var.as_str()) {
-                masks.secret(&name, value.expose_secret());
-            }
-        }
-        let get = |n: &str| vars.iter().find(|(v, _)| v == n).map(|(_, s)| s.expose_secret());
-        if let (Some(id), Some(secret)) = (get("ENV0_API_KEY"), get("ENV0_API_SECRET")) {
-            masks.basic(&name, id, secret);
-        }
-        logged.push((found.used(Action::Run), serde_json::to_string(record).unwrap_or_default()));
-        for (var, value) in vars {
-            if let Some((_, _, other)) = env.iter().find(|(v, _, _)| *v == var) {
-                return Err(Failure::usage(format!("{name} and {other} would both set {var}; run them separately.")));
-            }
-            env.push((var, value, name.clone()));
-        }
-    }
+    let mut inj = Injected::default();
+    named_tokens(&mut vault, &records, &args, now, &mut inj)?;
     // References in the inherited environment: replaced by the secrets they name.
-    let referenced = references(&mut vault, &records, &env, &args, now, &mut masks, &mut used)?;
-    env.extend(referenced);
+    references(&mut vault, &records, &args, now, &mut inj)?;
+    let Injected { env, masks, used, logged } = inj;
     if env.is_empty() {
         return Err(Failure::usage(
             "Name a token with --token, or put latchkey://<platform>/<label> references in the environment.",
@@ -169,23 +130,79 @@ pub fn run(args: Args) -> Outcome {
     start(cmd, program)
 }
 
-/// The inherited variables holding `latchkey://` references, each with the secrets in their
-/// place: (variable, value, the tokens it names). Every token is checked before any secret is
-/// read, and their secrets are read together. A variable a --token already sets is the token's.
+/// The tokens named with --token: each checked, then the local ones' secrets read in one
+/// keychain session, their variables set and masked.
+fn named_tokens(
+    vault: &mut latchkey_core::Vault,
+    records: &[latchkey_core::TokenRecord],
+    args: &Args,
+    now: chrono::DateTime<Utc>,
+    inj: &mut Injected,
+) -> Result<(), Failure> {
+    let mut teams = None;
+    let mut chosen: Vec<(Found, String)> = vec![];
+    for q in &args.tokens {
+        let found = crate::team::resolve_in(vault, records, q, &mut teams)?;
+        let name = crate::resolve::qualified(found.record());
+        refuse_unfit(vault, found.record(), now, args)?;
+        if !chosen.iter().any(|(_, n)| *n == name) {
+            chosen.push((found, name));
+        }
+    }
+    let local: Vec<_> =
+        chosen.iter().filter(|(f, _)| matches!(f, Found::Local(_))).map(|(f, _)| f.record().id).collect();
+    let mut local_envs = vault.run_envs(&local).into_iter();
+    for (found, name) in chosen {
+        let record = found.record();
+        let vars = match &found {
+            Found::Local(_) => {
+                inj.used.push(record.id);
+                local_envs.next().expect("one environment per local token")?
+            }
+            Found::Team(_, client) => client.run_env_blocking(record.id)?,
+        };
+        if vars.is_empty() {
+            return Err(Failure::usage(format!(
+                "{name} has no standard environment variables ({} tokens have no convention). \
+                 Use `latchkey get` to put it where your tool expects it.",
+                record.platform.name()
+            )));
+        }
+        for (var, value) in &vars {
+            if !PUBLIC_VARS.contains(&var.as_str()) {
+                inj.masks.secret(&name, value.expose_secret());
+            }
+        }
+        let get = |n: &str| vars.iter().find(|(v, _)| v == n).map(|(_, s)| s.expose_secret());
+        if let (Some(id), Some(secret)) = (get("ENV0_API_KEY"), get("ENV0_API_SECRET")) {
+            inj.masks.basic(&name, id, secret);
+        }
+        inj.logged.push((found.used(Action::Run), serde_json::to_string(record).unwrap_or_default()));
+        for (var, value) in vars {
+            if let Some((_, _, other)) = inj.env.iter().find(|(v, _, _)| *v == var) {
+                return Err(Failure::usage(format!("{name} and {other} would both set {var}; run them separately.")));
+            }
+            inj.env.push((var, value, name.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// The inherited variables holding `latchkey://` references, set with the secrets in their
+/// place and masked. Every token is checked before any secret is read, and their secrets are
+/// read together. A variable a --token already sets is the token's.
 fn references(
     vault: &mut latchkey_core::Vault,
     records: &[latchkey_core::TokenRecord],
-    taken: &[(String, SecretString, String)],
     args: &Args,
     now: chrono::DateTime<Utc>,
-    masks: &mut mask::Builder,
-    used: &mut Vec<uuid::Uuid>,
-) -> Result<Vec<(String, SecretString, String)>, Failure> {
+    inj: &mut Injected,
+) -> Result<(), Failure> {
     let mut found = vec![];
     for (var, value) in std::env::vars_os() {
         let (Ok(var), Ok(value)) = (var.into_string(), value.into_string()) else { continue };
         let refs = crate::reference::find(&value);
-        if refs.is_empty() || taken.iter().any(|(v, _, _)| *v == var) {
+        if refs.is_empty() || inj.env.iter().any(|(v, _, _)| *v == var) {
             continue;
         }
         let mut named = vec![];
@@ -194,22 +211,12 @@ fn references(
                 .map_err(|f| Failure::new(f.code, format!("{var}={}", f.message)))?
                 .clone();
             refuse_unfit(vault, &record, now, args)?;
-            super::check_usable(vault, &record, now, args.allow_expired)?;
             named.push((r, record));
         }
         found.push((var, value, named));
     }
-    let mut ids = vec![];
-    for (_, record) in found.iter().flat_map(|(_, _, named)| named) {
-        if !ids.contains(&record.id) {
-            ids.push(record.id);
-        }
-    }
-    let mut secrets = std::collections::HashMap::new();
-    for (id, secret) in ids.iter().zip(vault.secrets_of(&ids)) {
-        secrets.insert(*id, secret?);
-    }
-    let mut out = vec![];
+    let ids: Vec<_> = found.iter().flat_map(|(_, _, named)| named).map(|(_, record)| record.id).collect();
+    let secrets = vault.secrets_of(&ids)?;
     for (var, value, named) in found {
         let mut text = String::with_capacity(value.len());
         let mut from = 0;
@@ -217,22 +224,22 @@ fn references(
         for (r, record) in &named {
             let secret = secrets[&record.id].expose_secret();
             let name = crate::resolve::qualified(record);
-            masks.secret(&name, secret);
+            inj.masks.secret(&name, secret);
             if let Some(id) = &record.public.key_id {
-                masks.basic(&name, id, secret);
+                inj.masks.basic(&name, id, secret);
             }
             text.push_str(&value[from..r.span.start]);
             text.push_str(secret);
             from = r.span.end;
-            used.push(record.id);
+            inj.used.push(record.id);
             if !names.contains(&name) {
                 names.push(name);
             }
         }
         text.push_str(&value[from..]);
-        out.push((var, SecretString::from(text), names.join(",")));
+        inj.env.push((var, SecretString::from(text), names.join(",")));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// One access-log line per token, with the command line (every injected value that is not a
@@ -253,8 +260,9 @@ fn run_events(
     logged.into_iter().map(|(event, _)| event.command(command.clone())).collect()
 }
 
-/// A command is not started with a token the platform already refused, or one that expires
-/// within `--min-valid`: it would fail later, half-way through, with the platform's own error.
+/// A command is not started with a token that is not usable (`check_usable`: revoked, expired
+/// without --allow-expired), that the platform already refused, or that expires within
+/// `--min-valid`: it would fail later, half-way through, with the platform's own error.
 fn refuse_unfit(
     vault: &latchkey_core::Vault,
     record: &latchkey_core::TokenRecord,
@@ -288,7 +296,7 @@ fn refuse_unfit(
             ));
         }
     }
-    Ok(())
+    super::check_usable(vault, record, now, args.allow_expired)
 }
 
 /// `2h`, `30m`, `1d 6h` for a message.

@@ -4,15 +4,10 @@
 use super::*;
 
 impl Vault {
-    /// The environment variables `latchkey run` exports for token `id`: the platform's own
-    /// names (its SDK's and CLI's), with values from the keychain. Not recorded as a use:
+    /// The environment variables `latchkey run` exports for each of `ids`, in their order: the
+    /// platform's own names (its SDK's and CLI's), with values from the keychain, all read
+    /// together (one session: `latchkey run -t a -t b` starts sooner). Not recorded as a use:
     /// the caller records all of a run's tokens at once with [`Vault::record_uses`].
-    pub fn run_env(&mut self, id: Uuid) -> Result<Vec<(String, SecretString)>> {
-        self.run_envs(&[id]).remove(0)
-    }
-
-    /// [`Vault::run_env`] for several tokens, in their order, their secrets read from the
-    /// keychain together (one session: `latchkey run -t a -t b` starts sooner).
     pub fn run_envs(&mut self, ids: &[Uuid]) -> Vec<Result<Vec<(String, SecretString)>>> {
         self.payloads(ids)
             .into_iter()
@@ -20,15 +15,25 @@ impl Vault {
             .collect()
     }
 
-    /// The usable secrets of several tokens (as [`Vault::secret`] gives them for
-    /// [`Use::Inspect`]), in their order, read from the keychain together.
-    pub fn secrets_of(&mut self, ids: &[Uuid]) -> Vec<Result<SecretString>> {
-        self.payloads(ids)
+    /// The usable secret of each of `ids` (as [`Vault::secret`] gives it for [`Use::Inspect`]),
+    /// each read once, all together; the first (in the order of `ids`) that cannot be had is
+    /// the error.
+    pub fn secrets_of(&mut self, ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, SecretString>> {
+        let mut distinct: Vec<Uuid> = Vec::with_capacity(ids.len());
+        for id in ids {
+            if !distinct.contains(id) {
+                distinct.push(*id);
+            }
+        }
+        let payloads = self.payloads(&distinct);
+        distinct
             .into_iter()
-            .map(|got| {
+            .zip(payloads)
+            .map(|(id, got)| {
                 let (record, payload) = got?;
-                usable_secret(record.kind, payload)
-                    .map_err(|e| Error::SecretUnreadable { label: record.label.clone(), detail: e.to_string() })
+                let secret = usable_secret(record.kind, payload)
+                    .map_err(|e| Error::SecretUnreadable { label: record.label.clone(), detail: e.to_string() })?;
+                Ok((id, secret))
             })
             .collect()
     }
