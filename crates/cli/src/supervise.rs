@@ -141,21 +141,17 @@ pub fn run(mut cmd: Command, program: &OsString, masker: Masker, started: impl F
 
 /// Copies `from` to `to` masked, in a thread. A failed write (the reader of our output went
 /// away) ends it, which closes `from`: the child then gets SIGPIPE as it would without us.
-fn pump(masker: &'static Masker, mut from: File, mut to: File) -> std::thread::JoinHandle<()> {
+fn pump(masker: &'static Masker, mut from: impl Read + Send + 'static, mut to: File) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let _ = masker.stream().copy(&mut from, &mut to);
     })
 }
 
 /// [`pump`] for the child's output pipe, read through [`Spliced`] where the system has it.
-fn pump_pipe(masker: &'static Masker, from: File, mut to: File) -> std::thread::JoinHandle<()> {
+fn pump_pipe(masker: &'static Masker, from: File, to: File) -> std::thread::JoinHandle<()> {
     #[cfg(target_os = "linux")]
     let from = match Spliced::new(from) {
-        Ok(mut spliced) => {
-            return std::thread::spawn(move || {
-                let _ = masker.stream().copy(&mut spliced, &mut to);
-            })
-        }
+        Ok(spliced) => return pump(masker, spliced, to),
         Err(from) => from,
     };
     pump(masker, from, to)
@@ -183,8 +179,7 @@ impl Spliced {
     /// For reading `from`; `from` back if no pipe of our own can be had.
     fn new(from: File) -> Result<Spliced, File> {
         let Ok((r, w)) = std::io::pipe() else { return Err(from) };
-        // SAFETY: fcntl on a pipe we own; a failure leaves the default size.
-        unsafe { libc::fcntl(w.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20) };
+        enlarge_pipe(w.as_raw_fd());
         Ok(Spliced { from, ours_r: File::from(OwnedFd::from(r)), ours_w: w.into(), pending: 0, plain: false })
     }
 }

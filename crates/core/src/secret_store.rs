@@ -73,20 +73,20 @@ impl KeyringStore {
         label: Option<String>,
         op: impl FnOnce(keyring::Entry) -> keyring::Result<T> + Send + 'static,
     ) -> Result<T> {
+        let (service, account) = (self.service.clone(), account.to_string());
+        self.on_worker(move || entry(&service, &account, label.as_deref()).and_then(op))?.map_err(map_keyring_error)
+    }
+
+    /// `work` on a helper thread, given up after the timeout (it is left to finish alone).
+    fn on_worker<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
         let (tx, rx) = mpsc::channel();
-        let service = self.service.clone();
-        let account = account.to_string();
         std::thread::Builder::new()
             .name("keychain".into())
             .spawn(move || {
-                let result = entry(&service, &account, label.as_deref()).and_then(op);
-                let _ = tx.send(result);
+                let _ = tx.send(work());
             })
             .map_err(|e| Error::KeychainUnavailable { detail: format!("could not start a worker thread: {e}") })?;
-        match rx.recv_timeout(self.timeout) {
-            Ok(r) => r.map_err(map_keyring_error),
-            Err(_) => Err(Error::KeychainTimeout { secs: self.timeout.as_secs() }),
-        }
+        rx.recv_timeout(self.timeout).map_err(|_| Error::KeychainTimeout { secs: self.timeout.as_secs() })
     }
 }
 
@@ -102,24 +102,16 @@ impl KeyringStore {
     /// opened while the search runs), so the round trips overlap.
     fn read_unlocked(&self, many: bool) -> Result<std::collections::HashMap<String, SecretString>> {
         use std::collections::HashMap;
-        let (tx, rx) = mpsc::channel();
         let (service, timeout) = (self.service.clone(), self.timeout);
-        std::thread::Builder::new()
-            .name("keychain".into())
-            .spawn(move || {
-                // One pipelined exchange; if that fails (a Secret Service without GetSecrets, say),
-                // item by item.
-                let read = bulk::read_all(&service, timeout).or_else(|e| {
-                    tracing::debug!(error = %e, "bulk keychain read failed; reading item by item");
-                    read_unlocked_items(&service, if many { CONNECTIONS } else { 1 }).map_err(|e| e.to_string())
-                });
-                let _ = tx.send(read);
+        // One pipelined exchange; if that fails (a Secret Service without GetSecrets, say), item
+        // by item.
+        let read = self.on_worker(move || {
+            bulk::read_all(&service, timeout).or_else(|e| {
+                tracing::debug!(error = %e, "bulk keychain read failed; reading item by item");
+                read_unlocked_items(&service, if many { CONNECTIONS } else { 1 }).map_err(|e| e.to_string())
             })
-            .map_err(|e| Error::KeychainUnavailable { detail: format!("could not start a worker thread: {e}") })?;
-        let read: Vec<(String, SecretString)> = match rx.recv_timeout(self.timeout) {
-            Ok(r) => r.map_err(|detail| Error::KeychainUnavailable { detail })?,
-            Err(_) => return Err(Error::KeychainTimeout { secs: self.timeout.as_secs() }),
-        };
+        })?;
+        let read = read.map_err(|detail| Error::KeychainUnavailable { detail })?;
         let mut found = HashMap::new();
         let mut twice = std::collections::HashSet::new();
         for (account, secret) in read {
@@ -135,20 +127,12 @@ impl KeyringStore {
     /// The secrets of a few `accounts` in one session ([`bulk::read_accounts`]), on a helper
     /// thread with the timeout: account → secret, for those it settles.
     fn read_accounts(&self, accounts: &[String]) -> Result<std::collections::HashMap<String, SecretString>> {
-        let (tx, rx) = mpsc::channel();
         let (service, timeout, wanted) = (self.service.clone(), self.timeout, accounts.to_vec());
-        std::thread::Builder::new()
-            .name("keychain".into())
-            .spawn(move || {
-                let read = bulk::read_accounts(&service, &wanted, timeout)
-                    .map(|secrets| wanted.into_iter().zip(secrets).filter_map(|(a, s)| Some((a, s?))).collect());
-                let _ = tx.send(read);
-            })
-            .map_err(|e| Error::KeychainUnavailable { detail: format!("could not start a worker thread: {e}") })?;
-        match rx.recv_timeout(self.timeout) {
-            Ok(r) => r.map_err(|detail| Error::KeychainUnavailable { detail }),
-            Err(_) => Err(Error::KeychainTimeout { secs: self.timeout.as_secs() }),
-        }
+        let read = self.on_worker(move || {
+            bulk::read_accounts(&service, &wanted, timeout)
+                .map(|secrets| wanted.into_iter().zip(secrets).filter_map(|(a, s)| Some((a, s?))).collect())
+        })?;
+        read.map_err(|detail| Error::KeychainUnavailable { detail })
     }
 }
 
