@@ -4,7 +4,7 @@
 use std::io::{BufRead, IsTerminal, Read, Write};
 
 use secrecy::SecretString;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::exit::Failure;
 
@@ -21,14 +21,28 @@ pub fn secret_line(prompt: &str) -> Result<SecretString, Failure> {
         s.zeroize();
         return Ok(out);
     }
-    let mut line = String::new();
+    let line = stdin_line("the secret")?;
+    Ok(SecretString::from(line.trim().to_string()))
+}
+
+/// The first line of stdin, which must not be a terminal (`--password-stdin`), without its
+/// line end: spaces can be part of a password.
+pub fn secret_stdin_line(what: &str) -> Result<SecretString, Failure> {
+    if stdin_is_terminal() {
+        return Err(Failure::usage(format!("--password-stdin reads {what} from a pipe; leave it out to be asked.")));
+    }
+    let line = stdin_line(what)?;
+    Ok(SecretString::from(line.trim_end_matches(['\n', '\r']).to_string()))
+}
+
+/// The first line of stdin as it came, line end included (zeroised when dropped).
+fn stdin_line(what: &str) -> Result<Zeroizing<String>, Failure> {
+    let mut line = Zeroizing::new(String::new());
     std::io::stdin()
         .lock()
         .read_line(&mut line)
-        .map_err(|e| Failure::error(format!("could not read the secret from stdin ({e})")))?;
-    let out = SecretString::from(line.trim().to_string());
-    line.zeroize();
-    Ok(out)
+        .map_err(|e| Failure::error(format!("could not read {what} from stdin ({e})")))?;
+    Ok(line)
 }
 
 /// All of stdin (a PEM key), never from a terminal.

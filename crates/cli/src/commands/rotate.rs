@@ -7,11 +7,9 @@ use latchkey_core::record::TokenKind;
 use latchkey_core::secret::SecretInput;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
-use std::io::BufRead;
-use zeroize::Zeroize;
 
 use crate::exit::{Code, Failure, Outcome};
-use crate::input::{secret_line, secret_stdin_all, stdin_is_terminal, visible_line};
+use crate::input::{secret_line, secret_stdin_all, secret_stdin_line, stdin_is_terminal, visible_line};
 use crate::output::print_json;
 
 #[derive(clap::Args)]
@@ -119,22 +117,6 @@ fn read_password(record: &latchkey_core::TokenRecord, args: &Args) -> Result<Opt
         return Err(Failure::usage(format!("The {name} password was empty.")));
     }
     Ok(Some(password))
-}
-
-/// The first line of stdin, which must not be a terminal (`--password-stdin`).
-fn secret_stdin_line(what: &str) -> Result<SecretString, Failure> {
-    if stdin_is_terminal() {
-        return Err(Failure::usage(format!("--password-stdin reads {what} from a pipe; leave it out to be asked.")));
-    }
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Failure::error(format!("could not read {what} from stdin ({e})")))?;
-    // Only the line end goes: spaces can be part of a password.
-    let out = SecretString::from(line.trim_end_matches(['\n', '\r']).to_string());
-    line.zeroize();
-    Ok(out)
 }
 
 /// The new secret, in the record's own form (as `add` reads one).
