@@ -54,69 +54,115 @@ fn main() {
         c.arg(&f).stdout(Stdio::null());
         c
     };
-    let shell_piped = || {
-        let mut c = Command::new("sh");
-        c.args(["-c", &format!("cat '{f}' | cat")]).stdout(Stdio::null());
-        c
-    };
-    let masked = |f: &str| {
-        let mut c = sb.latchkey(&latchkey, &["run", "-t", "cvat/bench", "-t", "env0/bench", "--", "cat", f]);
+    // `latchkey run -t … -- COMMAND`, masking on.
+    let through = |command: &[&str]| {
+        let mut args = vec!["run", "-t", "cvat/bench", "-t", "env0/bench", "--"];
+        args.extend_from_slice(command);
+        let mut c = sb.latchkey(&latchkey, &args);
         c.stdout(Stdio::null());
         c
     };
+    let masked = |f: &str| through(&["cat", f]);
+    let fixed = || through(&["true"]);
     let d = decoyed.to_str().unwrap().to_string();
-    let fixed = || {
-        let mut c = sb.latchkey(&latchkey, &["run", "-t", "cvat/bench", "-t", "env0/bench", "--", "true"]);
-        c.stdout(Stdio::null());
-        c
-    };
-    let time = |mut c: Command| {
-        let t = Instant::now();
-        let o = c.output().expect("starts");
-        assert!(o.status.success(), "{c:?}: {}", String::from_utf8_lossy(&o.stderr));
-        t.elapsed()
-    };
     // Warm the page cache.
-    time(cat());
-    time(masked(&f));
-    time(masked(&d));
-    let (mut a, mut s, mut p, mut m, mut z, mut w) = (vec![], vec![], vec![], vec![], vec![], vec![]);
+    time(&mut cat());
+    time(&mut masked(&f));
+    time(&mut masked(&d));
     let load_before = results::load();
-    // The goal's two rows run back to back, in turn first, and each pair gives a ratio: load on
-    // this shared machine drifts over seconds, and a pair sees the same load.
-    let mut pairs = vec![];
+    let figures = measure(
+        runs,
+        &Rows {
+            no_stream: &|| time(&mut cat()),
+            shell_pipe: &|| time(Command::new("sh").args(["-c", &format!("cat '{f}' | cat")]).stdout(Stdio::null())),
+            cat: &|| cat_through_cat(&f),
+            masked: &|| time(&mut masked(&f)),
+            fixed: &|| time(&mut fixed()),
+            worst: &|| time(&mut masked(&d)),
+        },
+    );
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_file(&decoyed);
+    let setup = format!(
+        "a {size_mb} MiB text file of log lines (no secret in it, nor the start of one) from the page cache to \
+         /dev/null, {runs} interleaved runs of each, medians"
+    );
+    let section = section(&figures, bytes, &setup, &load_before);
+    results::write_section(&out, &section).unwrap_or_else(|e| panic!("write {}: {e}", out.display()));
+    println!("{section}");
+}
+
+/// Each row's command, run and timed once a round.
+struct Rows<'a> {
+    no_stream: &'a dyn Fn() -> Duration,
+    shell_pipe: &'a dyn Fn() -> Duration,
+    cat: &'a dyn Fn() -> Duration,
+    masked: &'a dyn Fn() -> Duration,
+    fixed: &'a dyn Fn() -> Duration,
+    worst: &'a dyn Fn() -> Duration,
+}
+
+/// `runs` rounds of every row, interleaved. The goal's two rows run back to back, in turn
+/// first, and each pair gives a ratio: load on this shared machine drifts over seconds, and a
+/// pair sees the same load.
+fn measure(runs: usize, r: &Rows) -> Figures {
+    let (mut a, mut s, mut p, mut m, mut z, mut w, mut pairs) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     for i in 0..runs {
-        a.push(time(cat()));
-        s.push(time(shell_piped()));
+        a.push((r.no_stream)());
+        s.push((r.shell_pipe)());
         let (pc, mk) = if i % 2 == 0 {
-            let pc = cat_through_cat(&f);
-            (pc, time(masked(&f)))
+            let pc = (r.cat)();
+            (pc, (r.masked)())
         } else {
-            let mk = time(masked(&f));
-            (cat_through_cat(&f), mk)
+            let mk = (r.masked)();
+            ((r.cat)(), mk)
         };
         pairs.push(pc.as_secs_f64() / mk.as_secs_f64());
         p.push(pc);
         m.push(mk);
-        z.push(time(fixed()));
-        w.push(time(masked(&d)));
+        z.push((r.fixed)());
+        w.push((r.worst)());
     }
-    let _ = std::fs::remove_file(&file);
-    let _ = std::fs::remove_file(&decoyed);
     let median = |v: Vec<Duration>| Sample::ms(v).median() / 1000.0;
-    let (a, s, p, m, z, w) = (median(a), median(s), median(p), median(m), median(z), median(w));
+    let pairs = Sample::of(pairs);
+    Figures {
+        no_stream: median(a),
+        shell_pipe: median(s),
+        cat: median(p),
+        masked: median(m),
+        fixed: median(z),
+        worst: median(w),
+        ratio: pairs.median(),
+        low: pairs.pct(0.1),
+        high: pairs.pct(0.9),
+    }
+}
+
+/// The medians (seconds) of each row, and the goal's ratio from the back-to-back pairs.
+#[derive(Clone, Copy)]
+struct Figures {
+    no_stream: f64,
+    shell_pipe: f64,
+    cat: f64,
+    masked: f64,
+    fixed: f64,
+    worst: f64,
+    ratio: f64,
+    low: f64,
+    high: f64,
+}
+
+/// The RESULTS.md section: date, machine and `setup`, the table, what it means.
+fn section(f: &Figures, bytes: f64, setup: &str, load_before: &str) -> String {
     let gbs = |s: f64| bytes / s / 1e9;
-    pairs.sort_by(f64::total_cmp);
-    let ratio = pairs[pairs.len() / 2];
-    let (low, high) = (pairs[pairs.len() / 10], pairs[(pairs.len() * 9) / 10]);
+    let Figures { no_stream: a, shell_pipe: s, cat: p, masked: m, fixed: z, worst: w, ratio, low, high } = *f;
     let verdict = if ratio >= 0.95 { "met" } else { "NOT met" };
     let (nproc, cpu, _) = results::machine();
-    let cores = format!("{nproc} cores, {cpu}");
-    let section = format!(
+    format!(
         "## Masking in `latchkey run`\n\n\
-         - Date: {}; commit {}\n- Machine: {cores}; load average {load_before} before, {} after\n\
-         - Setup: a {size_mb} MiB text file of log lines (no secret in it, nor the start of one) from the page cache to /dev/null, {runs} interleaved \
-         runs of each, medians; release build, two tokens injected (cvat, env0: 8 forms searched)\n\n\
+         - Date: {}; commit {}\n- Machine: {nproc} cores, {cpu}; load average {load_before} before, {} after\n\
+         - Setup: {setup}; release build, two tokens injected (cvat, env0: 8 forms searched)\n\n\
          | The stream `cat FILE` writes, to /dev/null through | Median | Throughput | Against `cat` | Goal | Verdict |\n|---|---|---|---|---|---|\n\
          | `cat` (`cat FILE \\| cat`, a 1 MiB pipe as `latchkey run` makes) | {p:.3} s | {:.2} GB/s | 1.00× | | |\n\
          | `latchkey run -t … -- cat FILE` (masking on) | {m:.3} s | {:.2} GB/s | {ratio:.2}× (pairs p10 {low:.2}, p90 {high:.2}) | ≥ 0.95× | {verdict} |\n\
@@ -146,9 +192,15 @@ fn main() {
         p / s,
         gbs(a),
         p / a,
-    );
-    results::write_section(&out, &section).unwrap_or_else(|e| panic!("write {}: {e}", out.display()));
-    println!("{section}");
+    )
+}
+
+/// Runs `c` to its end (it must succeed): how long it took.
+fn time(c: &mut Command) -> Duration {
+    let t = Instant::now();
+    let o = c.output().expect("starts");
+    assert!(o.status.success(), "{c:?}: {}", String::from_utf8_lossy(&o.stderr));
+    t.elapsed()
 }
 
 /// `size_mb` MiB of log lines, each with `word` in it.

@@ -4,13 +4,17 @@
 use std::process::Command;
 use std::time::Duration;
 
-/// Sorted timings, in milliseconds.
+/// Sorted figures: timings in milliseconds ([`Sample::ms`]), or ratios ([`Sample::of`]).
 pub struct Sample(Vec<f64>);
 
 impl Sample {
-    pub fn ms(mut v: Vec<Duration>) -> Sample {
-        v.sort();
-        Sample(v.into_iter().map(|d| d.as_secs_f64() * 1000.0).collect())
+    pub fn ms(v: Vec<Duration>) -> Sample {
+        Sample::of(v.into_iter().map(|d| d.as_secs_f64() * 1000.0).collect())
+    }
+
+    pub fn of(mut v: Vec<f64>) -> Sample {
+        v.sort_by(f64::total_cmp);
+        Sample(v)
     }
 
     /// The `p` quantile (0.0..=1.0), nearest rank.
