@@ -232,14 +232,28 @@ fn team_tokens_are_validated_and_revoked_as_local_ones_are() {
     sb.run(&["revoke", "sticky-rf"], None).code(7);
 }
 
-/// A Roboflow team token whose key may manage the workspace's keys (so it can be rotated),
-/// added by a teammate as `label`: its secret and id.
-fn rotatable_team_token(
-    f: &Fakes,
-    rt: &tokio::runtime::Runtime,
-    team: &TeamClient,
-    label: &str,
-) -> (String, uuid::Uuid) {
+/// Two members' machines connected to one team vault, and a Roboflow team token whose key may
+/// manage the workspace's keys (so it can be rotated), added by a teammate as `label`.
+struct RotationSetup {
+    f: Fakes,
+    /// Kept running for the test.
+    _bao: OpenBao,
+    sb: Sandbox,
+    other: Sandbox,
+    team: TeamClient,
+    rt: tokio::runtime::Runtime,
+    /// The token's secret.
+    old: String,
+    id: uuid::Uuid,
+}
+
+fn rotatable_team_token(label: &str) -> RotationSetup {
+    let f = fakes();
+    let bao = OpenBao::start();
+    let (sb, other) = (Sandbox::new(), Sandbox::new());
+    let team = connect(&sb, &bao);
+    connect(&other, &bao);
+    let rt = tokio::runtime::Runtime::new().unwrap();
     let old = fake(&format!("rf-team-{label}"));
     f.all.roboflow.add(latchkey_fake_platforms::FakeToken {
         secret: old.clone(),
@@ -249,8 +263,8 @@ fn rotatable_team_token(
         name: label.into(),
         ..Default::default()
     });
-    let id = roboflow_team_token(rt, team, label, &old, &f.all.roboflow.url);
-    (old, id)
+    let id = roboflow_team_token(&rt, &team, label, &old, &f.all.roboflow.url);
+    RotationSetup { f, _bao: bao, sb, other, team, rt, old, id }
 }
 
 /// Rotation of a team token through the platform's API: Roboflow makes a new key, it is kept
@@ -259,13 +273,7 @@ fn rotatable_team_token(
 /// to the same vault) then reads the new key; the rotation entry is gone.
 #[test]
 fn team_tokens_rotate_through_the_api_and_every_member_gets_the_new_key() {
-    let f = fakes();
-    let bao = OpenBao::start();
-    let (sb, other) = (Sandbox::new(), Sandbox::new());
-    let team = connect(&sb, &bao);
-    connect(&other, &bao);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (old, id) = rotatable_team_token(&f, &rt, &team, "shared-rot");
+    let RotationSetup { f, _bao, sb, other, team, rt, old, id } = rotatable_team_token("shared-rot");
     let before = rt.block_on(team.get(id)).unwrap().version;
 
     let out = sb.run(&["rotate", "shared-rot"], None).ok();
@@ -301,13 +309,7 @@ fn team_tokens_rotate_through_the_api_and_every_member_gets_the_new_key() {
 /// rotation is refused, not doubled; rotating again, from another member's machine, finishes it.
 #[test]
 fn an_interrupted_team_rotation_is_finished_by_any_member() {
-    let f = fakes();
-    let bao = OpenBao::start();
-    let (sb, other) = (Sandbox::new(), Sandbox::new());
-    let team = connect(&sb, &bao);
-    connect(&other, &bao);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (old, id) = rotatable_team_token(&f, &rt, &team, "shared-int");
+    let RotationSetup { f, _bao, sb: _member, other, team, rt, old, id } = rotatable_team_token("shared-int");
     // The platform makes the key, as a crash right after would leave it: the entry holds both.
     let record = rt.block_on(team.get(id)).unwrap().record;
     let checker = latchkey_core::check::Checker::shared().unwrap();
