@@ -14,18 +14,25 @@ use latchkey_e2e::fakes::http;
 use latchkey_e2e::*;
 use serde_json::json;
 
+/// A Roboflow key `key_id` of `workspace` that may manage the workspace's keys (so it can be
+/// rotated), added in the window as `label`: the key and its row.
+async fn rotatable_key(app: &App, fakes: &FakePlatforms, key_id: &str, workspace: &str, label: &str) -> (String, Row) {
+    let key = format!("FAKEe2eRot{}", hex(16));
+    fakes.add_token(
+        "roboflow",
+        json!({"secret": key, "key_id": key_id, "workspace": workspace, "admin": true, "name": label}),
+    );
+    let row = app.add_token(&TokenInput::token("roboflow", label, &key).server(&fakes.url("roboflow"))).await;
+    (key, row)
+}
+
 #[tokio::test]
 async fn r1_a_rotation_killed_half_way_is_offered_at_restart_and_finished() {
     let fakes = FakePlatforms::start();
     let mut app = App::new("rotate_killed");
     app.launch().await;
-    let key = format!("FAKEe2eKil{}", hex(16));
-    fakes.add_token(
-        "roboflow",
-        json!({"secret": key, "key_id": "e2e-key-killed", "workspace": "e2e-kill-ws", "admin": true, "name": "e2e kill"}),
-    );
     let label = "E2E killed rotation";
-    let row = app.add_token(&TokenInput::token("roboflow", label, &key).server(&fakes.url("roboflow"))).await;
+    let (key, row) = rotatable_key(&app, &fakes, "e2e-key-killed", "e2e-kill-ws", label).await;
     let old_entry = format!("{}.rotation-old", row.id);
     let delete_old = "/e2e-kill-ws/api-keys/e2e-key-killed";
     let deletes = || fakes.requests("roboflow").into_iter().filter(|r| r.method == "DELETE").collect::<Vec<_>>();
@@ -124,13 +131,8 @@ async fn r2_a_rotation_stopped_before_the_swap_is_undone_from_the_window() {
     let fakes = FakePlatforms::start();
     let mut app = App::new("rotate_undo");
     app.launch().await;
-    let key = format!("FAKEe2eUndo{}", hex(16));
-    fakes.add_token(
-        "roboflow",
-        json!({"secret": key, "key_id": "e2e-key-undo", "workspace": "e2e-undo-ws", "admin": true, "name": "e2e undo"}),
-    );
     let label = "E2E undone rotation";
-    let row = app.add_token(&TokenInput::token("roboflow", label, &key).server(&fakes.url("roboflow"))).await;
+    let (key, row) = rotatable_key(&app, &fakes, "e2e-key-undo", "e2e-undo-ws", label).await;
     let new_entry = format!("{}.rotation-new", row.id);
     // A check of a key Roboflow made (the app's own checks of the old key do not count).
     let new_checked = || {
